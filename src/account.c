@@ -1,0 +1,135 @@
+/* account.c - account choice and delivery settings (see account.h). */
+#include "account.h"
+
+#include <fnmatch.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* fqdn - the host name, canonical when the resolver knows it */
+static char *fqdn(void)
+{
+	char name[256];
+	if (gethostname(name, sizeof(name)) < 0 || !name[0])
+		return pn_xstrdup("localhost");
+	name[sizeof(name) - 1] = '\0';
+	if (strchr(name, '.'))
+		return pn_xstrdup(name);
+	struct addrinfo hints = {.ai_flags = AI_CANONNAME, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	char *out = NULL;
+	if (getaddrinfo(name, NULL, &hints, &res) == 0 && res && res->ai_canonname &&
+	    strchr(res->ai_canonname, '.'))
+		out = pn_xstrdup(res->ai_canonname);
+	if (res)
+		freeaddrinfo(res);
+	return out ? out : pn_xstrdup(name);
+}
+
+bool pn_identity_get(struct pn_identity *id, struct pn_error *err)
+{
+	struct passwd *pw = getpwuid(getuid());
+	if (!pw) {
+		pn_error_set(err, EX_OSERR, _("cannot find the user name of uid %ld"), (long)getuid());
+		return false;
+	}
+	id->login = pn_xstrdup(pw->pw_name);
+	id->home = pn_xstrdup(pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : "/");
+	id->hostname = NULL; /* looked up only when needed */
+	return true;
+}
+
+void pn_identity_free(struct pn_identity *id)
+{
+	free(id->login);
+	free(id->home);
+	free(id->hostname);
+}
+
+/* hostname - lazily, since it may take a resolver round trip */
+static const char *hostname(const struct pn_identity *id)
+{
+	struct pn_identity *mut = (struct pn_identity *)id;
+	if (!mut->hostname)
+		mut->hostname = fqdn();
+	return mut->hostname;
+}
+
+/* from_matches - the account's from (a pattern) matches the sender */
+static bool from_matches(const char *pattern, const char *from)
+{
+	if (fnmatch(pattern, from, FNM_CASEFOLD) == 0)
+		return true;
+	const char *plus = strchr(from, '+'), *at = strrchr(from, '@');
+	if (!plus || !at || plus > at)
+		return false;
+	char *base = pn_xasprintf("%.*s%s", (int)(plus - from), from, at);
+	bool m = fnmatch(pattern, base, FNM_CASEFOLD) == 0;
+	free(base);
+	return m;
+}
+
+struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *name, const char *from,
+				     struct pn_error *err)
+{
+	if (name) {
+		struct pn_account *a = pn_config_find(cfg, name);
+		if (!a)
+			pn_error_set(err, EX_CONFIG, _("no account named '%s' in the configuration"), name);
+		return a;
+	}
+	for (size_t i = 0; from && i < cfg->n; i++)
+		if (cfg->acc[i]->from && from_matches(cfg->acc[i]->from, from))
+			return cfg->acc[i];
+	struct pn_account *a = pn_config_find(cfg, "default");
+	if (!a)
+		pn_error_set(err, EX_CONFIG, _("no account chosen: use -a NAME, or define 'account default'"));
+	return a;
+}
+
+bool pn_account_check(const struct pn_account *a, struct pn_error *err)
+{
+	if (!a->host) {
+		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s has no host"), a->file, a->line, a->name);
+		return false;
+	}
+	if (pn_account_auth(a) != PN_AUTH_OFF && !a->tls) {
+		pn_error_set(err, EX_CONFIG,
+			     _("%s:%d: account %s has auth on but tls off; postern never sends credentials without TLS"),
+			     a->file, a->line, a->name);
+		return false;
+	}
+	if (pn_account_auth(a) != PN_AUTH_OFF && !a->user) {
+		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s has auth on but no user"), a->file, a->line, a->name);
+		return false;
+	}
+	return true;
+}
+
+char *pn_account_from(const struct pn_account *a, const char *cli_from, const struct pn_identity *id)
+{
+	if (cli_from)
+		return pn_xstrdup(cli_from);
+	if (a->from && !strpbrk(a->from, "*?["))
+		return pn_xstrdup(a->from);
+	return pn_xasprintf("%s@%s", id->login, hostname(id));
+}
+
+void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->host = a->host;
+	p->port = pn_account_port(a);
+	p->helo = a->domain ? a->domain : hostname(id);
+	p->timeout = a->timeout;
+	p->tls = !a->tls ? PN_TLS_OFF : a->tls_starttls ? PN_TLS_STARTTLS : PN_TLS_IMPLICIT;
+	p->tlsp.hostname = a->host;
+	p->tlsp.trust_file = a->tls_trust_file;
+	p->tlsp.certcheck = a->tls_certcheck;
+	p->auth = pn_account_auth(a);
+	p->user = a->user;
+}

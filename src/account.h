@@ -1,0 +1,36 @@
+/* account.h - choosing the account and turning it into delivery settings.
+ *
+ * The account is the one named with -a; else the first whose "from"
+ * matches the envelope sender (a shell wildcard pattern, and user+detail
+ * matches user); else "default".  The caller's identity comes from
+ * getuid()/getpwuid(), never from HOME, USER or LOGNAME.
+ */
+#ifndef POSTERN_ACCOUNT_H
+#define POSTERN_ACCOUNT_H
+
+#include "config.h"
+#include "smtp.h"
+
+struct pn_identity {
+	char *login;    /* the caller's user name */
+	char *home;     /* the caller's home directory */
+	char *hostname; /* this machine's name, fully qualified when known */
+};
+
+bool pn_identity_get(struct pn_identity *id, struct pn_error *err) PN_WUR;
+void pn_identity_free(struct pn_identity *id);
+
+struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *name, const char *from,
+				     struct pn_error *err);
+
+/* pn_account_check - settings that cannot work are config errors (78) */
+bool pn_account_check(const struct pn_account *a, struct pn_error *err) PN_WUR;
+
+/* pn_account_from - the envelope sender: -f/-r, else the account's from,
+ * else login@hostname.  Free the result. */
+char *pn_account_from(const struct pn_account *a, const char *cli_from, const struct pn_identity *id);
+
+/* pn_account_params - SMTP settings from the account (password not set) */
+void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p);
+
+#endif

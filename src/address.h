@@ -1,0 +1,35 @@
+/* address.h - RFC 5322 address lists and envelope address checks.
+ *
+ * Parses the address lists of To/Cc/Bcc and of argv recipients (cron passes
+ * "a@x,b@y" as one word) into bare addr-specs for RCPT TO, and refuses any
+ * address that could inject a command or a header (CR, LF, NUL, controls).
+ */
+#ifndef POSTERN_ADDRESS_H
+#define POSTERN_ADDRESS_H
+
+#include "error.h"
+
+struct pn_addrlist {
+	char **addr;
+	size_t n, cap;
+};
+
+void pn_addrlist_init(struct pn_addrlist *l);
+void pn_addrlist_free(struct pn_addrlist *l);
+/* pn_addrlist_add - append unless an equal address is there already */
+void pn_addrlist_add(struct pn_addrlist *l, const char *addr);
+bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr);
+
+/* pn_address_parse_list - append the addr-specs of an address list
+ * (display names, comments, quoted strings, angle addresses, groups);
+ * 65 on a list that does not parse or an address with control bytes. */
+bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out,
+			   struct pn_error *err) PN_WUR;
+
+/* pn_address_check - an envelope address is safe to put in MAIL/RCPT */
+bool pn_address_check(const char *addr, const char *what, struct pn_error *err) PN_WUR;
+
+/* pn_address_domain - the part after the last '@', or NULL */
+const char *pn_address_domain(const char *addr);
+
+#endif

@@ -1,0 +1,37 @@
+/* common.h - definitions every postern module uses.
+ *
+ * Compiler attributes, the translation macro, and the small allocation
+ * helpers from xalloc.c.  Nothing here does I/O.
+ */
+#ifndef POSTERN_COMMON_H
+#define POSTERN_COMMON_H
+
+#include <config.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#if ENABLE_NLS
+#include <libintl.h>
+#define _(s) gettext(s)
+#else
+#define _(s) (s)
+#endif
+#define N_(s) (s)
+
+#define PN_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define PN_WUR __attribute__((warn_unused_result))
+#define PN_NORETURN __attribute__((noreturn))
+#define PN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* xalloc.c: allocation that cannot fail.  Running out of memory is the one
+ * documented place where postern exits outside main.c (exit 71). */
+void *pn_xmalloc(size_t n);
+void *pn_xcalloc(size_t n, size_t size);
+void *pn_xrealloc(void *p, size_t n);
+char *pn_xstrdup(const char *s);
+char *pn_xstrndup(const char *s, size_t n);
+char *pn_xasprintf(const char *fmt, ...) PN_PRINTF(1, 2);
+void pn_wipe(void *p, size_t n);
+void pn_free_wiped(char *s);
+
+#endif

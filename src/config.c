@@ -1,0 +1,541 @@
+/* config.c - the msmtprc-syntax parser (see config.h).
+ *
+ * Each line is "command [argument]"; the argument may be enclosed in double
+ * quotes, inside which \" and \\ are escapes.  Lines whose first non-blank
+ * character is '#' are comments.  "defaults" values fill every account that
+ * follows in the same file; "account NAME : A, B" then copies every setting
+ * that A and B were given, in that order.  The commands are one table.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <grp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define LINE_MAX_LEN 4096
+
+enum kind { K_STR, K_PATH, K_SECRET, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_TRUST };
+
+struct command {
+	const char *name;
+	enum kind kind;
+	size_t off;
+};
+
+#define F(field) offsetof(struct pn_account, field)
+static const struct command commands[] = {
+	{"host", K_STR, F(host)},
+	{"port", K_PORT, F(port)},
+	{"from", K_STR, F(from)},
+	{"domain", K_STR, F(domain)},
+	{"auth", K_AUTH, F(auth)},
+	{"user", K_STR, F(user)},
+	{"password", K_SECRET, F(password)},
+	{"passwordeval", K_STR, F(passwordeval)},
+	{"tls", K_BOOL, F(tls)},
+	{"tls_starttls", K_BOOL, F(tls_starttls)},
+	{"tls_certcheck", K_BOOL, F(tls_certcheck)},
+	{"tls_trust_file", K_TRUST, F(tls_trust_file)},
+	{"timeout", K_TIMEOUT, F(timeout)},
+	{"logfile", K_PATH, F(logfile)},
+	{"syslog", K_SYSLOG, F(syslog)},
+	{"aliases", K_PATH, F(aliases)},
+};
+#undef F
+
+/* msmtp commands that postern does not implement yet: named as such */
+static const char *const not_yet[] = {
+	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
+	"tls_host_override", "tls_min_dh_prime_bits", "source_ip", "proxy_host", "proxy_port",
+	"socket", "protocol", "ntlmdomain", "dsn_notify", "dsn_return", "set_from_header",
+	"set_date_header", "set_msgid_header", "remove_bcc_headers", "undisclosed_recipients",
+	"auto_from", "maildomain", "allow_from_override", "add_missing_from_header",
+	"add_missing_date_header", "logfile_time_format", "eval",
+};
+
+/* the parser's position, for messages */
+struct parse {
+	struct pn_config *cfg;
+	const char *path;
+	int line;
+	struct pn_account *defaults;
+	struct pn_account *cur; /* the account being defined, or defaults */
+	struct pn_account **local; /* accounts of this file */
+	size_t nlocal;
+	bool has_password;
+	struct pn_error *err;
+};
+
+/* account_new - an empty account with nothing set */
+static struct pn_account *account_new(const char *name, const char *file, int line)
+{
+	struct pn_account *a = pn_xcalloc(1, sizeof(*a));
+	a->name = pn_xstrdup(name);
+	a->auth = PN_AUTH_UNSET;
+	a->tls = 1;
+	a->tls_starttls = 1;
+	a->tls_certcheck = 1;
+	a->timeout = 60;
+	a->syslog = -1;
+	a->file = pn_xstrdup(file);
+	a->line = line;
+	return a;
+}
+
+/* account_free - free an account, wiping its password */
+static void account_free(struct pn_account *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
+		if (commands[i].kind <= K_SECRET || commands[i].kind == K_TRUST) {
+			char **s = (char **)((char *)a + commands[i].off);
+			if (commands[i].kind == K_SECRET)
+				pn_free_wiped(*s);
+			else
+				free(*s);
+		}
+	free(a->name);
+	free(a->file);
+	free(a);
+}
+
+/* is_string - commands whose field is a char * */
+static bool is_string(enum kind k)
+{
+	return k == K_STR || k == K_PATH || k == K_SECRET || k == K_TRUST;
+}
+
+/* inherit - copy every setting that from was given */
+static void inherit(struct pn_account *to, const struct pn_account *from)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+		if (!(from->set & (1UL << i)))
+			continue;
+		const char *src = (const char *)from + commands[i].off;
+		char *dst = (char *)to + commands[i].off;
+		if (is_string(commands[i].kind)) {
+			char **d = (char **)dst;
+			char *const *s = (char *const *)src;
+			if (commands[i].kind == K_SECRET)
+				pn_free_wiped(*d);
+			else
+				free(*d);
+			*d = *s ? pn_xstrdup(*s) : NULL;
+		} else {
+			*(int *)dst = *(const int *)src;
+		}
+		to->set |= 1UL << i;
+	}
+}
+
+/* perror_at - error at the current line */
+PN_PRINTF(2, 3) static bool perror_at(struct parse *p, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pn_error_set(p->err, EX_CONFIG, "%s:%d: %s", p->path, p->line, what);
+	return false;
+}
+
+/* parse_bool - on, off, or empty (on) */
+static bool parse_bool(struct parse *p, const char *cmd, const char *arg, int *out)
+{
+	if (!*arg || strcmp(arg, "on") == 0)
+		*out = 1;
+	else if (strcmp(arg, "off") == 0)
+		*out = 0;
+	else
+		return perror_at(p, _("%s: expected on or off, not '%s'"), cmd, arg);
+	return true;
+}
+
+/* parse_number - a decimal number in [lo, hi] */
+static bool parse_number(struct parse *p, const char *cmd, const char *arg, long lo, long hi,
+			 int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < lo || v > hi)
+		return perror_at(p, _("%s: invalid number '%s'"), cmd, arg);
+	*out = (int)v;
+	return true;
+}
+
+/* parse_auth - on, off, empty, or a mechanism name */
+static bool parse_auth(struct parse *p, const char *arg, int *out)
+{
+	static const struct { const char *name; int v; } names[] = {
+		{"", PN_AUTH_ON}, {"on", PN_AUTH_ON}, {"off", PN_AUTH_OFF},
+		{"plain", PN_AUTH_PLAIN}, {"login", PN_AUTH_LOGIN}, {"cram-md5", PN_AUTH_CRAM_MD5},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(names); i++)
+		if (strcasecmp(arg, names[i].name) == 0) {
+			*out = names[i].v;
+			return true;
+		}
+	return perror_at(p, _("auth: unsupported method '%s' (use on, off, plain, login or cram-md5)"), arg);
+}
+
+/* parse_syslog - on, off, empty, or LOG_USER/LOG_MAIL/LOG_LOCAL0..7 */
+static bool parse_syslog(struct parse *p, const char *arg, int *out)
+{
+	static const struct { const char *name; int v; } names[] = {
+		{"", LOG_USER}, {"on", LOG_USER}, {"off", -1}, {"LOG_USER", LOG_USER},
+		{"LOG_MAIL", LOG_MAIL}, {"LOG_LOCAL0", LOG_LOCAL0}, {"LOG_LOCAL1", LOG_LOCAL1},
+		{"LOG_LOCAL2", LOG_LOCAL2}, {"LOG_LOCAL3", LOG_LOCAL3}, {"LOG_LOCAL4", LOG_LOCAL4},
+		{"LOG_LOCAL5", LOG_LOCAL5}, {"LOG_LOCAL6", LOG_LOCAL6}, {"LOG_LOCAL7", LOG_LOCAL7},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(names); i++)
+		if (strcmp(arg, names[i].name) == 0) {
+			*out = names[i].v;
+			return true;
+		}
+	return perror_at(p, _("syslog: unknown facility '%s'"), arg);
+}
+
+/* expand_path - "~/x" becomes HOME/x; empty stays NULL (off) */
+static char *expand_path(const struct parse *p, const char *arg)
+{
+	if (!*arg)
+		return NULL;
+	if (arg[0] == '~' && (arg[1] == '/' || !arg[1]) && p->cfg->home)
+		return pn_xasprintf("%s%s", p->cfg->home, arg + 1);
+	return pn_xstrdup(arg);
+}
+
+/* set_string - replace a string field */
+static void set_string(char **field, char *value, bool secret)
+{
+	if (secret)
+		pn_free_wiped(*field);
+	else
+		free(*field);
+	*field = value;
+}
+
+/* apply - one command with its argument to the current account */
+static bool apply(struct parse *p, size_t i, const char *arg)
+{
+	const struct command *c = &commands[i];
+	char *field = (char *)p->cur + c->off;
+	int *num = (int *)field;
+	bool ok = true;
+	switch (c->kind) {
+	case K_STR: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, false); break;
+	case K_SECRET: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, true);
+		p->has_password |= *arg != '\0';
+		break;
+	case K_PATH: set_string((char **)field, expand_path(p, arg), false); break;
+	case K_TRUST: set_string((char **)field, strcmp(arg, "system") == 0 ? NULL : expand_path(p, arg), false);
+		if (!*arg)
+			ok = perror_at(p, _("tls_trust_file: an empty value (trust nothing) is not supported; use tls_certcheck off"));
+		break;
+	case K_PORT: ok = parse_number(p, c->name, arg, 1, 65535, num); break;
+	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
+	case K_AUTH: ok = parse_auth(p, arg, num); break;
+	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;
+	case K_TIMEOUT:
+		if (strcmp(arg, "off") == 0)
+			*num = 0;
+		else
+			ok = parse_number(p, c->name, arg, 1, 86400, num);
+		break;
+	}
+	if (ok)
+		p->cur->set |= 1UL << i;
+	return ok;
+}
+
+/* find_local - an account defined earlier, in this file first */
+static struct pn_account *find_local(const struct parse *p, const char *name)
+{
+	for (size_t i = p->nlocal; i-- > 0;)
+		if (strcmp(p->local[i]->name, name) == 0)
+			return p->local[i];
+	return pn_config_find(p->cfg, name);
+}
+
+/* trim - strip blanks at both ends, in place */
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* add_parent - inherit from one named account */
+static bool add_parent(struct parse *p, struct pn_account *a, char *name)
+{
+	name = trim(name);
+	struct pn_account *parent = *name ? find_local(p, name) : NULL;
+	if (!parent)
+		return perror_at(p, _("account %s: no account named '%s' was defined before"), a->name, name);
+	inherit(a, parent);
+	return true;
+}
+
+/* start_account - "account NAME [: PARENT[, PARENT...]]" */
+static bool start_account(struct parse *p, char *arg)
+{
+	char *colon = strchr(arg, ':');
+	if (colon)
+		*colon = '\0';
+	char *name = trim(arg);
+	if (!*name || strchr(name, ' ') || strchr(name, '\t'))
+		return perror_at(p, _("account: missing or invalid account name"));
+	struct pn_account *a = account_new(name, p->path, p->line);
+	inherit(a, p->defaults);
+	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
+	p->local[p->nlocal++] = a;
+	p->cur = a;
+	for (char *s = colon ? colon + 1 : NULL; s;) {
+		char *comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		if (!add_parent(p, a, s))
+			return false;
+		s = comma ? comma + 1 : NULL;
+	}
+	return true;
+}
+
+/* unquote - a double-quoted argument with \" and \\ escapes; the closing
+ * quote must be the last character */
+static bool unquote(struct parse *p, char *arg)
+{
+	if (arg[0] != '"')
+		return true;
+	char *o = arg;
+	for (const char *i = arg + 1; *i; i++) {
+		if (*i == '\\' && (i[1] == '"' || i[1] == '\\')) {
+			*o++ = *++i;
+		} else if (*i == '"') {
+			if (i[1])
+				return perror_at(p, _("text after the closing quote"));
+			*o = '\0';
+			return true;
+		} else {
+			*o++ = *i;
+		}
+	}
+	return perror_at(p, _("unterminated quoted argument"));
+}
+
+/* parse_line - one non-comment line */
+static bool parse_line(struct parse *p, char *line)
+{
+	char *s = trim(line);
+	if (!*s || *s == '#')
+		return true;
+	char *arg = s + strcspn(s, " \t");
+	if (*arg)
+		*arg++ = '\0';
+	arg = trim(arg);
+	if (strcmp(s, "defaults") == 0) {
+		p->cur = p->defaults;
+		return true;
+	}
+	if (strcmp(s, "account") == 0)
+		return start_account(p, arg);
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
+		if (strcmp(s, commands[i].name) == 0) {
+			if (!unquote(p, arg))
+				return false;
+			return apply(p, i, arg);
+		}
+	for (size_t i = 0; i < PN_ARRAY_LEN(not_yet); i++)
+		if (strcmp(s, not_yet[i]) == 0)
+			return perror_at(p, _("the msmtp command '%s' is not supported by this version of postern"), s);
+	return perror_at(p, _("unknown command '%s'"), s);
+}
+
+/* read_lines - parse every line of an open file */
+static bool read_lines(struct parse *p, FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	bool ok = true;
+	while (ok && (n = getline(&line, &cap, f)) >= 0) {
+		p->line++;
+		if (n > LINE_MAX_LEN)
+			ok = perror_at(p, _("line longer than %d bytes"), LINE_MAX_LEN);
+		else if (memchr(line, '\0', (size_t)n))
+			ok = perror_at(p, _("NUL byte in line"));
+		else
+			ok = parse_line(p, line);
+	}
+	if (ok && ferror(f))
+		ok = perror_at(p, _("read error: %s"), strerror(errno));
+	pn_wipe(line, cap);
+	free(line);
+	return ok;
+}
+
+/* check_mode - a file holding a password must not be readable by others */
+static bool check_mode(struct parse *p, int fd, bool system)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return true;
+	bool others = st.st_mode & (S_IRWXO);
+	bool group = st.st_mode & (S_IRWXG);
+	if (group && system && !others) {
+		struct group *g = getgrnam(POSTERN_GROUP);
+		group = !g || g->gr_gid != st.st_gid;
+	}
+	if (!others && !group)
+		return true;
+	pn_error_set(p->err, EX_CONFIG,
+		     _("%s contains a password but can be read by other users; fix it with: chmod 600 %s"),
+		     p->path, p->path);
+	return false;
+}
+
+/* merge - the file's accounts replace same-named ones already loaded */
+static void merge(struct pn_config *cfg, struct parse *p)
+{
+	for (size_t i = 0; i < p->nlocal; i++) {
+		struct pn_account *a = p->local[i];
+		size_t j;
+		for (j = 0; j < cfg->n; j++)
+			if (strcmp(cfg->acc[j]->name, a->name) == 0)
+				break;
+		if (j < cfg->n) {
+			account_free(cfg->acc[j]);
+		} else {
+			cfg->acc = pn_xrealloc(cfg->acc, (cfg->n + 1) * sizeof(*cfg->acc));
+			cfg->n++;
+		}
+		cfg->acc[j] = a;
+	}
+	p->nlocal = 0;
+}
+
+/* pn_config_load - see config.h */
+bool pn_config_load(struct pn_config *cfg, const char *path, bool system, struct pn_error *err)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		pn_error_errno(err, EX_CONFIG, errno, _("cannot read configuration file %s"), path);
+		return false;
+	}
+	struct parse p = {.cfg = cfg, .path = path, .err = err};
+	p.defaults = account_new("defaults", path, 0);
+	p.cur = p.defaults;
+	bool ok = read_lines(&p, f);
+	if (ok && p.has_password)
+		ok = check_mode(&p, fileno(f), system);
+	fclose(f);
+	if (ok)
+		merge(cfg, &p);
+	for (size_t i = 0; i < p.nlocal; i++)
+		account_free(p.local[i]);
+	free(p.local);
+	account_free(p.defaults);
+	return ok;
+}
+
+void pn_config_init(struct pn_config *cfg, const char *home)
+{
+	cfg->acc = NULL;
+	cfg->n = 0;
+	cfg->home = home;
+}
+
+void pn_config_free(struct pn_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		account_free(cfg->acc[i]);
+	free(cfg->acc);
+	cfg->acc = NULL;
+	cfg->n = 0;
+}
+
+struct pn_account *pn_config_find(const struct pn_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (strcmp(cfg->acc[i]->name, name) == 0)
+			return cfg->acc[i];
+	return NULL;
+}
+
+int pn_account_port(const struct pn_account *a)
+{
+	if (a->port)
+		return a->port;
+	if (!a->tls)
+		return 25;
+	return a->tls_starttls ? 587 : 465;
+}
+
+int pn_account_auth(const struct pn_account *a)
+{
+	if (a->auth != PN_AUTH_UNSET)
+		return a->auth;
+	return a->user ? PN_AUTH_ON : PN_AUTH_OFF;
+}
+
+/* user_file - $XDG_CONFIG_HOME/SUB, else ~/.config/SUB */
+static char *user_file(const struct pn_config *cfg, const char *sub)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	if (xdg && xdg[0] == '/')
+		return pn_xasprintf("%s/%s", xdg, sub);
+	return pn_xasprintf("%s/.config/%s", cfg->home ? cfg->home : "/nonexistent", sub);
+}
+
+/* load_pair - the system file then the user file, each if it exists */
+static int load_pair(struct pn_config *cfg, const char *sys, char *const *user, size_t nuser,
+		     struct pn_error *err)
+{
+	int found = 0;
+	if (access(sys, F_OK) == 0) {
+		found++;
+		if (!pn_config_load(cfg, sys, true, err))
+			return -1;
+	}
+	for (size_t i = 0; i < nuser; i++)
+		if (access(user[i], F_OK) == 0) {
+			found++;
+			if (!pn_config_load(cfg, user[i], false, err))
+				return -1;
+			break;
+		}
+	return found;
+}
+
+/* pn_config_load_standard - see config.h */
+bool pn_config_load_standard(struct pn_config *cfg, struct pn_error *err)
+{
+	char *own[1] = {user_file(cfg, "postern/config")};
+	char *msmtp[2] = {pn_xasprintf("%s/.msmtprc", cfg->home ? cfg->home : "/nonexistent"),
+			  user_file(cfg, "msmtp/config")};
+	int found = load_pair(cfg, "/etc/postern.conf", own, 1, err);
+	if (found == 0)
+		found = load_pair(cfg, "/etc/msmtprc", msmtp, 2, err);
+	if (found == 0)
+		pn_error_set(err, EX_CONFIG,
+			     _("no configuration file: create %s or /etc/postern.conf (msmtp's ~/.msmtprc and /etc/msmtprc are read too)"),
+			     own[0]);
+	free(own[0]);
+	free(msmtp[0]);
+	free(msmtp[1]);
+	return found > 0;
+}

@@ -1,0 +1,67 @@
+/* config.h - msmtprc-syntax configuration: accounts, defaults, inheritance.
+ *
+ * Reads the files msmtp documents (defaults, account NAME [: PARENT,...],
+ * quoted arguments, on/off booleans) into accounts.  A command postern does
+ * not know is an error naming file and line (78), never ignored; a file that
+ * holds a password and can be read by other users is refused (78).
+ * SECURITY: the password command's value passes through here; it is wiped
+ * when the configuration is freed.
+ */
+#ifndef POSTERN_CONFIG_H
+#define POSTERN_CONFIG_H
+
+#include "error.h"
+
+enum pn_auth { PN_AUTH_UNSET = -1, PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN, PN_AUTH_CRAM_MD5 };
+
+struct pn_account {
+	char *name;
+	char *host;
+	int port; /* 0: 587, or 465 for implicit TLS, or 25 without TLS */
+	char *from;
+	char *domain;
+	int auth; /* enum pn_auth */
+	char *user;
+	char *password;
+	char *passwordeval;
+	int tls, tls_starttls, tls_certcheck;
+	char *tls_trust_file; /* NULL or "system": the system store */
+	int timeout;          /* seconds; 0: no timeout */
+	char *logfile;
+	int syslog;           /* syslog facility, -1: off */
+	char *aliases;
+	unsigned long set;    /* one bit per command given (for inheritance) */
+	char *file;           /* where it was defined, for messages */
+	int line;
+};
+
+struct pn_config {
+	struct pn_account **acc;
+	size_t n;
+	const char *home; /* for ~ in file names */
+};
+
+void pn_config_init(struct pn_config *cfg, const char *home);
+void pn_config_free(struct pn_config *cfg);
+
+/* pn_config_load - read one file; its accounts replace same-named ones
+ * already loaded (the user file overrides the system file).  system: the
+ * file is the system file, which may be readable by the postern group. */
+bool pn_config_load(struct pn_config *cfg, const char *path, bool system,
+		    struct pn_error *err) PN_WUR;
+
+struct pn_account *pn_config_find(const struct pn_config *cfg, const char *name);
+
+/* pn_account_port - the port, with the default filled in */
+int pn_account_port(const struct pn_account *a);
+/* pn_account_auth - the auth setting with "unset" resolved */
+int pn_account_auth(const struct pn_account *a);
+
+
+
+/* pn_config_load_standard - with no -C: /etc/postern.conf and the user file
+ * ($XDG_CONFIG_HOME/postern/config, else ~/.config/postern/config); when
+ * neither exists, msmtp's /etc/msmtprc and ~/.msmtprc (or
+ * $XDG_CONFIG_HOME/msmtp/config).  78 when no file exists at all. */
+bool pn_config_load_standard(struct pn_config *cfg, struct pn_error *err) PN_WUR;
+#endif

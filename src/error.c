@@ -1,0 +1,108 @@
+/* error.c - error values and the table from server replies to exit codes.
+ *
+ * Implements the exit code policy of DESIGN.md: 4xx is temporary (75); 5.1.1
+ * is an unknown user (67); 5.1.3 a bad address (65); 5.7.x and 535 are
+ * permission problems (77); any other 5xx is a permanent failure (69).
+ */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+/* pn_error_init - no error yet */
+void pn_error_init(struct pn_error *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+/* pn_error_isset - whether an error has been recorded */
+bool pn_error_isset(const struct pn_error *e)
+{
+	return e->code != 0;
+}
+
+/* sanitize - keep the message on one line whatever a server sent */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* pn_error_set - record the first error; later ones are dropped */
+void pn_error_set(struct pn_error *e, int code, const char *fmt, ...)
+{
+	if (pn_error_isset(e))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	sanitize(e->msg);
+	e->code = code;
+}
+
+/* pn_error_errno - like pn_error_set, with ": strerror" appended */
+void pn_error_errno(struct pn_error *e, int code, int errnum, const char *fmt, ...)
+{
+	if (pn_error_isset(e))
+		return;
+	char what[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pn_error_set(e, code, "%s: %s", what, strerror(errnum));
+}
+
+/* exit_for_enhanced - class.subject.detail decides when present */
+static int exit_for_enhanced(const char *enh)
+{
+	if (enh[0] == '4')
+		return EX_TEMPFAIL;
+	if (strncmp(enh, "5.7.", 4) == 0)
+		return EX_NOPERM;
+	if (strcmp(enh, "5.1.1") == 0)
+		return EX_NOUSER;
+	if (strcmp(enh, "5.1.3") == 0)
+		return EX_DATAERR;
+	return EX_UNAVAILABLE;
+}
+
+/* pn_exit_for_reply - see error.h */
+int pn_exit_for_reply(int reply_code, const char *enhanced)
+{
+	if (reply_code >= 400 && reply_code < 500)
+		return EX_TEMPFAIL;
+	if (reply_code < 500 || reply_code > 599)
+		return EX_PROTOCOL;
+	if (enhanced && enhanced[0] == '5')
+		return exit_for_enhanced(enhanced);
+	if (reply_code == 535 || reply_code == 530)
+		return EX_NOPERM;
+	return EX_UNAVAILABLE;
+}
+
+/* pn_exit_name - symbolic name of a sysexits code */
+const char *pn_exit_name(int code)
+{
+	static const struct {
+		int code;
+		const char *name;
+	} names[] = {
+		{EX_OK, "EX_OK"},           {EX_USAGE, "EX_USAGE"},
+		{EX_DATAERR, "EX_DATAERR"}, {EX_NOINPUT, "EX_NOINPUT"},
+		{EX_NOUSER, "EX_NOUSER"},   {EX_NOHOST, "EX_NOHOST"},
+		{EX_UNAVAILABLE, "EX_UNAVAILABLE"}, {EX_SOFTWARE, "EX_SOFTWARE"},
+		{EX_OSERR, "EX_OSERR"},     {EX_OSFILE, "EX_OSFILE"},
+		{EX_CANTCREAT, "EX_CANTCREAT"}, {EX_IOERR, "EX_IOERR"},
+		{EX_TEMPFAIL, "EX_TEMPFAIL"}, {EX_PROTOCOL, "EX_PROTOCOL"},
+		{EX_NOPERM, "EX_NOPERM"},   {EX_CONFIG, "EX_CONFIG"},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(names); i++)
+		if (names[i].code == code)
+			return names[i].name;
+	return "EX_SOFTWARE";
+}

@@ -1,0 +1,84 @@
+/* log.c - msmtp-compatible log lines (see log.h). */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* quoted - append 'text' with quotes and control bytes made harmless */
+static bool quoted(struct pn_buf *b, const char *key, const char *text)
+{
+	bool ok = pn_buf_printf(b, " %s='", key);
+	for (const char *p = text; ok && *p; p++) {
+		char c = ((unsigned char)*p < 0x20 || *p == 0x7f) ? ' ' : *p == '\'' ? '"' : *p;
+		ok = pn_buf_append(b, &c, 1);
+	}
+	return ok && pn_buf_addstr(b, "'");
+}
+
+/* format - the key=value line without the time */
+static bool format(const struct pn_log_entry *e, struct pn_buf *b)
+{
+	const struct pn_account *a = e->account;
+	const struct pn_outcome *o = e->outcome;
+	bool auth = pn_account_auth(a) != PN_AUTH_OFF; /* as configured, like msmtp */
+	bool ok = pn_buf_printf(b, "host=%s tls=%s auth=%s", a->host, a->tls ? "on" : "off", auth ? "on" : "off");
+	if (auth && a->user)
+		ok = ok && pn_buf_printf(b, " user=%s", a->user);
+	ok = ok && pn_buf_printf(b, " from=%s recipients=", e->from ? e->from : "");
+	for (size_t i = 0; e->rcpt && i < e->rcpt->n; i++)
+		ok = ok && pn_buf_printf(b, "%s%s", i ? "," : "", e->rcpt->addr[i]);
+	if (!e->err->code)
+		ok = ok && pn_buf_printf(b, " mailsize=%zu", e->mailsize);
+	if (e->err->code && o && o->code) {
+		ok = ok && pn_buf_printf(b, " smtpstatus=%d", o->code);
+		ok = ok && quoted(b, "smtpmsg", o->reply);
+	}
+	if (e->err->code)
+		ok = ok && quoted(b, "errormsg", e->err->msg);
+	return ok && pn_buf_printf(b, " exitcode=%s", pn_exit_name(e->err->code));
+}
+
+/* append_file - one line with the time, appended in a single write */
+static bool append_file(const char *path, const char *line, struct pn_error *err)
+{
+	char stamp[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", localtime_r(&now, &tm));
+	char *text = pn_xasprintf("%s %s\n", stamp, line);
+	int fd = strcmp(path, "-") == 0 ? 1 : open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (!ok)
+		pn_error_errno(err, EX_IOERR, errno, _("cannot write log file %s"), path);
+	if (fd > 2)
+		close(fd);
+	free(text);
+	return ok;
+}
+
+bool pn_log_write(const struct pn_log_entry *e, const char *logfile, int facility, const char *ident,
+		  struct pn_error *err)
+{
+	if (!logfile && facility < 0)
+		return true;
+	struct pn_buf b;
+	pn_buf_init(&b, 1 << 20);
+	format(e, &b); /* past the cap the line is cut: a cut line beats none */
+	bool ok = true;
+	if (logfile)
+		ok = append_file(logfile, b.data, err);
+	if (facility >= 0) {
+		openlog(ident ? ident : "postern", LOG_PID, facility);
+		syslog(e->err->code ? LOG_ERR : LOG_INFO, "%s", b.data);
+		closelog();
+	}
+	pn_buf_free(&b);
+	return ok;
+}

@@ -1,0 +1,503 @@
+/* message.c - reading, parsing and streaming the message (see message.h).
+ *
+ * RFC 5322 2.2 (header fields, folding) and 3.6.3 (Bcc); the transmitted form
+ * comes from canon.c.  The input is kept byte for byte as it was read; only
+ * the transmitted copy is rewritten: fields marked dropped are left out, the
+ * lines in "added" go in before the blank line, and a blank line is put
+ * between the header block and a body that had none.
+ */
+#include "message.h"
+
+#include "canon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MEM_MAX (256 * 1024)  /* input kept in memory before spilling */
+#define HEAD_MAX (1024 * 1024) /* header block bound */
+#define CHUNK 65536
+
+enum dot_state { LS, DOT, DOTCR, MID };
+
+struct reader {
+	struct pn_message *m;
+	enum dot_state st;
+	bool ignore_dots, ended, nul;
+	struct pn_error *err;
+};
+
+/* open_spill - an unlinked temporary file for the part beyond MEM_MAX */
+static int open_spill(struct pn_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
+	if (fd >= 0)
+		return fd;
+	char *path = pn_xasprintf("%s/postern.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	else
+		pn_error_errno(err, EX_IOERR, errno, _("cannot create a temporary file in %s"), dir);
+	free(path);
+	return fd;
+}
+
+/* store - keep n bytes of the message */
+static bool store(struct reader *r, const char *p, size_t n)
+{
+	struct pn_message *m = r->m;
+	if (!n)
+		return true;
+	if (memchr(p, '\0', n))
+		r->nul = true;
+	for (size_t i = 0; i < n && !m->eightbit; i++)
+		m->eightbit = (unsigned char)p[i] >= 0x80;
+	m->raw_len += n;
+	size_t room = m->mem.len < MEM_MAX ? MEM_MAX - m->mem.len : 0;
+	size_t take = n < room ? n : room;
+	if (take && !pn_buf_append(&m->mem, p, take))
+		return false;
+	p += take;
+	n -= take;
+	if (!n)
+		return true;
+	if (m->spill_fd < 0 && (m->spill_fd = open_spill(r->err)) < 0)
+		return false;
+	while (n) {
+		ssize_t w = write(m->spill_fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			pn_error_errno(r->err, EX_IOERR, errno, _("cannot write the temporary file"));
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
+		m->spill_len += w;
+	}
+	return true;
+}
+
+/* feed - pass a chunk through the "." line detector into the store */
+static bool feed(struct reader *r, const char *p, size_t n)
+{
+	if (r->ignore_dots)
+		return store(r, p, n);
+	size_t seg = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		switch (r->st) {
+		case LS:
+			if (c == '.') {
+				if (!store(r, p + seg, i - seg))
+					return false;
+				seg = i + 1;
+				r->st = DOT;
+			} else if (c != '\n') {
+				r->st = MID;
+			}
+			break;
+		case DOT:
+		case DOTCR:
+			if (c == '\n') {
+				r->ended = true;
+				return true;
+			}
+			if (c == '\r' && r->st == DOT) {
+				r->st = DOTCR;
+				seg = i + 1;
+				break;
+			}
+			if (!store(r, r->st == DOT ? "." : ".\r", r->st == DOT ? 1 : 2))
+				return false;
+			seg = i;
+			r->st = MID;
+			break;
+		case MID:
+			if (c == '\n')
+				r->st = LS;
+			break;
+		}
+	}
+	if (r->st == DOT || r->st == DOTCR)
+		return true; /* held bytes are stored once decided */
+	return store(r, p + seg, n - seg);
+}
+
+/* release_held - at end of input a held "." or ".\r" is message text */
+static bool release_held(struct reader *r)
+{
+	if (r->st == DOT)
+		return store(r, ".", 1);
+	if (r->st == DOTCR)
+		return store(r, ".\r", 2);
+	return true;
+}
+
+/* read_all - read fd until EOF or the "." line */
+static bool read_all(struct reader *r, int fd)
+{
+	char *chunk = pn_xmalloc(CHUNK);
+	bool ok = true;
+	while (ok && !r->ended) {
+		ssize_t n = read(fd, chunk, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pn_error_errno(r->err, EX_IOERR, errno, _("cannot read the message from standard input"));
+			ok = false;
+		} else if (n == 0) {
+			ok = release_held(r);
+			break;
+		} else {
+			ok = feed(r, chunk, (size_t)n);
+		}
+	}
+	/* after the "." line the rest is read and dropped, so that a caller
+	 * still writing never dies of SIGPIPE; a terminal is not waited on */
+	while (ok && r->ended && !isatty(fd)) {
+		ssize_t n = read(fd, chunk, CHUNK);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	free(chunk);
+	return ok;
+}
+
+/* read_at - copy input bytes [off, off+n) from memory or the spill file */
+static bool read_at(const struct pn_message *m, size_t off, char *to, size_t n, struct pn_error *err)
+{
+	if (off < m->mem.len) {
+		size_t take = m->mem.len - off < n ? m->mem.len - off : n;
+		memcpy(to, m->mem.data + off, take);
+		off += take;
+		to += take;
+		n -= take;
+	}
+	while (n) {
+		ssize_t r = pread(m->spill_fd, to, n, (off_t)(off - m->mem.len));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			pn_error_errno(err, EX_IOERR, r < 0 ? errno : EIO, _("cannot read the temporary file"));
+			return false;
+		}
+		to += r;
+		off += (size_t)r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/* field_name_len - length of "Name" in "Name:", 0 if the line is no field */
+static size_t field_name_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (unsigned char)s[i] > 32 && (unsigned char)s[i] < 127 && s[i] != ':')
+		i++;
+	return (i > 0 && i < n && s[i] == ':') ? i : 0;
+}
+
+/* add_field - a new field starts at off */
+static void add_field(struct pn_message *m, size_t off, size_t len, size_t name_len)
+{
+	m->fields = pn_xrealloc(m->fields, (m->nfields + 1) * sizeof(*m->fields));
+	m->fields[m->nfields++] = (struct pn_field){off, len, name_len, false};
+}
+
+/* parse_head - split the header block into fields; find where the body starts */
+static bool parse_head(struct pn_message *m, struct pn_error *err)
+{
+	const char *h = m->head.data ? m->head.data : "";
+	size_t n = m->head.len, off = 0;
+	while (off < n) {
+		const char *nl = memchr(h + off, '\n', n - off);
+		size_t len = nl ? (size_t)(nl - (h + off)) + 1 : n - off;
+		size_t text = len - (nl ? 1 : 0) - (len > 1 && nl && h[off + len - 2] == '\r');
+		size_t name = field_name_len(h + off, text);
+		bool field = name || ((h[off] == ' ' || h[off] == '\t') && m->nfields);
+		if (!nl && n == HEAD_MAX && m->raw_len > HEAD_MAX && field) {
+			pn_error_set(err, EX_DATAERR, _("the message header block is larger than %d bytes"), HEAD_MAX);
+			return false;
+		}
+		if (text == 0) { /* the blank line */
+			m->body_off = off + len;
+			return true;
+		}
+		if ((h[off] == ' ' || h[off] == '\t') && m->nfields)
+			m->fields[m->nfields - 1].len += len;
+		else if (name)
+			add_field(m, off, len, name);
+		else if (off == 0 && len > 5 && strncmp(h, "From ", 5) == 0) {
+			add_field(m, off, len, 0); /* the mbox "From " line: never sent */
+			m->fields[0].drop = true;
+		} else
+			break; /* a line that is no header: the body starts here */
+		off += len;
+	}
+	if (off >= n && n == HEAD_MAX && m->raw_len > HEAD_MAX) {
+		pn_error_set(err, EX_DATAERR, _("the message header block is larger than %d bytes"), HEAD_MAX);
+		return false;
+	}
+	m->body_off = off;
+	return true;
+}
+
+/* load_head - the first HEAD_MAX bytes of the input, to parse */
+static bool load_head(struct pn_message *m, struct pn_error *err)
+{
+	size_t n = m->raw_len < HEAD_MAX ? m->raw_len : HEAD_MAX;
+	pn_buf_init(&m->head, HEAD_MAX);
+	char *tmp = pn_xmalloc(n ? n : 1);
+	bool ok = read_at(m, 0, tmp, n, err) && pn_buf_append(&m->head, tmp, n);
+	free(tmp);
+	return ok && parse_head(m, err);
+}
+
+/* pn_message_read - see message.h */
+bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_error *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->spill_fd = -1;
+	pn_buf_init(&m->mem, MEM_MAX);
+	pn_buf_init(&m->added, HEAD_MAX);
+	struct reader r = {.m = m, .st = LS, .ignore_dots = ignore_dots, .err = err};
+	if (!read_all(&r, fd))
+		return false;
+	if (r.nul) {
+		pn_error_set(err, EX_DATAERR, _("the message contains NUL bytes, which SMTP cannot carry"));
+		return false;
+	}
+	return load_head(m, err);
+}
+
+void pn_message_free(struct pn_message *m)
+{
+	pn_buf_free(&m->mem);
+	pn_buf_free(&m->head);
+	pn_buf_free(&m->added);
+	if (m->spill_fd >= 0)
+		close(m->spill_fd);
+	free(m->fields);
+	m->fields = NULL;
+	m->spill_fd = -1;
+}
+
+/* field_is - the field has this name (case-insensitive) */
+static bool field_is(const struct pn_message *m, const struct pn_field *f, const char *name)
+{
+	return f->name_len == strlen(name) && strncasecmp(m->head.data + f->off, name, f->name_len) == 0;
+}
+
+/* unfold - a field's value without its line breaks, leading blanks trimmed */
+static char *unfold(const struct pn_message *m, const struct pn_field *f)
+{
+	const char *v = m->head.data + f->off + f->name_len + 1;
+	size_t n = f->len - f->name_len - 1;
+	char *out = pn_xmalloc(n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			out[o++] = v[i];
+	out[o] = '\0';
+	size_t lead = strspn(out, " \t");
+	memmove(out, out + lead, o - lead + 1);
+	return out;
+}
+
+char *pn_message_header(const struct pn_message *m, const char *name)
+{
+	for (size_t i = 0; i < m->nfields; i++)
+		if (field_is(m, &m->fields[i], name))
+			return unfold(m, &m->fields[i]);
+	return NULL;
+}
+
+/* pn_message_recipients - see message.h */
+bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out, struct pn_error *err)
+{
+	static const char *const names[] = {"To", "Cc", "Bcc"};
+	for (size_t i = 0; i < m->nfields; i++)
+		for (size_t k = 0; k < PN_ARRAY_LEN(names); k++) {
+			if (!field_is(m, &m->fields[i], names[k]))
+				continue;
+			char *v = unfold(m, &m->fields[i]);
+			bool ok = pn_address_parse_list(v, strlen(v), out, err);
+			free(v);
+			if (!ok)
+				return false;
+		}
+	return true;
+}
+
+void pn_message_drop(struct pn_message *m, const char *name)
+{
+	for (size_t i = 0; i < m->nfields; i++)
+		if (field_is(m, &m->fields[i], name))
+			m->fields[i].drop = true;
+}
+
+/* build_head - the header block as transmitted (not yet canonical) */
+static bool build_head(const struct pn_message *m, struct pn_buf *out)
+{
+	size_t end = 0; /* where the last field ends */
+	bool ok = true;
+	for (size_t i = 0; i < m->nfields; i++) {
+		const struct pn_field *f = &m->fields[i];
+		end = f->off + f->len;
+		if (f->drop)
+			continue;
+		ok = ok && pn_buf_append(out, m->head.data + f->off, f->len);
+		if (m->head.data[end - 1] != '\n')
+			ok = ok && pn_buf_append(out, "\n", 1);
+	}
+	ok = ok && pn_buf_append(out, m->added.data ? m->added.data : "", m->added.len);
+	if (m->body_off > end) /* the blank line as it was read */
+		ok = ok && pn_buf_append(out, m->head.data + end, m->body_off - end);
+	else if (m->raw_len > m->body_off && (m->nfields || m->added.len))
+		ok = ok && pn_buf_append(out, "\n", 1);
+	return ok;
+}
+
+/* emit - canonicalize one block and hand it to the sink */
+static bool emit(struct pn_canon *c, char *out, const char *p, size_t n, pn_sink sink, void *ctx,
+		 struct pn_error *err)
+{
+	size_t o = pn_canon_feed(c, p, n, out);
+	return o == 0 || sink(ctx, out, o, err);
+}
+
+/* stream - the transmitted message through canon into sink */
+static bool stream(const struct pn_message *m, bool stuff, pn_sink sink, void *ctx, struct pn_error *err)
+{
+	struct pn_canon c;
+	pn_canon_init(&c, stuff);
+	struct pn_buf head;
+	pn_buf_init(&head, 2 * HEAD_MAX + 16);
+	char *in = pn_xmalloc(CHUNK);
+	char *out = pn_xmalloc(PN_CANON_OUT_MAX(CHUNK));
+	bool ok = build_head(m, &head);
+	for (size_t off = 0; ok && off < head.len; off += CHUNK) {
+		size_t n = head.len - off < CHUNK ? head.len - off : CHUNK;
+		ok = emit(&c, out, head.data + off, n, sink, ctx, err);
+	}
+	for (size_t off = m->body_off; ok && off < m->raw_len; off += CHUNK) {
+		size_t n = m->raw_len - off < CHUNK ? m->raw_len - off : CHUNK;
+		ok = read_at(m, off, in, n, err) && emit(&c, out, in, n, sink, ctx, err);
+	}
+	if (ok) {
+		size_t o = pn_canon_finish(&c, out);
+		ok = o == 0 || sink(ctx, out, o, err);
+	}
+	free(in);
+	free(out);
+	pn_buf_free(&head);
+	return ok;
+}
+
+bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
+{
+	return stream(m, true, sink, ctx, err);
+}
+
+/* count - a sink that only counts */
+static bool count(void *ctx, const char *p, size_t n, struct pn_error *err)
+{
+	*(size_t *)ctx += n;
+	return true;
+}
+
+bool pn_message_prepare(struct pn_message *m, struct pn_error *err)
+{
+	m->size = 0;
+	return stream(m, false, count, &m->size, err);
+}
+
+/* date_value - RFC 5322 3.3 date-time, independent of the locale */
+static void date_value(char *out, size_t size)
+{
+	static const char days[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	long off = tm.tm_gmtoff / 60;
+	char sign = off < 0 ? '-' : '+';
+	off = off < 0 ? -off : off;
+	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
+		 off % 60);
+}
+
+/* needs_quotes - a display name with characters outside atext and space */
+static bool needs_quotes(const char *s)
+{
+	for (; *s; s++)
+		if (!((unsigned char)*s >= 0x80 || strchr(" !#$%&'*+-/=?^_`{|}~", *s) ||
+		      (*s >= '0' && *s <= '9') || ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')))
+			return true;
+	return false;
+}
+
+/* add_from - "From: Name <addr>" with the name quoted when it must be */
+static bool add_from(struct pn_message *m, const char *from, const char *name)
+{
+	if (!name || !*name)
+		return pn_buf_printf(&m->added, "From: %s\n", from);
+	if (!needs_quotes(name))
+		return pn_buf_printf(&m->added, "From: %s <%s>\n", name, from);
+	bool ok = pn_buf_addstr(&m->added, "From: \"");
+	for (const char *p = name; ok && *p; p++)
+		ok = (*p == '"' || *p == '\\' ? pn_buf_append(&m->added, "\\", 1) : true) &&
+		     pn_buf_append(&m->added, p, 1);
+	return ok && pn_buf_printf(&m->added, "\" <%s>\n", from);
+}
+
+/* has_field - a field with this name is present */
+static bool has_field(const struct pn_message *m, const char *name)
+{
+	for (size_t i = 0; i < m->nfields; i++)
+		if (field_is(m, &m->fields[i], name))
+			return true;
+	return false;
+}
+
+bool pn_message_complete(struct pn_message *m, const char *from, const char *fullname,
+			 const char *hostname, struct pn_error *err)
+{
+	if (fullname && strpbrk(fullname, "\r\n")) {
+		pn_error_set(err, EX_DATAERR, _("the full name given with -F contains a line break"));
+		return false;
+	}
+	bool ok = true;
+	if (!has_field(m, "From"))
+		ok = add_from(m, from, fullname);
+	if (ok && !has_field(m, "Date")) {
+		char date[64];
+		date_value(date, sizeof(date));
+		ok = pn_buf_printf(&m->added, "Date: %s\n", date);
+	}
+	if (ok && !has_field(m, "Message-ID")) {
+		unsigned char r[8] = {0};
+		if (getentropy(r, sizeof(r)) < 0)
+			memset(r, 0, sizeof(r));
+		ok = pn_buf_printf(&m->added, "Message-ID: <%lld.%ld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>\n",
+				   (long long)time(NULL), (long)getpid(), r[0], r[1], r[2], r[3], r[4], r[5],
+				   r[6], r[7], hostname);
+	}
+	if (!ok)
+		pn_error_set(err, EX_DATAERR, _("the message header block is too large"));
+	return ok;
+}

@@ -1,0 +1,71 @@
+/* message.h - the message read from standard input.
+ *
+ * The whole input is read before any connection is made: in memory up to a
+ * small bound, then spilled to an unlinked temporary file, so memory stays
+ * flat, stdin is always drained and the size is known exactly.  The header
+ * block is parsed (bounded to 1 MiB), recipients are taken from To/Cc/Bcc for
+ * -t, Bcc is removed from what is transmitted, and the body is streamed to
+ * the server canonicalized and dot-stuffed (canon.h).
+ */
+#ifndef POSTERN_MESSAGE_H
+#define POSTERN_MESSAGE_H
+
+#include "address.h"
+#include "buf.h"
+
+#include <sys/types.h>
+
+struct pn_field {
+	size_t off, len;  /* the whole field, continuation lines and line end included */
+	size_t name_len;
+	bool drop;        /* not transmitted */
+};
+
+struct pn_message {
+	struct pn_buf mem;   /* the input, up to the in-memory bound */
+	int spill_fd;        /* the rest of the input, or -1 */
+	off_t spill_len;
+	size_t raw_len;      /* bytes of the message (up to the end or the "." line) */
+	struct pn_buf head;  /* the header block as read */
+	size_t body_off;     /* where the body starts in the input */
+	struct pn_field *fields;
+	size_t nfields;
+	struct pn_buf added; /* header lines postern adds */
+	size_t size;         /* canonical octets to be sent, for SIZE= */
+	bool eightbit;       /* some byte is >= 0x80 */
+};
+
+/* pn_message_read - read fd to its end.  ignore_dots: -i; without it a line
+ * holding only "." ends the message (and the rest of the input is read and
+ * discarded).  65 for a NUL byte or a header block over 1 MiB, 74 for a
+ * read error. */
+bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_error *err) PN_WUR;
+void pn_message_free(struct pn_message *m);
+
+/* pn_message_header - unfolded value of the first field with this name;
+ * NULL if there is none.  Free the result. */
+char *pn_message_header(const struct pn_message *m, const char *name);
+
+/* pn_message_recipients - the addresses of every To, Cc and Bcc field */
+bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out,
+			   struct pn_error *err) PN_WUR;
+
+/* pn_message_drop - do not transmit fields with this name (e.g. Bcc) */
+void pn_message_drop(struct pn_message *m, const char *name);
+
+/* pn_message_prepare - compute size and 8-bit flag of what will be sent */
+bool pn_message_prepare(struct pn_message *m, struct pn_error *err) PN_WUR;
+
+/* pn_message_stream - the transmitted message, canonical and dot-stuffed,
+ * ending in CRLF "." CRLF, in blocks passed to sink */
+typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err);
+bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx,
+		       struct pn_error *err) PN_WUR;
+
+
+/* pn_message_complete - add the From, Date and Message-ID fields that are
+ * missing (msmtp's "auto" behaviour): From from the envelope sender and the
+ * -F full name.  65 when the full name holds a line break. */
+bool pn_message_complete(struct pn_message *m, const char *from, const char *fullname,
+			 const char *hostname, struct pn_error *err) PN_WUR;
+#endif

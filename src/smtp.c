@@ -1,0 +1,552 @@
+/* smtp.c - the SMTP client state machine (see smtp.h).
+ *
+ * RFC 5321 (the dialogue), RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 2920
+ * (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN).
+ * One handler per state; the security rules are transitions: AUTH is only
+ * reached with TLS up, and STARTTLS that cannot happen ends the session.
+ * SECURITY: AUTH commands are written through send_secret, which shows them
+ * redacted in the transcript; the password never reaches an error message.
+ */
+#include "smtp.h"
+
+#include "config.h"
+#include "reply.h"
+#include "sasl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#define CMD_MAX 512      /* RFC 5321 4.5.3.1.4, with CRLF */
+#define RCPT_BATCH 100   /* pipelined commands written before reading replies */
+#define AUTH_ROUNDS 6
+
+enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_QUIT, S_DONE, S_FAIL };
+
+struct caps {
+	bool starttls, pipelining, eightbit, dsn, size;
+	unsigned long size_max;
+	char auth[512];
+};
+
+struct session {
+	const struct pn_smtp_params *p;
+	const char *from;
+	const struct pn_addrlist *rcpt;
+	const struct pn_message *msg;
+	struct pn_conn *c;
+	struct pn_tls *tls;
+	bool tls_on, broken, data_open;
+	struct caps caps;
+	struct pn_reply r;
+	struct pn_buf line;
+	struct pn_outcome *out;
+	struct pn_error *err;
+};
+
+/* trace - one transcript line on stderr with -v */
+PN_PRINTF(2, 3) static void trace(const struct session *s, const char *fmt, ...)
+{
+	if (!s->p->verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* write_line - queue one command line; shown is what the transcript says */
+static bool write_line(struct session *s, const char *cmd, const char *shown)
+{
+	size_t n = strlen(cmd);
+	if (n + 2 > CMD_MAX || strpbrk(cmd, "\r\n")) {
+		pn_error_set(s->err, EX_DATAERR, _("%s: command too long or containing a line break: %.40s"),
+			     pn_conn_name(s->c), shown);
+		return false;
+	}
+	trace(s, "--> %s", shown);
+	if (pn_conn_write(s->c, cmd, n, s->err) && pn_conn_write(s->c, "\r\n", 2, s->err))
+		return true;
+	s->broken = true;
+	return false;
+}
+
+/* send_cmd - queue a command that may be shown as it is */
+PN_PRINTF(2, 3) static bool send_cmd(struct session *s, const char *fmt, ...)
+{
+	char cmd[CMD_MAX + 64];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd)) {
+		pn_error_set(s->err, EX_DATAERR, _("%s: command too long"), pn_conn_name(s->c));
+		return false;
+	}
+	return write_line(s, cmd, cmd);
+}
+
+/* send_secret - queue a command carrying credentials; redacted in -v */
+static bool send_secret(struct session *s, const char *prefix, const char *secret)
+{
+	char *cmd = pn_xasprintf("%s%s", prefix, secret);
+	char shown[80];
+	snprintf(shown, sizeof(shown), "%s[redacted]", prefix);
+	bool ok = write_line(s, cmd, shown);
+	pn_free_wiped(cmd);
+	return ok;
+}
+
+/* flush - send what is queued */
+static bool flush(struct session *s)
+{
+	if (pn_conn_flush(s->c, s->err))
+		return true;
+	s->broken = true;
+	return false;
+}
+
+/* read_reply - one whole reply into s->r */
+static bool read_reply(struct session *s)
+{
+	pn_reply_reset(&s->r);
+	enum pn_reply_state st = PN_REPLY_MORE;
+	while (st == PN_REPLY_MORE) {
+		if (!pn_conn_readline(s->c, &s->line, s->err)) {
+			s->broken = true;
+			return false;
+		}
+		trace(s, "<-- %s", s->line.data);
+		st = pn_reply_feed(&s->r, s->line.data, s->line.len);
+	}
+	if (st == PN_REPLY_BAD) {
+		s->broken = true;
+		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server broke the protocol: malformed reply '%.80s'"),
+			     pn_conn_name(s->c), s->line.data);
+		return false;
+	}
+	s->out->code = s->r.code;
+	pn_reply_oneline(&s->r, s->out->reply, sizeof(s->out->reply));
+	return true;
+}
+
+/* reply_error - the current reply is the failure; what says what failed */
+static enum state reply_error(struct session *s, const char *what)
+{
+	pn_error_set(s->err, pn_exit_for_reply(s->r.code, s->r.enhanced), "%s: %s: %s",
+		     pn_conn_name(s->c), what, s->out->reply);
+	snprintf(s->err->enhanced, sizeof(s->err->enhanced), "%s", s->r.enhanced);
+	return S_FAIL;
+}
+
+/* command - send one command, flush, read its reply */
+static bool command(struct session *s, const char *cmd)
+{
+	return send_cmd(s, "%s", cmd) && flush(s) && read_reply(s);
+}
+
+/* st_connect - TCP connect, trust store, implicit TLS */
+static enum state st_connect(struct session *s)
+{
+	s->c = pn_conn_open(s->p->host, s->p->port, s->p->timeout, s->err);
+	if (!s->c)
+		return S_FAIL;
+	trace(s, "--- connected to %s", pn_conn_name(s->c));
+	if (s->p->tls == PN_TLS_OFF)
+		return S_GREETING;
+	/* loaded while the greeting (or the server's TLS hello) is in flight */
+	s->tls = pn_tls_prepare(&s->p->tlsp, s->err);
+	if (!s->tls)
+		return S_FAIL;
+	if (s->p->tls == PN_TLS_IMPLICIT) {
+		if (!pn_tls_start(s->tls, s->c, s->err))
+			return S_FAIL;
+		s->tls_on = s->out->tls = true;
+		trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
+	}
+	return S_GREETING;
+}
+
+/* st_greeting - 220, or the server turns us away */
+static enum state st_greeting(struct session *s)
+{
+	pn_conn_phase(s->c, _("while waiting for the greeting"));
+	if (!read_reply(s))
+		return S_FAIL;
+	if (s->r.code != 220)
+		return reply_error(s, _("the server refused the connection"));
+	return S_EHLO;
+}
+
+/* parse_caps - the EHLO keywords postern uses */
+static void parse_caps(struct session *s)
+{
+	memset(&s->caps, 0, sizeof(s->caps));
+	const char *t = s->r.text.data ? s->r.text.data : "";
+	for (const char *l = strchr(t, '\n'); l; l = strchr(l, '\n')) {
+		l++;
+		size_t n = strcspn(l, "\n");
+		char kw[600];
+		snprintf(kw, sizeof(kw), "%.*s", (int)(n < sizeof(kw) - 1 ? n : sizeof(kw) - 1), l);
+		if (strcasecmp(kw, "STARTTLS") == 0)
+			s->caps.starttls = true;
+		else if (strcasecmp(kw, "PIPELINING") == 0)
+			s->caps.pipelining = true;
+		else if (strcasecmp(kw, "8BITMIME") == 0)
+			s->caps.eightbit = true;
+		else if (strcasecmp(kw, "DSN") == 0)
+			s->caps.dsn = true;
+		else if (strncasecmp(kw, "SIZE", 4) == 0 && (!kw[4] || kw[4] == ' ')) {
+			s->caps.size = true;
+			s->caps.size_max = strtoul(kw + 4, NULL, 10);
+		} else if (strncasecmp(kw, "AUTH", 4) == 0 && (kw[4] == ' ' || kw[4] == '=')) {
+			size_t have = strlen(s->caps.auth);
+			snprintf(s->caps.auth + have, sizeof(s->caps.auth) - have, " %s", kw + 5);
+		}
+	}
+}
+
+/* st_ehlo - EHLO, or HELO when the server does not know EHLO */
+static enum state st_ehlo(struct session *s)
+{
+	pn_conn_phase(s->c, _("while sending EHLO"));
+	if (!send_cmd(s, "EHLO %s", s->p->helo) || !flush(s) || !read_reply(s))
+		return S_FAIL;
+	if (s->r.code == 250) {
+		parse_caps(s);
+	} else if (s->r.code >= 500) {
+		if (!send_cmd(s, "HELO %s", s->p->helo) || !flush(s) || !read_reply(s))
+			return S_FAIL;
+		if (s->r.code != 250)
+			return reply_error(s, _("HELO refused"));
+		memset(&s->caps, 0, sizeof(s->caps));
+	} else {
+		return reply_error(s, _("EHLO refused"));
+	}
+	if (s->p->tls == PN_TLS_STARTTLS && !s->tls_on)
+		return S_STARTTLS;
+	return s->p->auth != PN_AUTH_OFF ? S_AUTH : S_ENVELOPE;
+}
+
+/* st_starttls - upgrade the connection, then EHLO again */
+static enum state st_starttls(struct session *s)
+{
+	if (!s->caps.starttls) {
+		pn_error_set(s->err, EX_UNAVAILABLE,
+			     _("%s: the server does not offer STARTTLS; postern will not continue without TLS"),
+			     pn_conn_name(s->c));
+		return S_FAIL;
+	}
+	pn_conn_phase(s->c, _("while starting TLS"));
+	if (!command(s, "STARTTLS"))
+		return S_FAIL;
+	if (s->r.code != 220)
+		return reply_error(s, _("STARTTLS refused"));
+	if (pn_conn_unread(s->c)) {
+		pn_error_set(s->err, EX_PROTOCOL,
+			     _("%s: the server sent data after its STARTTLS reply (possible command injection)"),
+			     pn_conn_name(s->c));
+		return S_FAIL;
+	}
+	if (!pn_tls_start(s->tls, s->c, s->err))
+		return S_FAIL;
+	s->tls_on = s->out->tls = true;
+	trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
+	memset(&s->caps, 0, sizeof(s->caps)); /* forget what was said in clear */
+	return S_EHLO;
+}
+
+/* auth_exchange - AUTH with the chosen mechanism until 235 or failure */
+static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
+{
+	const char *name = pn_sasl_name(sasl->mech);
+	char *ir = pn_sasl_initial(sasl);
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "AUTH %s ", name);
+	bool ok = (ir && strlen(prefix) + strlen(ir) + 2 <= CMD_MAX) ? send_secret(s, prefix, ir)
+								    : send_cmd(s, "AUTH %s", name);
+	if (ok && ir && strlen(prefix) + strlen(ir) + 2 <= CMD_MAX) {
+		pn_free_wiped(ir);
+		ir = NULL;
+	}
+	enum state next = S_FAIL;
+	for (int round = 0; ok && round < AUTH_ROUNDS; round++) {
+		if (!flush(s) || !read_reply(s))
+			break;
+		if (s->r.code == 235) {
+			next = S_ENVELOPE;
+			break;
+		}
+		if (s->r.code != 334) {
+			next = reply_error(s, _("authentication failed"));
+			break;
+		}
+		char *resp = ir ? ir : pn_sasl_step(sasl, s->r.text.data ? s->r.text.data : "");
+		ir = NULL;
+		if (!resp) {
+			pn_error_set(s->err, EX_PROTOCOL, _("%s: unexpected authentication challenge for %s"),
+				     pn_conn_name(s->c), name);
+			break;
+		}
+		ok = send_secret(s, "", resp);
+		pn_free_wiped(resp);
+	}
+	pn_free_wiped(ir);
+	if (next == S_FAIL && !pn_error_isset(s->err))
+		pn_error_set(s->err, EX_PROTOCOL, _("%s: authentication did not finish"), pn_conn_name(s->c));
+	return next;
+}
+
+/* st_auth - choose a mechanism and authenticate; only ever inside TLS */
+static enum state st_auth(struct session *s)
+{
+	const char *name = pn_conn_name(s->c);
+	if (!s->tls_on) {
+		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: refusing to authenticate over an unencrypted connection"), name);
+		return S_FAIL;
+	}
+	if (!s->caps.auth[0]) {
+		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the server does not offer authentication (AUTH)"), name);
+		return S_FAIL;
+	}
+	struct pn_sasl sasl = {pn_sasl_choose(s->caps.auth, s->p->auth), s->p->user, s->p->password, 0};
+	if (sasl.mech == PN_SASL_NONE) {
+		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: no usable authentication method; the server offers:%s"),
+			     name, s->caps.auth);
+		return S_FAIL;
+	}
+	pn_conn_phase(s->c, _("while authenticating"));
+	enum state next = auth_exchange(s, &sasl);
+	s->out->auth = next == S_ENVELOPE;
+	return next;
+}
+
+/* xtext - RFC 3461 4 encoding of an ENVID */
+static void xtext(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < size; p++) {
+		if (*p > 32 && *p < 127 && *p != '+' && *p != '=')
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, size - o, "+%02X", *p);
+	}
+	out[o] = '\0';
+}
+
+/* mail_params - SIZE, BODY, RET, ENVID for MAIL FROM */
+static void mail_params(struct session *s, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	if (s->caps.size)
+		o += (size_t)snprintf(out + o, size - o, " SIZE=%zu", s->msg->size);
+	if (s->msg->eightbit && s->caps.eightbit)
+		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
+	else if (s->msg->eightbit)
+		trace(s, "--- the message has 8-bit bytes and the server does not offer 8BITMIME; sending it as it is");
+	bool want_dsn = s->p->dsn_ret || s->p->dsn_envid || s->p->dsn_notify;
+	if (want_dsn && !s->caps.dsn) {
+		trace(s, "--- the server does not offer DSN; -N, -R and -V are left out");
+		return;
+	}
+	if (s->p->dsn_ret)
+		o += (size_t)snprintf(out + o, size - o, " RET=%s", s->p->dsn_ret);
+	if (s->p->dsn_envid && o + 8 < size) {
+		char x[300];
+		xtext(s->p->dsn_envid, x, sizeof(x));
+		snprintf(out + o, size - o, " ENVID=%s", x);
+	}
+}
+
+/* send_rcpt - one RCPT TO */
+static bool send_rcpt(struct session *s, const char *addr)
+{
+	if (s->caps.dsn && s->p->dsn_notify)
+		return send_cmd(s, "RCPT TO:<%s> NOTIFY=%s", addr, s->p->dsn_notify);
+	return send_cmd(s, "RCPT TO:<%s>", addr);
+}
+
+/* note_refused - add one refused recipient to the error text */
+static void note_refused(struct session *s, struct pn_buf *refused, int *code, const char *addr)
+{
+	int c = pn_exit_for_reply(s->r.code, s->r.enhanced);
+	if (!pn_error_isset(s->err) && (!*code || (*code == EX_TEMPFAIL && c != EX_TEMPFAIL))) {
+		*code = c;
+		snprintf(s->err->enhanced, sizeof(s->err->enhanced), "%s", s->r.enhanced);
+	}
+	if (!pn_buf_printf(refused, "%s%s (%s)", refused->len ? ", " : "", addr, s->out->reply))
+		(void)0; /* the list is long enough to say what happened */
+}
+
+/* envelope_replies - read the replies to a batch of pipelined RCPTs */
+static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_buf *refused, int *code)
+{
+	for (size_t i = from; i < to; i++) {
+		if (!read_reply(s))
+			return false;
+		if (s->r.code < 200 || s->r.code > 299)
+			note_refused(s, refused, code, s->rcpt->addr[i]);
+	}
+	return true;
+}
+
+/* envelope - MAIL, every RCPT, DATA; pipelined in batches when offered */
+static bool envelope(struct session *s, struct pn_buf *refused, int *code, bool *mail_ok, int *data_code)
+{
+	char params[400];
+	mail_params(s, params, sizeof(params));
+	bool pipe = s->caps.pipelining;
+	if (!send_cmd(s, "MAIL FROM:<%s>%s", s->from, params) || (!pipe && (!flush(s) || !read_reply(s))))
+		return false;
+	bool mail_read = !pipe;
+	*mail_ok = !pipe ? s->r.code == 250 : true;
+	if (!*mail_ok) {
+		reply_error(s, _("sender address refused"));
+		return true;
+	}
+	size_t n = s->rcpt->n;
+	for (size_t i = 0; i < n;) {
+		size_t end = pipe ? (i + RCPT_BATCH < n ? i + RCPT_BATCH : n) : i + 1;
+		for (size_t k = i; k < end; k++)
+			if (!send_rcpt(s, s->rcpt->addr[k]))
+				return false;
+		bool last = end == n;
+		if (last && pipe && !send_cmd(s, "DATA"))
+			return false;
+		if (!flush(s))
+			return false;
+		if (!mail_read) {
+			if (!read_reply(s))
+				return false;
+			mail_read = true;
+			*mail_ok = s->r.code == 250;
+			if (!*mail_ok) { /* what follows was refused for want of MAIL: drain it */
+				reply_error(s, _("sender address refused"));
+				return rcpt_replies(s, i, end, refused, code) && (!last || read_reply(s));
+			}
+		}
+		if (!rcpt_replies(s, i, end, refused, code))
+			return false;
+		i = end;
+	}
+	if (!pipe && !refused->len && !command(s, "DATA"))
+		return false;
+	if (pipe || !refused->len) {
+		if (pipe && !read_reply(s))
+			return false;
+		*data_code = s->r.code;
+	}
+	return true;
+}
+
+/* st_envelope - the transaction up to 354, all or nothing */
+static enum state st_envelope(struct session *s)
+{
+	pn_conn_phase(s->c, _("while sending the envelope"));
+	struct pn_buf refused;
+	pn_buf_init(&refused, 700);
+	int code = 0, data_code = 0;
+	bool mail_ok = false;
+	enum state next = S_FAIL;
+	if (!envelope(s, &refused, &code, &mail_ok, &data_code)) {
+		/* the error is set */
+	} else if (!mail_ok) {
+		/* the error is set from the MAIL reply */
+	} else if (refused.len) {
+		pn_error_set(s->err, code, _("%s: recipients refused, nothing was sent: %s"),
+			     pn_conn_name(s->c), refused.data);
+		s->data_open = data_code == 354;
+	} else if (data_code != 354) {
+		next = reply_error(s, _("DATA refused"));
+	} else {
+		next = S_BODY;
+	}
+	pn_buf_free(&refused);
+	return next;
+}
+
+/* body_sink - message blocks into the connection */
+static bool body_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
+{
+	struct session *s = ctx;
+	if (pn_conn_write(s->c, p, n, err))
+		return true;
+	s->broken = true;
+	return false;
+}
+
+/* st_body - the message, the end of data, and the verdict */
+static enum state st_body(struct session *s)
+{
+	pn_conn_phase(s->c, _("while sending the message body"));
+	trace(s, "--> [message: %zu bytes]", s->msg->size);
+	if (!pn_message_stream(s->msg, body_sink, s, s->err) || !flush(s))
+		return S_FAIL;
+	s->out->dot_sent = true;
+	pn_conn_phase(s->c, _("after the end of data (the message may have been delivered)"));
+	if (!read_reply(s))
+		return S_FAIL;
+	if (s->r.code != 250)
+		return reply_error(s, _("the message was refused"));
+	return S_QUIT;
+}
+
+/* st_quit - QUIT without waiting: the verdict is known already */
+static enum state st_quit(struct session *s)
+{
+	struct pn_error ignored;
+	pn_error_init(&ignored);
+	trace(s, "--> QUIT");
+	if (pn_conn_write(s->c, "QUIT\r\n", 6, &ignored) && pn_conn_flush(s->c, &ignored))
+		trace(s, "--- closing without waiting for the reply to QUIT");
+	return S_DONE;
+}
+
+/* fail_cleanup - leave politely when the connection still works */
+static void fail_cleanup(struct session *s)
+{
+	if (!s->c || s->broken || s->data_open)
+		return; /* an open DATA is abandoned by closing: the server drops it */
+	struct pn_error ignored;
+	pn_error_init(&ignored);
+	if (s->r.code && pn_conn_write(s->c, "RSET\r\nQUIT\r\n", 12, &ignored) &&
+	    pn_conn_flush(s->c, &ignored))
+		trace(s, "--> RSET\n--> QUIT");
+}
+
+static const struct {
+	const char *name;
+	enum state (*run)(struct session *);
+} states[] = {
+	[S_CONNECT] = {"CONNECT", st_connect},   [S_GREETING] = {"GREETING", st_greeting},
+	[S_EHLO] = {"EHLO", st_ehlo},             [S_STARTTLS] = {"STARTTLS", st_starttls},
+	[S_AUTH] = {"AUTH", st_auth},             [S_ENVELOPE] = {"ENVELOPE", st_envelope},
+	[S_BODY] = {"BODY", st_body},             [S_QUIT] = {"QUIT", st_quit},
+};
+
+/* pn_smtp_deliver - see smtp.h */
+bool pn_smtp_deliver(const struct pn_smtp_params *p, const char *from, const struct pn_addrlist *rcpt,
+		     const struct pn_message *msg, struct pn_outcome *out, struct pn_error *err)
+{
+	struct session s = {.p = p, .from = from, .rcpt = rcpt, .msg = msg, .out = out, .err = err};
+	memset(out, 0, sizeof(*out));
+	pn_reply_init(&s.r);
+	pn_buf_init(&s.line, PN_REPLY_LINE_MAX);
+	enum state st = S_CONNECT;
+	while (st != S_DONE && st != S_FAIL) {
+		trace(&s, "--- state %s", states[st].name);
+		st = states[st].run(&s);
+	}
+	if (st == S_FAIL)
+		fail_cleanup(&s);
+	pn_tls_free(s.tls, s.c);
+	pn_conn_close(s.c);
+	pn_reply_free(&s.r);
+	pn_buf_free(&s.line);
+	return st == S_DONE;
+}

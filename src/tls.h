@@ -1,0 +1,28 @@
+/* tls.h - TLS under a pn_conn with GnuTLS: trust, verification, SNI.
+ *
+ * pn_tls_prepare loads the trust store (done right after connect, while the
+ * server's greeting is still on its way); pn_tls_start runs the handshake,
+ * verifies the chain and the host name, and installs itself as the
+ * connection's transport.  A failed verification is EX_UNAVAILABLE (69) and
+ * happens before any credential is sent.
+ */
+#ifndef POSTERN_TLS_H
+#define POSTERN_TLS_H
+
+#include "net.h"
+
+struct pn_tls_params {
+	const char *hostname;   /* verified against the certificate, sent as SNI */
+	const char *trust_file; /* NULL or "system": the system trust store */
+	bool certcheck;         /* false: no verification at all (insecure) */
+};
+
+struct pn_tls;
+
+struct pn_tls *pn_tls_prepare(const struct pn_tls_params *p, struct pn_error *err);
+bool pn_tls_start(struct pn_tls *t, struct pn_conn *c, struct pn_error *err) PN_WUR;
+/* pn_tls_describe - "TLS1.3 / AES-256-GCM" for -v, after a handshake */
+const char *pn_tls_describe(struct pn_tls *t);
+void pn_tls_free(struct pn_tls *t, struct pn_conn *c);
+
+#endif

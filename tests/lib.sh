@@ -1,0 +1,146 @@
+# lib.sh - helpers for postern's integration tests (sourced by integration.sh).
+#
+# Every check prints one TAP line.  Each postern run records its exit code in
+# $RC, its stderr in $ERR and its stdout in $OUT.  Nothing here waits without
+# a bound.
+
+TAP_N=0
+TAP_FAILED=0
+
+# ok DESC / not_ok DESC [DIAG...] - one TAP result
+ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $*"
+}
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	shift
+	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+
+# check DESC CMD... - ok when CMD succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc" "failed: $*" "stderr: $(head -c 2000 "$WORK/err" 2>/dev/null)"; fi
+}
+
+# run_postern INPUT ARGS... - run the built postern with INPUT on stdin
+run_postern() {
+	local input=$1
+	shift
+	set +e
+	timeout 60 "$POSTERN" "$@" <"$input" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+	ERR=$(cat "$WORK/err")
+	OUT=$(cat "$WORK/out")
+}
+
+# expect_rc WANT DESC - the last run's exit code
+expect_rc() {
+	if [ "$RC" = "$1" ]; then ok "$2 (exit $1)"; else not_ok "$2 (exit $1)" "got exit $RC" "stderr: $ERR"; fi
+}
+
+# expect_err PATTERN DESC - the last run's stderr matches an extended regex
+expect_err() {
+	if printf '%s' "$ERR" | grep -Eq -- "$1"; then ok "$2"; else not_ok "$2" "stderr did not match: $1" "stderr: $ERR"; fi
+}
+
+# expect_one_line DESC - a failure says exactly one line on stderr
+expect_one_line() {
+	local n
+	n=$(printf '%s\n' "$ERR" | grep -c . || true)
+	if [ "$n" = 1 ]; then ok "$1"; else not_ok "$1" "stderr has $n lines:" "$ERR"; fi
+}
+
+# config NAME [EXTRA-LINES] - an rc file for the smarthost, mode 0600
+config() {
+	local f="$WORK/$1.rc"
+	cat >"$f" <<RC
+defaults
+host $SMARTHOST_HOST
+tls_trust_file $SMARTHOST_CA
+timeout 15
+from alice@postern.test
+user $SASL_USER
+password "$SASL_PASS"
+
+account sub
+port $PORT_SUBMISSION
+auth on
+
+account smtps : sub
+port $PORT_SMTPS
+tls_starttls off
+
+account cram : sub
+port $PORT_CRAM
+
+account default : sub
+RC
+	[ $# -lt 2 ] || printf '%s\n' "$2" >>"$f"
+	chmod 600 "$f"
+	echo "$f"
+}
+
+# mailbox_count USER - messages delivered to USER so far
+mailbox_count() {
+	find "$MAILDIR_BASE/$1/new" "$MAILDIR_BASE/$1/cur" -type f 2>/dev/null | wc -l
+}
+
+# wait_mail USER [COUNT] - path of USER's newest message, bounded wait
+wait_mail() {
+	"$top_srcdir/tests/smarthost" wait-mail "$SMARTHOST_DIR" "$1" "${2:-1}" 10 | tail -n 1
+}
+
+# no_mail USER - after a failed send, nothing reaches USER (wait briefly
+# for the queue to be empty so that a late delivery is still seen)
+no_mail() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -z "$(find "$SMARTHOST_DIR/spool/incoming" "$SMARTHOST_DIR/spool/active" -type f 2>/dev/null)" ] && break
+		sleep 0.2
+	done
+	[ "$(mailbox_count "$1")" = 0 ]
+}
+
+# delivered_body FILE - the delivered message without the headers Postfix
+# prepended (Return-Path, Delivered-To, Received and its continuations)
+delivered_body() {
+	awk 'BEGIN { pre = 1 }
+	     pre && /^(Return-Path|X-Original-To|Delivered-To|Received):/ { inrcv = 1; next }
+	     pre && inrcv && /^[ \t]/ { next }
+	     { pre = 0; inrcv = 0; print }' "$1"
+}
+
+# same_as_sent FILE INPUT - what arrived is the input, line ends as LF
+same_as_sent() {
+	cmp -s <(delivered_body "$1") <(tr -d '\r' <"$2" | sed '$a\')
+}
+
+# fresh - empty every mailbox before a test
+fresh() {
+	"$top_srcdir/tests/smarthost" clear "$SMARTHOST_DIR" >/dev/null
+}
+
+# body_has FILE REGEX - a line of the delivered body matches
+body_has() {
+	delivered_body "$1" | grep -Eq -- "$2"
+}
+
+# lacks REGEX FILE... - no file has a matching line
+lacks() {
+	local re=$1
+	shift
+	! grep -Eqi -- "$re" "$@"
+}
+
+# has REGEX FILE... - every file has a matching line
+has() {
+	local re=$1 f
+	shift
+	for f in "$@"; do grep -Eq -- "$re" "$f" || return 1; done
+}

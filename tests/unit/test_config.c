@@ -1,0 +1,530 @@
+/* test_config.c - the msmtprc-syntax parser: defaults, inheritance, values,
+ * errors with file and line, file permissions, user over system.
+ * Every rc file is written under a mkdtemp() directory removed at the end. */
+#include "../../src/config.h" /* not the autoconf config.h */
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define HOME "/home/tester"
+#define MAXFILES 64
+
+static char dir[256];
+static char *files[MAXFILES];
+static size_t nfiles;
+
+/* write_rc - DIR/name holding text with this mode; the path, kept for cleanup */
+static const char *write_rc(const char *name, const char *text, mode_t mode)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		tap_ok(false, "create %s", path);
+		return "/nonexistent";
+	}
+	fputs(text, f);
+	fclose(f);
+	if (chmod(path, mode) < 0)
+		tap_ok(false, "chmod %s", path);
+	for (size_t i = 0; i < nfiles; i++)
+		if (strcmp(files[i], path) == 0)
+			return files[i];
+	if (nfiles == MAXFILES)
+		abort();
+	files[nfiles] = strdup(path);
+	return files[nfiles++];
+}
+
+/* cleanup - remove every file written, then the directory */
+static void cleanup(void)
+{
+	for (size_t i = 0; i < nfiles; i++) {
+		unlink(files[i]);
+		free(files[i]);
+	}
+	if (rmdir(dir) < 0)
+		tap_ok(false, "remove the temporary directory %s", dir);
+}
+
+/* find - the account, reporting when it is missing */
+static const struct pn_account *find(const struct pn_config *cfg, const char *name)
+{
+	const struct pn_account *a = pn_config_find(cfg, name);
+	if (!a)
+		tap_ok(false, "account '%s' exists", name);
+	return a;
+}
+
+static const char main_rc[] =
+	"# a comment line\n"
+	"   # an indented comment\n"
+	"\n"
+	"\t\n"
+	"defaults\n"
+	"host smtp.example.com\n"
+	"timeout 30\n"
+	"\n"
+	"account a\n"
+	"user alice\n"
+	"port 2525\n"
+	"auth login\n"
+	"domain a.example\n"
+	"\n"
+	"account b : a\n"
+	"user bob\n"
+	"domain \"b example\"\n"
+	"\n"
+	"account other\n"
+	"host other.example\n"
+	"\n"
+	"account c : a, other\n"
+	"from c@example\n"
+	"\n"
+	"account d : other , a\n"
+	"\n"
+	"account default : b\n"
+	"\n"
+	"account quoted\n"
+	"from \"John \\\"JD\\\" Doe\"\n"
+	"passwordeval \"a\\\\b c\"\n"
+	"domain   \"  padded  \"  \n"
+	"\n"
+	"account bools\n"
+	"tls_certcheck off\n"
+	"tls_starttls\n"
+	"tls on\n"
+	"\n"
+	"account notls\n"
+	"tls off\n"
+	"\n"
+	"account implicit\n"
+	"tls_starttls off\n"
+	"\n"
+	"account explicit\n"
+	"tls off\n"
+	"port 465\n"
+	"\n"
+	"account notimeout\n"
+	"timeout off\n"
+	"tls_trust_file system\n"
+	"logfile ~/x\n"
+	"aliases ~/aliases\n"
+	"syslog LOG_MAIL\n"
+	"\n"
+	"account trust\n"
+	"tls_trust_file /etc/ssl/ca.pem\n"
+	"logfile /var/log/postern.log\n"
+	"\n"
+	"defaults\n"
+	"host late.example\n"
+	"\n"
+	"account late\n";
+
+/* main_file - defaults, inheritance and values */
+static void main_file(void)
+{
+	struct pn_config cfg;
+	struct pn_error err;
+	pn_config_init(&cfg, HOME);
+	pn_error_init(&err);
+	const char *path = write_rc("main.rc", main_rc, 0600);
+	bool ok = pn_config_load(&cfg, path, false, &err);
+	tap_ok(ok, "main file loads");
+	if (!ok) {
+		printf("#   %s\n", err.msg);
+		pn_config_free(&cfg);
+		return;
+	}
+	tap_is_int((long)cfg.n, 14, "main file: 14 accounts");
+	tap_ok(pn_config_find(&cfg, "nosuch") == NULL, "find: an unknown name gives NULL");
+
+	const struct pn_account *a = find(&cfg, "a");
+	if (a) {
+		tap_is_str(a->host, "smtp.example.com", "a: host inherited from defaults");
+		tap_is_int(a->timeout, 30, "a: timeout inherited from defaults");
+		tap_is_str(a->user, "alice", "a: own user");
+		tap_is_int(pn_account_port(a), 2525, "a: explicit port");
+		tap_is_int(pn_account_auth(a), PN_AUTH_LOGIN, "a: auth login");
+		tap_is_str(a->domain, "a.example", "a: domain");
+		tap_is_str(a->name, "a", "a: name");
+		tap_ok(a->file && strcmp(a->file, path) == 0, "a: file recorded");
+		tap_is_int(a->line, 9, "a: line of its account command");
+	}
+	const struct pn_account *b = find(&cfg, "b");
+	if (b) {
+		tap_is_str(b->host, "smtp.example.com", "b : a: host via a");
+		tap_is_int(pn_account_port(b), 2525, "b : a: port copied from a");
+		tap_is_int(pn_account_auth(b), PN_AUTH_LOGIN, "b : a: auth copied from a");
+		tap_is_str(b->user, "bob", "b : a: own user overrides a's");
+		tap_is_str(b->domain, "b example", "b: quoted value with a space");
+	}
+	if (a)
+		tap_is_str(a->user, "alice", "a unchanged after b overrides");
+	const struct pn_account *c = find(&cfg, "c");
+	if (c) {
+		tap_is_str(c->host, "other.example", "c : a, other: the later parent's host wins");
+		tap_is_str(c->user, "alice", "c : a, other: user from a (other sets none)");
+		tap_is_int(pn_account_port(c), 2525, "c : a, other: port from a");
+		tap_is_str(c->from, "c@example", "c: own from");
+	}
+	const struct pn_account *d = find(&cfg, "d");
+	if (d) {
+		tap_is_str(d->host, "smtp.example.com", "d : other, a: a's host wins, order matters");
+		tap_is_str(d->user, "alice", "d : other, a: user from a");
+	}
+	const struct pn_account *def = find(&cfg, "default");
+	if (def) {
+		tap_is_str(def->user, "bob", "account default : b: user from b");
+		tap_is_str(def->domain, "b example", "account default : b: domain from b");
+	}
+	const struct pn_account *q = find(&cfg, "quoted");
+	if (q) {
+		tap_is_str(q->from, "John \"JD\" Doe", "quoted: \\\" escapes");
+		tap_is_str(q->passwordeval, "a\\b c", "quoted: \\\\ escape");
+		tap_is_str(q->domain, "  padded  ", "quoted: blanks inside quotes kept");
+		tap_is_str(q->user, NULL, "quoted: user unset");
+		tap_is_int(pn_account_auth(q), PN_AUTH_OFF, "quoted: unset auth without user is off");
+		tap_is_int(pn_account_port(q), 587, "quoted: default port 587");
+		tap_is_int(q->timeout, 30, "quoted: timeout from defaults");
+		tap_is_int(q->tls_certcheck, 1, "quoted: tls_certcheck defaults to on");
+		tap_is_int(q->syslog, -1, "quoted: syslog defaults to off");
+	}
+	const struct pn_account *bo = find(&cfg, "bools");
+	if (bo) {
+		tap_is_int(bo->tls_certcheck, 0, "boolean off");
+		tap_is_int(bo->tls_starttls, 1, "boolean with no argument is on");
+		tap_is_int(bo->tls, 1, "boolean on");
+	}
+	const struct pn_account *nt = find(&cfg, "notls");
+	if (nt) {
+		tap_is_int(nt->tls, 0, "tls off");
+		tap_is_int(pn_account_port(nt), 25, "tls off: default port 25");
+	}
+	const struct pn_account *im = find(&cfg, "implicit");
+	if (im)
+		tap_is_int(pn_account_port(im), 465, "tls_starttls off: default port 465");
+	const struct pn_account *ex = find(&cfg, "explicit");
+	if (ex)
+		tap_is_int(pn_account_port(ex), 465, "explicit port wins over the tls default");
+	const struct pn_account *no = find(&cfg, "notimeout");
+	if (no) {
+		tap_is_int(no->timeout, 0, "timeout off is 0");
+		tap_is_str(no->tls_trust_file, NULL, "tls_trust_file system is NULL");
+		tap_is_str(no->logfile, HOME "/x", "~/x expands with the configured home");
+		tap_is_str(no->aliases, HOME "/aliases", "aliases ~/ expands too");
+		tap_is_int(no->syslog, LOG_MAIL, "syslog LOG_MAIL");
+	}
+	const struct pn_account *tr = find(&cfg, "trust");
+	if (tr) {
+		tap_is_str(tr->tls_trust_file, "/etc/ssl/ca.pem", "tls_trust_file path kept");
+		tap_is_str(tr->logfile, "/var/log/postern.log", "absolute logfile kept");
+		tap_is_int(tr->timeout, 30, "trust: timeout 30 from defaults");
+	}
+	const struct pn_account *late = find(&cfg, "late");
+	if (late)
+		tap_is_str(late->host, "late.example", "defaults given later fill later accounts");
+	if (a)
+		tap_is_str(a->host, "smtp.example.com", "... and not the accounts before them");
+	pn_config_free(&cfg);
+	tap_is_int((long)cfg.n, 0, "free: no accounts left");
+}
+
+struct acase {
+	const char *line;
+	int want;
+};
+
+/* auth_values - every auth argument, and unset resolving by user */
+static void auth_values(void)
+{
+	static const struct acase cases[] = {
+		{"auth on\n", PN_AUTH_ON},
+		{"auth\n", PN_AUTH_ON},
+		{"auth off\n", PN_AUTH_OFF},
+		{"auth plain\n", PN_AUTH_PLAIN},
+		{"auth login\n", PN_AUTH_LOGIN},
+		{"auth cram-md5\n", PN_AUTH_CRAM_MD5},
+		{"auth CRAM-MD5\n", PN_AUTH_CRAM_MD5},
+		{"user u\n", PN_AUTH_ON},         /* unset, with a user: on */
+		{"host h\n", PN_AUTH_OFF},        /* unset, no user: off */
+		{"user u\nauth off\n", PN_AUTH_OFF},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], label[256];
+		snprintf(text, sizeof(text), "account x\n%s", cases[i].line);
+		struct pn_config cfg;
+		struct pn_error err;
+		pn_config_init(&cfg, HOME);
+		pn_error_init(&err);
+		const char *path = write_rc("auth.rc", text, 0600);
+		bool ok = pn_config_load(&cfg, path, false, &err);
+		const struct pn_account *a = ok ? pn_config_find(&cfg, "x") : NULL;
+		size_t len = strcspn(cases[i].line, "\n");
+		snprintf(label, sizeof(label), "auth: \"%.*s%s\" resolves to %d", (int)len,
+			 cases[i].line, cases[i].line[len + 1] ? " ..." : "", cases[i].want);
+		tap_ok(a && pn_account_auth(a) == cases[i].want, "%s", label);
+		if (!ok)
+			printf("#   %s\n", err.msg);
+		pn_config_free(&cfg);
+	}
+}
+
+struct ecase {
+	const char *name;
+	const char *text;
+	int line;          /* the line the message must name; 0: not checked */
+	const char *needle; /* text the message must contain, or NULL */
+	const char *needle2;
+};
+
+/* errors - each file fails with EX_CONFIG naming FILE:LINE: */
+static void errors(void)
+{
+	static const struct ecase cases[] = {
+		{"unknown command", "account a\nhost h\nfrobnicate yes\n", 3, "frobnicate", "unknown"},
+		{"unsupported msmtp command", "account a\ntls_fingerprint AA:BB\n", 2,
+		 "tls_fingerprint", "not supported"},
+		{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
+		 "proxy_host", "not supported"},
+		{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},
+		{"boolean in capitals", "account a\ntls_certcheck ON\n", 2, NULL, NULL},
+		{"port 0", "account a\nport 0\n", 2, NULL, NULL},
+		{"port 70000", "account a\nport 70000\n", 2, NULL, NULL},
+		{"port abc", "account a\nport abc\n", 2, "abc", NULL},
+		{"port with trailing junk", "account a\nport 25x\n", 2, NULL, NULL},
+		{"port negative", "account a\nport -25\n", 2, NULL, NULL},
+		{"port empty", "account a\nport\n", 2, NULL, NULL},
+		{"bad timeout", "account a\ntimeout soon\n", 2, NULL, NULL},
+		{"bad auth method", "account a\nauth gssapi\n", 2, "gssapi", NULL},
+		{"bad syslog facility", "account a\nsyslog LOG_KERNEL\n", 2, NULL, NULL},
+		{"missing parent", "account a\nhost h\naccount b : nosuch\n", 3, "nosuch", NULL},
+		{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
+		{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
+		{"account without a name", "account\n", 1, NULL, NULL},
+		{"account name with a blank", "account a b\n", 1, NULL, NULL},
+		{"unterminated quote", "account a\nhost \"smtp.example.com\n", 2, NULL, NULL},
+		{"quote closed only by an escaped quote", "account a\nhost \"abc\\\"\n", 2, NULL, NULL},
+		{"lone quote", "account a\nhost \"\n", 2, NULL, NULL},
+		{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ecase *t = &cases[i];
+		struct pn_config cfg;
+		struct pn_error err;
+		char label[256], where[600];
+		pn_config_init(&cfg, HOME);
+		pn_error_init(&err);
+		const char *path = write_rc("error.rc", t->text, 0600);
+		bool ok = pn_config_load(&cfg, path, false, &err);
+		snprintf(label, sizeof(label), "%s: refused with EX_CONFIG", t->name);
+		tap_ok(!ok && err.code == EX_CONFIG, "%s", label);
+		if (t->line) {
+			snprintf(where, sizeof(where), "%s:%d: ", path, t->line);
+			snprintf(label, sizeof(label), "%s: message starts with FILE:%d:", t->name,
+				 t->line);
+			tap_ok(strncmp(err.msg, where, strlen(where)) == 0, "%s", label);
+			if (strncmp(err.msg, where, strlen(where)) != 0)
+				printf("#   message: %s\n", err.msg);
+		}
+		if (t->needle) {
+			snprintf(label, sizeof(label), "%s: message names '%s'", t->name, t->needle);
+			tap_ok(strstr(err.msg, t->needle) != NULL, "%s", label);
+		}
+		if (t->needle2) {
+			snprintf(label, sizeof(label), "%s: message says '%s'", t->name, t->needle2);
+			tap_ok(strstr(err.msg, t->needle2) != NULL, "%s", label);
+		}
+		snprintf(label, sizeof(label), "%s: no account is added from the failed file", t->name);
+		tap_is_int((long)cfg.n, 0, label);
+		pn_config_free(&cfg);
+	}
+
+	/* a missing file */
+	struct pn_config cfg;
+	struct pn_error err;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/does-not-exist.rc", dir);
+	pn_config_init(&cfg, HOME);
+	pn_error_init(&err);
+	bool ok = pn_config_load(&cfg, path, false, &err);
+	tap_ok(!ok && err.code == EX_CONFIG, "missing file: EX_CONFIG");
+	tap_ok(strstr(err.msg, path) != NULL, "missing file: the message names it");
+	pn_config_free(&cfg);
+}
+
+/* load_mode - a file with this text and mode: whether it loads */
+static bool load_mode(const char *name, const char *text, mode_t mode, struct pn_config *cfg,
+		      struct pn_error *err, const char **pathp)
+{
+	pn_config_init(cfg, HOME);
+	pn_error_init(err);
+	*pathp = write_rc(name, text, mode);
+	return pn_config_load(cfg, *pathp, false, err);
+}
+
+/* permissions - a password in a file others can read is refused */
+static void permissions(void)
+{
+	static const char with_pw[] = "account a\nuser u\npassword \"s3cret pw\"\n";
+	static const char without_pw[] = "account a\nuser u\npasswordeval \"pass show mail\"\n";
+	struct pn_config cfg;
+	struct pn_error err;
+	const char *path;
+	char needle[600];
+
+	bool ok = load_mode("pw.rc", with_pw, 0644, &cfg, &err, &path);
+	tap_ok(!ok && err.code == EX_CONFIG, "password in a 0644 file: EX_CONFIG");
+	tap_ok(strstr(err.msg, path) != NULL, "password in a 0644 file: the message names the file");
+	snprintf(needle, sizeof(needle), "chmod 600 %s", path);
+	tap_ok(strstr(err.msg, needle) != NULL, "password in a 0644 file: the message says chmod 600");
+	tap_is_int((long)cfg.n, 0, "password in a 0644 file: no account loaded");
+	pn_config_free(&cfg);
+
+	ok = load_mode("pw.rc", with_pw, 0640, &cfg, &err, &path);
+	tap_ok(!ok && err.code == EX_CONFIG, "password in a 0640 user file: EX_CONFIG");
+	pn_config_free(&cfg);
+
+	ok = load_mode("pw.rc", with_pw, 0604, &cfg, &err, &path);
+	tap_ok(!ok && err.code == EX_CONFIG, "password in a 0604 file: EX_CONFIG");
+	pn_config_free(&cfg);
+
+	ok = load_mode("pw.rc", with_pw, 0600, &cfg, &err, &path);
+	tap_ok(ok, "password in a 0600 file: loads");
+	const struct pn_account *a = ok ? pn_config_find(&cfg, "a") : NULL;
+	tap_ok(a && a->password && strcmp(a->password, "s3cret pw") == 0,
+	       "password in a 0600 file: the quoted password is read");
+	pn_config_free(&cfg);
+
+	ok = load_mode("pw.rc", with_pw, 0400, &cfg, &err, &path);
+	tap_ok(ok, "password in a 0400 file: loads");
+	pn_config_free(&cfg);
+
+	ok = load_mode("nopw.rc", without_pw, 0644, &cfg, &err, &path);
+	tap_ok(ok, "no password in a 0644 file: loads");
+	a = ok ? pn_config_find(&cfg, "a") : NULL;
+	tap_ok(a && a->passwordeval && strcmp(a->passwordeval, "pass show mail") == 0,
+	       "no password in a 0644 file: passwordeval read");
+	pn_config_free(&cfg);
+
+	/* a password given in defaults counts too */
+	ok = load_mode("pwdef.rc", "defaults\npassword x\naccount a\n", 0644, &cfg, &err, &path);
+	tap_ok(!ok && err.code == EX_CONFIG, "password in defaults of a 0644 file: EX_CONFIG");
+	pn_config_free(&cfg);
+}
+
+/* two_files - the later file replaces same-named accounts and keeps others */
+static void two_files(void)
+{
+	static const char system_rc[] = "defaults\n"
+					"timeout 45\n"
+					"account shared\n"
+					"host system.example\n"
+					"user sysuser\n"
+					"account keep\n"
+					"host keep.example\n";
+	static const char user_rc[] = "account shared\n"
+				      "host user.example\n"
+				      "account child : keep\n"
+				      "user kid\n"
+				      "account solo\n";
+	struct pn_config cfg;
+	struct pn_error err;
+	pn_config_init(&cfg, HOME);
+	pn_error_init(&err);
+	const char *sys = write_rc("system.rc", system_rc, 0644);
+	const char *usr = write_rc("user.rc", user_rc, 0600);
+	bool ok = pn_config_load(&cfg, sys, true, &err);
+	tap_ok(ok, "system file loads");
+	ok = ok && pn_config_load(&cfg, usr, false, &err);
+	tap_ok(ok, "user file loads after it");
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	tap_is_int((long)cfg.n, 4, "two files: shared, keep, child, solo");
+	const struct pn_account *s = pn_config_find(&cfg, "shared");
+	tap_ok(s && s->host && strcmp(s->host, "user.example") == 0,
+	       "the user file's account replaces the system one");
+	tap_ok(s && s->user == NULL, "... entirely: the system account's user is gone");
+	tap_ok(s && s->timeout == 60, "... and the system file's defaults do not apply to it");
+	tap_ok(s && s->file && strcmp(s->file, usr) == 0, "... and it records the user file");
+	const struct pn_account *k = pn_config_find(&cfg, "keep");
+	tap_ok(k && k->host && strcmp(k->host, "keep.example") == 0,
+	       "an account only in the system file is kept");
+	tap_ok(k && k->timeout == 45, "... with its own file's defaults");
+	const struct pn_account *c = pn_config_find(&cfg, "child");
+	tap_ok(c && c->host && strcmp(c->host, "keep.example") == 0,
+	       "a user account may inherit from a system account");
+	tap_ok(c && c->user && strcmp(c->user, "kid") == 0, "... and override it");
+	const struct pn_account *so = pn_config_find(&cfg, "solo");
+	tap_ok(so && so->host == NULL, "defaults do not cross files");
+
+	/* a failing third file leaves what was loaded alone */
+	const char *bad = write_rc("bad.rc", "account shared\nhost bad.example\nnonsense\n", 0600);
+	pn_error_init(&err);
+	ok = pn_config_load(&cfg, bad, false, &err);
+	tap_ok(!ok && err.code == EX_CONFIG, "a bad third file fails");
+	s = pn_config_find(&cfg, "shared");
+	tap_ok(s && s->host && strcmp(s->host, "user.example") == 0,
+	       "... and does not replace accounts already loaded");
+	tap_is_int((long)cfg.n, 4, "... nor add any");
+	pn_config_free(&cfg);
+}
+
+/* crlf_file - a file with CRLF line ends reads like one with LF */
+static void crlf_file(void)
+{
+	struct pn_config cfg;
+	struct pn_error err;
+	const char *path;
+	bool ok = load_mode("crlf.rc", "# dos\r\n\r\naccount a\r\nhost h.example\r\n"
+				       "from \"x y\"\r\ntls off\r\n",
+			    0600, &cfg, &err, &path);
+	tap_ok(ok, "CRLF file: loads");
+	const struct pn_account *a = ok ? pn_config_find(&cfg, "a") : NULL;
+	tap_ok(a && a->host && strcmp(a->host, "h.example") == 0, "CRLF file: no CR in the value");
+	tap_ok(a && a->from && strcmp(a->from, "x y") == 0, "CRLF file: quoted value");
+	tap_ok(a && a->tls == 0, "CRLF file: boolean");
+	pn_config_free(&cfg);
+}
+
+/* long_line - a line beyond the rc line bound is an error, not truncated */
+static void long_line(void)
+{
+	size_t n = 5000;
+	char *text = malloc(n + 32);
+	memcpy(text, "account a\nhost ", 15);
+	memset(text + 15, 'h', n);
+	memcpy(text + 15 + n, "\n", 2);
+	struct pn_config cfg;
+	struct pn_error err;
+	const char *path;
+	bool ok = load_mode("long.rc", text, 0600, &cfg, &err, &path);
+	tap_ok(!ok && err.code == EX_CONFIG, "a 5000-byte line: EX_CONFIG");
+	pn_config_free(&cfg);
+	free(text);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/test_config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		tap_ok(false, "mkdtemp %s", dir);
+		return tap_done();
+	}
+	main_file();
+	auth_values();
+	errors();
+	permissions();
+	two_files();
+	crlf_file();
+	long_line();
+	cleanup();
+	return tap_done();
+}

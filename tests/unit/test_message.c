@@ -1,0 +1,902 @@
+/* test_message.c - reading the message, headers, recipients, Bcc removal,
+ * added fields, and the transmitted form (canonical, dot-stuffed), from
+ * pipes and temporary files under a mkdtemp() directory removed at the end. */
+#include "message.h"
+#include "tap.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+static char dir[256];
+static char input_path[300];
+
+/* ---- input and output helpers ---- */
+
+/* input_fd - a readable fd holding n bytes: a pipe for small inputs (the
+ * whole input fits in the pipe), a temporary file otherwise */
+static int input_fd(const char *p, size_t n)
+{
+	if (n < 32768) {
+		int fds[2];
+		if (pipe(fds) < 0)
+			return -1;
+		size_t o = 0;
+		while (o < n) {
+			ssize_t w = write(fds[1], p + o, n - o);
+			if (w <= 0) {
+				close(fds[0]);
+				close(fds[1]);
+				return -1;
+			}
+			o += (size_t)w;
+		}
+		close(fds[1]);
+		return fds[0];
+	}
+	int fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	size_t o = 0;
+	while (o < n) {
+		ssize_t w = write(fd, p + o, n - o);
+		if (w <= 0) {
+			close(fd);
+			return -1;
+		}
+		o += (size_t)w;
+	}
+	unlink(input_path);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* read_msg - pn_message_read over n input bytes */
+static bool read_msg(struct pn_message *m, const char *p, size_t n, bool ignore_dots,
+		     struct pn_error *err)
+{
+	pn_error_init(err);
+	int fd = input_fd(p, n);
+	if (fd < 0) {
+		tap_ok(false, "cannot make the input");
+		memset(m, 0, sizeof(*m));
+		m->spill_fd = -1;
+		return false;
+	}
+	bool ok = pn_message_read(m, fd, ignore_dots, err);
+	close(fd);
+	return ok;
+}
+
+/* the collecting sink */
+struct sink {
+	char *data;
+	size_t len, cap;
+	size_t calls;
+};
+
+static bool collect(void *ctx, const char *p, size_t n, struct pn_error *err)
+{
+	struct sink *s = ctx;
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->len + n)
+			cap *= 2;
+		char *d = realloc(s->data, cap);
+		if (!d) {
+			pn_error_set(err, EX_OSERR, "out of memory in the test sink");
+			return false;
+		}
+		s->data = d;
+		s->cap = cap;
+	}
+	memcpy(s->data + s->len, p, n);
+	s->len += n;
+	s->calls++;
+	return true;
+}
+
+/* stream - the transmitted message into a fresh sink */
+static bool stream(const struct pn_message *m, struct sink *s)
+{
+	struct pn_error err;
+	pn_error_init(&err);
+	memset(s, 0, sizeof(*s));
+	bool ok = pn_message_stream(m, collect, s, &err);
+	if (!ok)
+		printf("#   stream: %s\n", err.msg);
+	return ok;
+}
+
+/* stuffed_dots - lines of the transmitted form that begin with '.', the
+ * final ".\r\n" excepted: each carries exactly one added dot */
+static size_t stuffed_dots(const char *p, size_t n)
+{
+	size_t dots = 0;
+	for (size_t i = 0; i + 3 < n; i++)
+		if ((i == 0 || p[i - 1] == '\n') && p[i] == '.')
+			dots++;
+	return dots;
+}
+
+/* check_size - m->size is the stream without stuffing and end marker */
+static void check_size(struct pn_message *m, const struct sink *s, const char *name)
+{
+	struct pn_error err;
+	char label[256];
+	pn_error_init(&err);
+	bool ok = pn_message_prepare(m, &err);
+	snprintf(label, sizeof(label), "%s: size is streamed - stuffed dots - 3", name);
+	size_t dots = stuffed_dots(s->data, s->len);
+	tap_ok(ok && s->len >= 3 && m->size == s->len - dots - 3, "%s", label);
+	if (!(ok && s->len >= 3 && m->size == s->len - dots - 3))
+		printf("#   size %zu, streamed %zu, dots %zu\n", m->size, s->len, dots);
+}
+
+/* ---- table: input to transmitted bytes ---- */
+
+struct tcase {
+	const char *name;
+	const char *in;
+	bool ignore_dots;
+	const char *drop; /* a field name to drop, or NULL */
+	const char *want;
+};
+
+static void run(const struct tcase *t)
+{
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	char label[256];
+	bool ok = read_msg(&m, t->in, strlen(t->in), t->ignore_dots, &err);
+	snprintf(label, sizeof(label), "%s: reads", t->name);
+	tap_ok(ok, "%s", label);
+	if (!ok) {
+		printf("#   %s\n", err.msg);
+		pn_message_free(&m);
+		return;
+	}
+	if (t->drop)
+		pn_message_drop(&m, t->drop);
+	ok = stream(&m, &s);
+	snprintf(label, sizeof(label), "%s: transmitted form", t->name);
+	tap_is_mem(ok ? s.data : "", ok ? s.len : 0, t->want, strlen(t->want), label);
+	if (ok)
+		check_size(&m, &s, t->name);
+	free(s.data);
+	pn_message_free(&m);
+}
+
+static void transforms(void)
+{
+	static const struct tcase cases[] = {
+		{"LF becomes CRLF", "Subject: s\n\nbody\nline 2\n", false, NULL,
+		 "Subject: s\r\n\r\nbody\r\nline 2\r\n.\r\n"},
+		{"CRLF stays", "Subject: s\r\n\r\nbody\r\nline 2\r\n", false, NULL,
+		 "Subject: s\r\n\r\nbody\r\nline 2\r\n.\r\n"},
+		{"no final newline", "Subject: s\n\nbody", false, NULL,
+		 "Subject: s\r\n\r\nbody\r\n.\r\n"},
+		{"dot line stuffed with -i", "Subject: s\n\na\n.\nb\n", true, NULL,
+		 "Subject: s\r\n\r\na\r\n..\r\nb\r\n.\r\n"},
+		{"dot CRLF line stuffed with -i", "Subject: s\r\n\r\na\r\n.\r\nb\r\n", true, NULL,
+		 "Subject: s\r\n\r\na\r\n..\r\nb\r\n.\r\n"},
+		{"dot line ends the input without -i", "Subject: s\n\na\n.\nb\nc\n", false, NULL,
+		 "Subject: s\r\n\r\na\r\n.\r\n"},
+		{"dot CRLF line ends the input without -i", "Subject: s\r\n\r\na\r\n.\r\nb\r\n", false,
+		 NULL, "Subject: s\r\n\r\na\r\n.\r\n"},
+		{"dot line as the first line without -i", ".\nSubject: s\n\nb\n", false, NULL, ".\r\n"},
+		{"trailing dot without newline is text", "Subject: s\n\na\n.", false, NULL,
+		 "Subject: s\r\n\r\na\r\n..\r\n.\r\n"},
+		{"trailing dot CR at the end is text", "Subject: s\n\na\n.\r", false, NULL,
+		 "Subject: s\r\n\r\na\r\n..\r\n.\r\n"},
+		{"dot-dot line is text without -i", "Subject: s\n\n..\nz\n", false, NULL,
+		 "Subject: s\r\n\r\n...\r\nz\r\n.\r\n"},
+		{"dot-text line is text without -i", "Subject: s\n\n.x\nz\n", false, NULL,
+		 "Subject: s\r\n\r\n..x\r\nz\r\n.\r\n"},
+		{"dot CR text is text without -i", "Subject: s\n\n.\rz\n", false, NULL,
+		 "Subject: s\r\n\r\n..\r\nz\r\n.\r\n"},
+		{"dot after a blank line ends it", "Subject: s\n\na\n\n.\nrest\n", false, NULL,
+		 "Subject: s\r\n\r\na\r\n\r\n.\r\n"},
+		{"dot mid-line is not an end", "Subject: s\n\na.\n x.\n", false, NULL,
+		 "Subject: s\r\n\r\na.\r\n x.\r\n.\r\n"},
+		{"headers only, no blank line", "Subject: s\nTo: a@b\n", false, NULL,
+		 "Subject: s\r\nTo: a@b\r\n.\r\n"},
+		{"one header without a newline", "Subject: s", false, NULL, "Subject: s\r\n.\r\n"},
+		{"no headers", "hello world\nline 2\n", false, NULL, "hello world\r\nline 2\r\n.\r\n"},
+		{"empty input", "", false, NULL, ".\r\n"},
+		{"a non-header line ends the header block", "Subject: s\nhello\n", false, NULL,
+		 "Subject: s\r\n\r\nhello\r\n.\r\n"},
+		{"Bcc dropped with its continuation",
+		 "To: a@b\nBcc: x@y,\n z@w\nSubject: s\n\nbody\n", false, "Bcc",
+		 "To: a@b\r\nSubject: s\r\n\r\nbody\r\n.\r\n"},
+		{"Bcc dropped, tab continuation, CRLF",
+		 "To: a@b\r\nBcc: x@y,\r\n\tz@w\r\nSubject: s\r\n\r\nbody\r\n", false, "Bcc",
+		 "To: a@b\r\nSubject: s\r\n\r\nbody\r\n.\r\n"},
+		{"lower-case bcc dropped by \"Bcc\"", "bcc: x@y\nTo: a@b\n\nbody\n", false, "Bcc",
+		 "To: a@b\r\n\r\nbody\r\n.\r\n"},
+		{"every Bcc dropped", "Bcc: x@y\nTo: a@b\nBCC: z@w\n\nbody\n", false, "Bcc",
+		 "To: a@b\r\n\r\nbody\r\n.\r\n"},
+		{"Bcc as the last field", "To: a@b\nBcc: x@y\n\nbody\n", false, "Bcc",
+		 "To: a@b\r\n\r\nbody\r\n.\r\n"},
+		{"Bcc-Like fields stay", "X-Bcc: k@k\nBcc: x@y\n\nbody\n", false, "Bcc",
+		 "X-Bcc: k@k\r\n\r\nbody\r\n.\r\n"},
+		{"Bcc not dropped unless asked", "To: a@b\nBcc: x@y\n\nbody\n", false, NULL,
+		 "To: a@b\r\nBcc: x@y\r\n\r\nbody\r\n.\r\n"},
+		{"leading mbox From line not transmitted",
+		 "From root@host Mon Jan  1 00:00:00 2024\nSubject: s\n\nbody\n", false, NULL,
+		 "Subject: s\r\n\r\nbody\r\n.\r\n"},
+		{"a From line in the body stays", "Subject: s\n\nFrom here on\n", false, NULL,
+		 "Subject: s\r\n\r\nFrom here on\r\n.\r\n"},
+		{"bare CR canonical", "Subject: s\r\rb\r", false, NULL,
+		 "Subject: s\r\n\r\nb\r\n.\r\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run(&cases[i]);
+}
+
+/* ---- headers and recipients ---- */
+
+static void headers(void)
+{
+	static const char in[] = "Subject: hello\n world\n"
+				 "X-Crlf: one\r\n\ttwo\r\n"
+				 "x-twice: first\n"
+				 "X-Twice: second\n"
+				 "X-Empty:\n"
+				 "X-Spaces:    padded\n"
+				 "\n"
+				 "X-Body: not a header\n";
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_msg(&m, in, strlen(in), false, &err);
+	tap_ok(ok, "headers: reads");
+	struct {
+		const char *name, *want;
+	} cases[] = {
+		{"Subject", "hello world"},
+		{"subject", "hello world"},
+		{"SUBJECT", "hello world"},
+		{"x-crlf", "one\ttwo"},
+		{"X-Twice", "first"},
+		{"X-Empty", ""},
+		{"X-Spaces", "padded"},
+		{"X-Body", NULL},
+		{"X-Missing", NULL},
+		{"Subjec", NULL},
+	};
+	for (size_t i = 0; ok && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *v = pn_message_header(&m, cases[i].name);
+		char label[128];
+		snprintf(label, sizeof(label), "header %s", cases[i].name);
+		tap_is_str(v, cases[i].want, label);
+		free(v);
+	}
+	pn_message_free(&m);
+}
+
+static void recipients(void)
+{
+	static const char in[] = "From: sender@x\n"
+				 "To: a@b,\n c@d\n"
+				 "CC: \"Doe, J\" <e@f>\n"
+				 "Subject: hi\n"
+				 "bcc: g@h, a@b\n"
+				 "X-To: not@this\n"
+				 "Resent-To: nor@this\n"
+				 "\n"
+				 "To: body@line\n";
+	static const char *const want[] = {"a@b", "c@d", "e@f", "g@h"};
+	struct pn_message m;
+	struct pn_error err;
+	struct pn_addrlist l;
+	pn_addrlist_init(&l);
+	bool ok = read_msg(&m, in, strlen(in), false, &err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(ok, "recipients: collected");
+	tap_is_int((long)l.n, 4, "recipients: To (folded), Cc, Bcc, duplicate once");
+	for (size_t i = 0; i < 4 && i < l.n; i++) {
+		char label[64];
+		snprintf(label, sizeof(label), "recipient %zu", i + 1);
+		tap_is_str(l.addr[i], want[i], label);
+	}
+	/* dropping Bcc changes what is sent, not who receives it */
+	pn_message_drop(&m, "Bcc");
+	pn_addrlist_free(&l);
+	ok = pn_message_recipients(&m, &l, &err);
+	tap_ok(ok && l.n == 4, "recipients: still 4 after Bcc is dropped");
+	pn_addrlist_free(&l);
+	pn_message_free(&m);
+
+	static const char bad[] = "To: Name <a@b\nSubject: s\n\nx\n";
+	ok = read_msg(&m, bad, strlen(bad), false, &err);
+	tap_ok(ok, "recipients: bad list reads");
+	pn_error_init(&err);
+	ok = pn_message_recipients(&m, &l, &err);
+	tap_ok(!ok && err.code == EX_DATAERR, "recipients: unparsable To gives EX_DATAERR");
+	pn_addrlist_free(&l);
+	pn_message_free(&m);
+
+	static const char none[] = "Subject: s\n\nTo: a@b\n";
+	ok = read_msg(&m, none, strlen(none), false, &err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(ok && l.n == 0, "recipients: none without To/Cc/Bcc");
+	pn_addrlist_free(&l);
+	pn_message_free(&m);
+}
+
+/* ---- added fields ---- */
+
+/* is_date - "Ddd, DD Mon YYYY HH:MM:SS +HHMM" */
+static bool is_date(const char *s, size_t n)
+{
+	static const char pat[] = "Aaa, 99 Aaa 9999 99:99:99 S9999";
+	if (n != sizeof(pat) - 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (pat[i]) {
+		case 'A': if (!isupper(c)) return false; break;
+		case 'a': if (!islower(c)) return false; break;
+		case '9': if (!isdigit(c)) return false; break;
+		case 'S': if (c != '+' && c != '-') return false; break;
+		default: if (c != (unsigned char)pat[i]) return false;
+		}
+	}
+	return true;
+}
+
+/* split_line - the line starting at p (without CRLF), its length; NULL at the end */
+static const char *next_line(const char **p, const char *end, size_t *len)
+{
+	if (*p >= end)
+		return NULL;
+	const char *s = *p;
+	const char *e = s;
+	while (e + 1 < end && !(e[0] == '\r' && e[1] == '\n'))
+		e++;
+	*len = (size_t)(e - s);
+	*p = e + 2;
+	return s;
+}
+
+static bool starts(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && memcmp(s, prefix, k) == 0;
+}
+
+/* complete_added - a message with no headers gets From, Date, Message-ID
+ * and a blank line before the body */
+static void complete_added(void)
+{
+	static const char in[] = "hello world\nsecond\n";
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	bool ok = read_msg(&m, in, strlen(in), false, &err);
+	ok = ok && pn_message_complete(&m, "cron@host.example", NULL, "host.example", &err);
+	tap_ok(ok, "complete: no headers, fields added");
+	ok = ok && stream(&m, &s);
+	if (!ok) {
+		pn_message_free(&m);
+		return;
+	}
+	const char *p = s.data, *end = s.data + s.len, *l;
+	size_t n;
+	l = next_line(&p, end, &n);
+	tap_ok(l && n == strlen("From: cron@host.example") && starts(l, n, "From: cron@host.example"),
+	       "complete: From: from the envelope sender");
+	l = next_line(&p, end, &n);
+	tap_ok(l && starts(l, n, "Date: ") && is_date(l + 6, n - 6), "complete: Date: in RFC 5322 form");
+	if (l && !(starts(l, n, "Date: ") && is_date(l + 6, n - 6)))
+		printf("#   got \"%.*s\"\n", (int)n, l);
+	l = next_line(&p, end, &n);
+	tap_ok(l && starts(l, n, "Message-ID: <") && n > 27 &&
+		       memcmp(l + n - 14, "@host.example>", 14) == 0 && memchr(l, ' ', n) == l + 11,
+	       "complete: Message-ID: <...@hostname>");
+	l = next_line(&p, end, &n);
+	tap_ok(l && n == 0, "complete: a blank line after the added fields");
+	static const char rest[] = "hello world\r\nsecond\r\n.\r\n";
+	tap_is_mem(p, (size_t)(end - p), rest, strlen(rest), "complete: the body follows unchanged");
+	check_size(&m, &s, "complete, no headers");
+	free(s.data);
+	pn_message_free(&m);
+
+	/* headers present: the fields go in before the blank line */
+	static const char in2[] = "Subject: s\n\nbody\n";
+	ok = read_msg(&m, in2, strlen(in2), false, &err);
+	ok = ok && pn_message_complete(&m, "root@x", "", "h", &err);
+	ok = ok && stream(&m, &s);
+	tap_ok(ok && s.len > 30 && starts(s.data, s.len, "Subject: s\r\nFrom: root@x\r\nDate: "),
+	       "complete: added after the existing fields; empty name gives a bare From");
+	static const char tail[] = "@h>\r\n\r\nbody\r\n.\r\n";
+	tap_ok(ok && s.len > sizeof(tail) &&
+		       memcmp(s.data + s.len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0,
+	       "complete: ... and before the blank line");
+	free(ok ? s.data : NULL);
+	pn_message_free(&m);
+
+	/* the mbox "From " line is no From: field */
+	static const char in3[] = "From root Mon Jan  1 00:00:00 2024\nSubject: s\n\nb\n";
+	ok = read_msg(&m, in3, strlen(in3), false, &err);
+	ok = ok && pn_message_complete(&m, "root@x", NULL, "h", &err);
+	ok = ok && stream(&m, &s);
+	tap_ok(ok && starts(s.data, s.len, "Subject: s\r\nFrom: root@x\r\n"),
+	       "complete: the mbox From line does not count as From:");
+	free(ok ? s.data : NULL);
+	pn_message_free(&m);
+}
+
+/* complete_present - nothing is added when the fields are there */
+static void complete_present(void)
+{
+	static const struct {
+		const char *name, *in, *want;
+	} cases[] = {
+		{"all present",
+		 "From: me@x\nDate: Mon, 01 Jan 2024 00:00:00 +0000\nMessage-ID: <1@x>\n\nbody\n",
+		 "From: me@x\r\nDate: Mon, 01 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n.\r\n"},
+		{"all present, other case",
+		 "from: me@x\ndate: Mon, 01 Jan 2024 00:00:00 +0000\nmessage-id: <1@x>\n\nbody\n",
+		 "from: me@x\r\ndate: Mon, 01 Jan 2024 00:00:00 +0000\r\nmessage-id: <1@x>\r\n\r\nbody\r\n.\r\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		struct sink s;
+		char label[128];
+		bool ok = read_msg(&m, cases[i].in, strlen(cases[i].in), false, &err);
+		ok = ok && pn_message_complete(&m, "other@y", "Other Name", "h", &err);
+		ok = ok && stream(&m, &s);
+		snprintf(label, sizeof(label), "complete, %s: nothing added", cases[i].name);
+		tap_is_mem(ok ? s.data : "", ok ? s.len : 0, cases[i].want, strlen(cases[i].want), label);
+		free(ok ? s.data : NULL);
+		pn_message_free(&m);
+	}
+
+	/* only Date missing: only Date is added */
+	static const char in[] = "From: me@x\nMessage-ID: <1@x>\n\nbody\n";
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	bool ok = read_msg(&m, in, strlen(in), false, &err);
+	ok = ok && pn_message_complete(&m, "other@y", NULL, "h", &err);
+	ok = ok && stream(&m, &s);
+	static const char head[] = "From: me@x\r\nMessage-ID: <1@x>\r\nDate: ";
+	static const char tail[] = "\r\n\r\nbody\r\n.\r\n";
+	tap_ok(ok && s.len == strlen(head) + 31 + strlen(tail) && starts(s.data, s.len, head) &&
+		       is_date(s.data + strlen(head), 31) &&
+		       memcmp(s.data + strlen(head) + 31, tail, strlen(tail)) == 0,
+	       "complete: only the missing Date is added");
+	free(ok ? s.data : NULL);
+	pn_message_free(&m);
+}
+
+/* full_names - -F names, quoted when they must be */
+static void full_names(void)
+{
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+		{"Cron Daemon", "From: Cron Daemon <root@x>\r\n"},
+		{"Doe, John", "From: \"Doe, John\" <root@x>\r\n"},
+		{"John Q. Public", "From: \"John Q. Public\" <root@x>\r\n"},
+		{"Say \"hi\"", "From: \"Say \\\"hi\\\"\" <root@x>\r\n"},
+		{"back\\slash", "From: \"back\\\\slash\" <root@x>\r\n"},
+		{"a<b>", "From: \"a<b>\" <root@x>\r\n"},
+	};
+	static const char in[] = "Date: Mon, 01 Jan 2024 00:00:00 +0000\nMessage-ID: <1@x>\n\nb\n";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		struct sink s;
+		char label[128], want[256];
+		bool ok = read_msg(&m, in, strlen(in), false, &err);
+		ok = ok && pn_message_complete(&m, "root@x", cases[i].name, "h", &err);
+		ok = ok && stream(&m, &s);
+		snprintf(want, sizeof(want),
+			 "Date: Mon, 01 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@x>\r\n%s\r\nb\r\n.\r\n",
+			 cases[i].want);
+		snprintf(label, sizeof(label), "full name '%s'", cases[i].name);
+		tap_is_mem(ok ? s.data : "", ok ? s.len : 0, want, strlen(want), label);
+		free(ok ? s.data : NULL);
+		pn_message_free(&m);
+	}
+	static const char *const bad[] = {"Evil\nBcc: x@y", "Evil\r\nBcc: x@y", "Evil\r"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		bool ok = read_msg(&m, in, strlen(in), false, &err);
+		tap_ok(ok, "full name with a line break: message reads");
+		pn_error_init(&err);
+		ok = pn_message_complete(&m, "root@x", bad[i], "h", &err);
+		tap_ok(!ok && err.code == EX_DATAERR, "full name with a line break (%zu): EX_DATAERR",
+		       i + 1);
+		pn_message_free(&m);
+	}
+}
+
+/* ---- flags and refusals ---- */
+
+static void flags(void)
+{
+	static const struct {
+		const char *name, *in;
+		bool eightbit;
+	} cases[] = {
+		{"ASCII", "Subject: s\n\nplain ascii \x7f\n", false},
+		{"UTF-8 body", "Subject: s\n\ncaf\xc3\xa9\n", true},
+		{"0x80 in a header", "Subject: \x80\n\nx\n", true},
+		{"0xff last byte", "Subject: s\n\nx\xff", true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		char label[128];
+		bool ok = read_msg(&m, cases[i].in, strlen(cases[i].in), false, &err);
+		ok = ok && pn_message_prepare(&m, &err);
+		snprintf(label, sizeof(label), "eightbit %s for %s", cases[i].eightbit ? "set" : "clear",
+			 cases[i].name);
+		tap_ok(ok && m.eightbit == cases[i].eightbit, "%s", label);
+		pn_message_free(&m);
+	}
+
+	static const char nul[] = "Subject: s\n\na\0b\n";
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_msg(&m, nul, sizeof(nul) - 1, false, &err);
+	tap_ok(!ok && err.code == EX_DATAERR, "a NUL byte in the body: EX_DATAERR");
+	pn_message_free(&m);
+	static const char nulh[] = "Subject: \0\n\nb\n";
+	ok = read_msg(&m, nulh, sizeof(nulh) - 1, true, &err);
+	tap_ok(!ok && err.code == EX_DATAERR, "a NUL byte in a header with -i: EX_DATAERR");
+	pn_message_free(&m);
+}
+
+/* failing_sink - the sink's error comes back from pn_message_stream */
+static bool failing_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
+{
+	(*(int *)ctx)++;
+	pn_error_set(err, EX_IOERR, "sink refused");
+	return false;
+}
+
+static void sink_failure(void)
+{
+	static const char in[] = "Subject: s\n\nbody\n";
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_msg(&m, in, strlen(in), false, &err);
+	int calls = 0;
+	pn_error_init(&err);
+	ok = ok && !pn_message_stream(&m, failing_sink, &calls, &err);
+	tap_ok(ok && err.code == EX_IOERR, "a failing sink fails the stream with its error");
+	tap_is_int(calls, 1, "... and the stream stops at the first failure");
+	pn_message_free(&m);
+}
+
+/* ---- large inputs ---- */
+
+/* growing byte buffer for the big inputs and expectations */
+struct bytes {
+	char *p;
+	size_t n, cap;
+};
+
+static void put(struct bytes *b, const char *s, size_t n)
+{
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		while (cap < b->n + n)
+			cap *= 2;
+		b->p = realloc(b->p, cap);
+		if (!b->p)
+			abort();
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+static void puts_(struct bytes *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* big_body - a 5 MB body spills to a file and streams back byte-exact */
+static void big_body(bool ignore_dots)
+{
+	struct bytes in = {0}, want = {0};
+	puts_(&in, "Subject: big\nBcc: hidden@x\n\n");
+	puts_(&want, "Subject: big\r\n\r\n");
+	char line[200];
+	for (unsigned i = 0; in.n < 5 * 1024 * 1024; i++) {
+		size_t len = 2 + (i * 7919u) % 150; /* lengths vary, so lines straddle chunks */
+		for (size_t k = 0; k < len; k++)
+			line[k] = (char)('a' + (i + k) % 26);
+		if (i % 5 == 0) { /* ".text": stuffed */
+			line[0] = '.';
+			put(&in, line, len);
+			puts_(&in, i % 3 ? "\n" : "\r\n");
+			put(&want, ".", 1);
+			put(&want, line, len);
+			puts_(&want, "\r\n");
+		} else if (i % 9 == 0) { /* "..": stuffed to "..." */
+			puts_(&in, i % 2 ? "..\n" : "..\r\n");
+			puts_(&want, "...\r\n");
+		} else if (i % 13 == 0) { /* ".\rz": CR ends the line */
+			puts_(&in, ".\rz\n");
+			puts_(&want, "..\r\nz\r\n");
+		} else if (ignore_dots && i % 17 == 0) { /* "." kept with -i */
+			puts_(&in, i % 2 ? ".\n" : ".\r\n");
+			puts_(&want, "..\r\n");
+		} else if (i % 19 == 0) { /* a blank line */
+			puts_(&in, "\n");
+			puts_(&want, "\r\n");
+		} else {
+			put(&in, line, len);
+			puts_(&in, i % 4 ? "\n" : "\r\n");
+			put(&want, line, len);
+			puts_(&want, "\r\n");
+		}
+	}
+	if (!ignore_dots) /* the end: nothing after this line is the message */
+		puts_(&in, ".\nnot part of the message\n.\n");
+	else
+		puts_(&in, "last\n");
+	if (ignore_dots)
+		puts_(&want, "last\r\n");
+	puts_(&want, ".\r\n");
+
+	const char *name = ignore_dots ? "5 MB body with -i" : "5 MB body ending in a dot line";
+	char label[128];
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	bool ok = read_msg(&m, in.p, in.n, ignore_dots, &err);
+	snprintf(label, sizeof(label), "%s: reads", name);
+	tap_ok(ok, "%s", label);
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	snprintf(label, sizeof(label), "%s: spilled to a temporary file", name);
+	tap_ok(ok && m.spill_fd >= 0 && m.spill_len > 0 && m.mem.len <= 256 * 1024, "%s", label);
+	pn_message_drop(&m, "Bcc");
+	ok = ok && stream(&m, &s);
+	snprintf(label, sizeof(label), "%s: streams back byte-exact (%zu bytes)", name, want.n);
+	tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0, "%s", label);
+	if (ok && !(s.len == want.n && memcmp(s.data, want.p, want.n) == 0)) {
+		size_t k = 0;
+		while (k < s.len && k < want.n && s.data[k] == want.p[k])
+			k++;
+		printf("#   lengths %zu and %zu, first difference at byte %zu\n", s.len, want.n, k);
+	}
+	snprintf(label, sizeof(label), "%s: streamed in more than one block", name);
+	tap_ok(ok && s.calls > 1, "%s", label);
+	if (ok)
+		check_size(&m, &s, name);
+	free(ok ? s.data : NULL);
+	pn_message_free(&m);
+	free(in.p);
+	free(want.p);
+}
+
+/* filler - "X-Filler: aaa...\n", len bytes in all */
+static void filler(char *f, size_t len)
+{
+	memcpy(f, "X-Filler: ", 10);
+	memset(f + 10, 'a', len - 11);
+	f[len - 1] = '\n';
+}
+
+/* header_bound - a header block past 1 MiB is refused; one under it is not */
+static void header_bound(void)
+{
+	char field[128];
+	struct bytes in = {0}, want = {0};
+	filler(field, 101); /* lines straddle the 1 MiB bound */
+	while (in.n < 900 * 1024) {
+		put(&in, field, 101);
+		put(&want, field, 100);
+		puts_(&want, "\r\n");
+	}
+	puts_(&in, "X-Last: end\n\nbody\n");
+	puts_(&want, "X-Last: end\r\n\r\nbody\r\n.\r\n");
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	bool ok = read_msg(&m, in.p, in.n, false, &err);
+	tap_ok(ok, "900 KiB header block: reads");
+	char *v = ok ? pn_message_header(&m, "x-last") : NULL;
+	tap_is_str(v, "end", "900 KiB header block: its last field is found");
+	free(v);
+	ok = ok && stream(&m, &s);
+	tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0,
+	       "900 KiB header block: streams back byte-exact");
+	free(ok ? s.data : NULL);
+	pn_message_free(&m);
+
+	in.n = 0;
+	while (in.n < 1536 * 1024)
+		put(&in, field, 101);
+	puts_(&in, "\nbody\n");
+	ok = read_msg(&m, in.p, in.n, false, &err);
+	tap_ok(!ok && err.code == EX_DATAERR, "1.5 MiB header block, a line across the bound: EX_DATAERR");
+	pn_message_free(&m);
+
+	/* 128-byte lines: a line ends exactly at the bound and more fields follow */
+	filler(field, 128);
+	in.n = 0;
+	for (int i = 0; i < 8192 + 100; i++)
+		put(&in, field, 128);
+	ok = read_msg(&m, in.p, in.n, false, &err);
+	tap_ok(!ok && err.code == EX_DATAERR,
+	       "header block of %zu bytes, a line ending at the bound: EX_DATAERR", in.n);
+	pn_message_free(&m);
+
+	/* the bound counts the header block only: a big body after a small one is fine */
+	in.n = 0;
+	puts_(&in, "Subject: s\n\n");
+	while (in.n < 1536 * 1024)
+		put(&in, field, 128);
+	ok = read_msg(&m, in.p, in.n, false, &err);
+	tap_ok(ok, "small header block, 1.5 MiB body of header-like lines: reads");
+	pn_message_free(&m);
+	free(in.p);
+	free(want.p);
+}
+
+/* long_first_line - no header block at all: a first line over 1 MiB is body */
+static void long_first_line(void)
+{
+	struct bytes in = {0}, want = {0};
+	puts_(&in, "hello world ");
+	puts_(&want, "hello world ");
+	char chunk[1024];
+	memset(chunk, 'x', sizeof(chunk));
+	while (in.n < 1536 * 1024) {
+		put(&in, chunk, sizeof(chunk));
+		put(&want, chunk, sizeof(chunk));
+	}
+	puts_(&in, "\nsecond\n");
+	puts_(&want, "\r\nsecond\r\n.\r\n");
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	bool ok = read_msg(&m, in.p, in.n, false, &err);
+	tap_ok(ok, "no headers, a 1.5 MiB first line: reads (there is no header block)");
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	ok = ok && stream(&m, &s);
+	tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0,
+	       "no headers, a 1.5 MiB first line: streams back byte-exact");
+	free(ok ? s.data : NULL);
+	pn_message_free(&m);
+	free(in.p);
+	free(want.p);
+}
+
+/* boundaries - the "." line detector across read() boundaries: the dot line
+ * is placed at offsets around 64 KiB multiples, where a reader reading in
+ * such blocks from a regular file splits it; the expected output does not
+ * depend on the block size */
+static void boundaries(void)
+{
+	static const struct {
+		const char *line;  /* the dot line */
+		bool ends;         /* it ends the message (without -i) */
+		const char *sent;  /* how it is transmitted when it does not */
+	} lines[] = {
+		{".\n", true, NULL},
+		{".\r\n", true, NULL},
+		{".x\n", false, "..x\r\n"},
+		{"..\n", false, "...\r\n"},
+		{".\rz\n", false, "..\r\nz\r\n"},
+	};
+	static const size_t offsets[] = {65534, 65535, 65536, 131071, 131072};
+	for (size_t li = 0; li < sizeof(lines) / sizeof(lines[0]); li++)
+		for (size_t oi = 0; oi < sizeof(offsets) / sizeof(offsets[0]); oi++) {
+			struct bytes in = {0}, want = {0};
+			char fill[101];
+			memset(fill, 'f', 100);
+			fill[100] = '\n';
+			puts_(&in, "Subject: s\n\n");
+			puts_(&want, "Subject: s\r\n\r\n");
+			while (in.n + 101 + 2 <= offsets[oi]) {
+				put(&in, fill, 101);
+				put(&want, fill, 100);
+				puts_(&want, "\r\n");
+			}
+			size_t rest = offsets[oi] - in.n; /* 2..102: a line of rest-1 'g' */
+			for (size_t k = 0; k + 1 < rest; k++) {
+				put(&in, "g", 1);
+				put(&want, "g", 1);
+			}
+			puts_(&in, "\n");
+			puts_(&want, "\r\n");
+			puts_(&in, lines[li].line);
+			puts_(&in, "after\n");
+			if (!lines[li].ends) {
+				puts_(&want, lines[li].sent);
+				puts_(&want, "after\r\n");
+			}
+			puts_(&want, ".\r\n");
+			struct pn_message m;
+			struct pn_error err;
+			struct sink s;
+			char label[160];
+			bool ok = in.n > offsets[oi] && in.p[offsets[oi]] == '.';
+			ok = ok && read_msg(&m, in.p, in.n, false, &err);
+			ok = ok && stream(&m, &s);
+			snprintf(label, sizeof(label), "dot line \"%s\" at offset %zu: %s",
+				 li == 0 ? ".\\n" : li == 1 ? ".\\r\\n" : li == 2 ? ".x\\n" :
+				 li == 3 ? "..\\n" : ".\\rz\\n", offsets[oi],
+				 lines[li].ends ? "ends the message" : "is text");
+			tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0, "%s", label);
+			free(ok ? s.data : NULL);
+			pn_message_free(&m);
+			free(in.p);
+			free(want.p);
+		}
+}
+
+/* drained - without -i the input after the "." line is read and discarded */
+static void drained(void)
+{
+	struct bytes in = {0};
+	puts_(&in, "Subject: s\n\na\n.\n");
+	while (in.n < 300 * 1024)
+		puts_(&in, "after the end\n");
+	int fd = input_fd(in.p, in.n);
+	free(in.p);
+	if (fd < 0) {
+		tap_ok(false, "drained: cannot make the input");
+		return;
+	}
+	struct pn_message m;
+	struct pn_error err;
+	pn_error_init(&err);
+	bool ok = pn_message_read(&m, fd, false, &err);
+	tap_ok(ok && m.raw_len == strlen("Subject: s\n\na\n"), "dot line: the message ends there");
+	char c;
+	ssize_t r = read(fd, &c, 1);
+	tap_ok(r == 0, "dot line: the rest of the input was read to its end (next read gave %zd)", r);
+	close(fd);
+	pn_message_free(&m);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/test_message.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		tap_ok(false, "mkdtemp %s", dir);
+		return tap_done();
+	}
+	snprintf(input_path, sizeof(input_path), "%s/input", dir);
+	setenv("TMPDIR", dir, 1); /* the spill file goes here too */
+
+	transforms();
+	headers();
+	recipients();
+	complete_added();
+	complete_present();
+	full_names();
+	flags();
+	sink_failure();
+	big_body(true);
+	big_body(false);
+	header_bound();
+	long_first_line();
+	boundaries();
+	drained();
+
+	unlink(input_path);
+	if (rmdir(dir) < 0)
+		tap_ok(false, "remove the temporary directory %s (is something left in it?)", dir);
+	return tap_done();
+}
