@@ -76,6 +76,11 @@ enum pn_reply_state pn_reply_feed(struct pn_reply *r, const char *line, size_t l
 /* pn_reply_oneline - see reply.h */
 void pn_reply_oneline(const struct pn_reply *r, char *out, size_t size)
 {
+	if (size < 8) {
+		if (size)
+			out[0] = '\0';
+		return;
+	}
 	size_t o = (size_t)snprintf(out, size, "%d ", r->code);
 	const char *t = r->text.data ? r->text.data : "";
 	for (; *t && o + 4 < size; t++) {
