@@ -1,9 +1,12 @@
 /* account.c - account choice and delivery settings (see account.h). */
 #include "account.h"
 
+#include "buf.h"
+
 #include <fnmatch.h>
 #include <netdb.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,7 +42,9 @@ bool pn_identity_get(struct pn_identity *id, struct pn_error *err)
 	}
 	id->login = pn_xstrdup(pw->pw_name);
 	id->home = pn_xstrdup(pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : "/");
-	id->hostname = NULL; /* looked up only when needed */
+	id->hostname = NULL; /* these three are looked up only when needed */
+	id->shortname = NULL;
+	id->mailname = NULL;
 	return true;
 }
 
@@ -48,6 +53,8 @@ void pn_identity_free(struct pn_identity *id)
 	free(id->login);
 	free(id->home);
 	free(id->hostname);
+	free(id->shortname);
+	free(id->mailname);
 }
 
 /* hostname - lazily, since it may take a resolver round trip */
@@ -110,13 +117,117 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 	return true;
 }
 
+/* shortname - gethostname() */
+static const char *shortname(const struct pn_identity *id)
+{
+	struct pn_identity *mut = (struct pn_identity *)id;
+	if (!mut->shortname) {
+		char name[256] = "localhost";
+		if (gethostname(name, sizeof(name)) < 0)
+			snprintf(name, sizeof(name), "localhost");
+		name[sizeof(name) - 1] = '\0';
+		mut->shortname = pn_xstrdup(name);
+	}
+	return mut->shortname;
+}
+
+/* mailname - the first line of /etc/mailname, "" without one */
+static const char *mailname(const struct pn_identity *id)
+{
+	struct pn_identity *mut = (struct pn_identity *)id;
+	if (!mut->mailname) {
+		char line[256] = "";
+		FILE *f = fopen("/etc/mailname", "re");
+		if (f && !fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		if (f)
+			fclose(f);
+		line[strcspn(line, " \t\r\n")] = '\0';
+		mut->mailname = pn_xstrdup(line);
+	}
+	return mut->mailname;
+}
+
+const char *pn_account_maildomain(const struct pn_account *a, const struct pn_identity *id)
+{
+	if (a->maildomain)
+		return a->maildomain;
+	return *mailname(id) ? mailname(id) : hostname(id);
+}
+
+/* substitute - msmtp's %U, %H, %C and %M in a from value */
+static char *substitute(const char *from, const struct pn_identity *id)
+{
+	struct pn_buf b;
+	pn_buf_init(&b, 4096);
+	bool ok = true;
+	for (const char *p = from; ok && *p; p++) {
+		const char *v = NULL;
+		if (*p == '%' && p[1]) {
+			switch (p[1]) {
+			case 'U': v = id->login; break;
+			case 'H': v = shortname(id); break;
+			case 'C': v = hostname(id); break;
+			case 'M': v = *mailname(id) ? mailname(id) : hostname(id); break;
+			case '%': v = "%"; break;
+			}
+		}
+		if (v)
+			p++;
+		ok = v ? pn_buf_addstr(&b, v) : pn_buf_append(&b, p, 1);
+	}
+	char *out = pn_xstrdup(ok && b.data ? b.data : from);
+	pn_buf_free(&b);
+	return out;
+}
+
+/* is_local - no domain, or a domain without a dot (root@vm) */
+static bool is_local(const char *addr)
+{
+	const char *d = pn_address_domain(addr);
+	return !d || !strchr(d, '.');
+}
+
+/* account_from - the account's own sender */
+static char *account_from(const struct pn_account *a, const struct pn_identity *id)
+{
+	if (a->auto_from)
+		return a->maildomain && *a->maildomain ? pn_xasprintf("%s@%s", id->login, a->maildomain)
+							 : pn_xstrdup(id->login);
+	if (a->from && !strpbrk(a->from, "*?["))
+		return substitute(a->from, id);
+	return pn_xasprintf("%s@%s", id->login, hostname(id));
+}
+
 char *pn_account_from(const struct pn_account *a, const char *cli_from, const struct pn_identity *id)
 {
-	if (cli_from)
+	if (!cli_from || !a->allow_from_override)
+		return account_from(a, id);
+	if (!is_local(cli_from) || a->local_senders == PN_LOCAL_KEEP)
 		return pn_xstrdup(cli_from);
-	if (a->from && !strpbrk(a->from, "*?["))
-		return pn_xstrdup(a->from);
-	return pn_xasprintf("%s@%s", id->login, hostname(id));
+	if (a->local_senders == PN_LOCAL_REPLACE)
+		return account_from(a, id);
+	const char *at = strrchr(cli_from, '@');
+	int local = at ? (int)(at - cli_from) : (int)strlen(cli_from);
+	return pn_xasprintf("%.*s@%s", local, cli_from, pn_account_maildomain(a, id));
+}
+
+bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err)
+{
+	for (size_t i = 0; i < rcpt->n; i++) {
+		if (strchr(rcpt->addr[i], '@'))
+			continue;
+		if (!a->maildomain) {
+			pn_error_set(err, EX_DATAERR,
+				     _("recipient '%s' has no domain: map it in the aliases file or set maildomain"),
+				     rcpt->addr[i]);
+			return false;
+		}
+		char *q = pn_xasprintf("%s@%s", rcpt->addr[i], a->maildomain);
+		free(rcpt->addr[i]);
+		rcpt->addr[i] = q;
+	}
+	return true;
 }
 
 void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p)

@@ -15,6 +15,8 @@ struct pn_identity {
 	char *login;    /* the caller's user name */
 	char *home;     /* the caller's home directory */
 	char *hostname; /* this machine's name, fully qualified when known */
+	char *shortname; /* gethostname() as it is */
+	char *mailname; /* /etc/mailname, "" when there is none */
 };
 
 bool pn_identity_get(struct pn_identity *id, struct pn_error *err) PN_WUR;
@@ -26,9 +28,18 @@ struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *na
 /* pn_account_check - settings that cannot work are config errors (78) */
 bool pn_account_check(const struct pn_account *a, struct pn_error *err) PN_WUR;
 
-/* pn_account_from - the envelope sender: -f/-r, else the account's from,
+/* pn_account_from - the envelope sender: -f/-r (unless allow_from_override
+ * is off; local senders as local_senders says), else auto_from's
+ * login@maildomain, else the account's from with %U %H %C %M substituted,
  * else login@hostname.  Free the result. */
 char *pn_account_from(const struct pn_account *a, const char *cli_from, const struct pn_identity *id);
+
+/* pn_account_maildomain - maildomain, else /etc/mailname, else hostname */
+const char *pn_account_maildomain(const struct pn_account *a, const struct pn_identity *id);
+
+/* pn_account_qualify - a recipient without a domain gets "@maildomain"
+ * when the account sets maildomain; otherwise it is refused (65) */
+bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err) PN_WUR;
 
 /* pn_account_params - SMTP settings from the account (password not set) */
 void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 
+#include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,6 +68,34 @@ const char *pn_address_domain(const char *addr)
 	return at ? at + 1 : NULL;
 }
 
+/* non_ascii - some byte of [p, p+n) is >= 0x80 */
+static bool non_ascii(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return true;
+	return false;
+}
+
+char *pn_address_ascii(const char *addr, bool *utf8_local, struct pn_error *err)
+{
+	const char *at = strrchr(addr, '@');
+	size_t local = at ? (size_t)(at - addr) : strlen(addr);
+	*utf8_local = non_ascii(addr, local);
+	if (!at || !non_ascii(at + 1, strlen(at + 1)) || at[1] == '[')
+		return pn_xstrdup(addr);
+	char *alabel = NULL;
+	int r = idn2_to_ascii_8z(at + 1, &alabel, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (r != IDN2_OK) {
+		pn_error_set(err, EX_DATAERR, _("invalid international domain name in address %s: %s"), addr,
+			     idn2_strerror(r));
+		return NULL;
+	}
+	char *out = pn_xasprintf("%.*s@%s", (int)local, addr, alabel);
+	idn2_free(alabel);
+	return out;
+}
+
 /* pn_address_check - see address.h */
 bool pn_address_check(const char *addr, const char *what, struct pn_error *err)
 {
@@ -94,6 +123,7 @@ struct scan {
 	struct pn_buf plain; /* mailbox text outside <> with comments removed */
 	struct pn_buf angle; /* text inside <> */
 	bool has_angle;
+	bool space; /* white space or a comment since the last token */
 	struct pn_addrlist *out;
 	struct pn_error *err;
 };
@@ -148,20 +178,52 @@ static const char *strip_route(const char *a)
 	return colon ? colon + 1 : a;
 }
 
-/* finish_mailbox - emit the collected mailbox, if any, and reset */
+#define GAP '\x01' /* marks white space between two words of a bare mailbox */
+
+/* token_gap - before a word's first byte: keep the white space that
+ * separated it from the last word, unless it sits around '@' or '.' */
+static bool token_gap(struct scan *s, char c)
+{
+	bool gap = s->space && s->plain.len && c != '@' && c != '.' &&
+		   s->plain.data[s->plain.len - 1] != '@' && s->plain.data[s->plain.len - 1] != '.';
+	s->space = false;
+	return !gap || pn_buf_append(&s->plain, (char[]){GAP}, 1);
+}
+
+/* emit - one address of the list */
+static bool emit(struct scan *s, const char *addr, size_t n)
+{
+	if (!n)
+		return true;
+	char *a = pn_xstrndup(addr, n);
+	bool ok = pn_address_check(a, _("recipient"), s->err);
+	if (ok)
+		pn_addrlist_add(s->out, a);
+	free(a);
+	return ok;
+}
+
+/* finish_mailbox - emit the collected mailbox, if any, and reset.  Bare
+ * words separated by white space ("a@b c@d", sendmail's old list form) are
+ * separate addresses. */
 static bool finish_mailbox(struct scan *s)
 {
-	const char *addr = s->has_angle ? strip_route(s->angle.data ? s->angle.data : "")
-					: (s->plain.data ? s->plain.data : "");
 	bool ok = true;
-	if (*addr) {
-		ok = pn_address_check(addr, _("recipient"), s->err);
-		if (ok)
-			pn_addrlist_add(s->out, addr);
+	if (s->has_angle) {
+		const char *addr = strip_route(s->angle.data ? s->angle.data : "");
+		ok = emit(s, addr, strlen(addr));
+	} else {
+		const char *p = s->plain.data ? s->plain.data : "";
+		while (ok && *p) {
+			size_t n = strcspn(p, (char[]){GAP, 0});
+			ok = emit(s, p, n);
+			p += n + (p[n] == GAP);
+		}
 	}
 	pn_buf_reset(&s->plain);
 	pn_buf_reset(&s->angle);
 	s->has_angle = false;
+	s->space = false;
 	return ok;
 }
 
@@ -199,9 +261,10 @@ static bool scan_char(struct scan *s)
 	char ch = *s->p;
 	switch (ch) {
 	case '(':
+		s->space = true;
 		return skip_comment(s);
 	case '"':
-		return copy_quoted(s, &s->plain);
+		return token_gap(s, ch) && copy_quoted(s, &s->plain);
 	case '<':
 		return scan_angle(s);
 	case ',':
@@ -216,10 +279,11 @@ static bool scan_char(struct scan *s)
 		return true;
 	case ' ': case '\t': case '\r': case '\n':
 		s->p++;
+		s->space = true;
 		return true;
 	default:
 		s->p++;
-		if (!pn_buf_append(&s->plain, &ch, 1))
+		if (!token_gap(s, ch) || !pn_buf_append(&s->plain, &ch, 1))
 			return fail(s, _("address too long"));
 		return true;
 	}
@@ -229,10 +293,11 @@ static bool scan_char(struct scan *s)
 bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out,
 			   struct pn_error *err)
 {
-	if (memchr(text, '\0', len) || memchr(text, '\r', len) || memchr(text, '\n', len)) {
-		pn_error_set(err, EX_DATAERR, _("address list contains a line break or NUL byte"));
-		return false;
-	}
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20 && text[i] != '\t') {
+			pn_error_set(err, EX_DATAERR, _("address list contains a line break, NUL or control byte"));
+			return false;
+		}
 	struct scan s = {.p = text, .end = text + len, .out = out, .err = err};
 	pn_buf_init(&s.plain, 4 * ADDR_MAX);
 	pn_buf_init(&s.angle, 4 * ADDR_MAX);

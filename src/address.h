@@ -29,6 +29,12 @@ bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out
 /* pn_address_check - an envelope address is safe to put in MAIL/RCPT */
 bool pn_address_check(const char *addr, const char *what, struct pn_error *err) PN_WUR;
 
+/* pn_address_ascii - the address with its domain as IDNA2008 A-labels
+ * (RFC 5890, libidn2), for servers without SMTPUTF8; *utf8_local tells
+ * whether the local part is non-ASCII (then only SMTPUTF8 can carry it).
+ * 65 naming the address when the domain is no valid IDN.  Free the result. */
+char *pn_address_ascii(const char *addr, bool *utf8_local, struct pn_error *err);
+
 /* pn_address_domain - the part after the last '@', or NULL */
 const char *pn_address_domain(const char *addr);
 

@@ -7,6 +7,8 @@
  */
 #include "cli.h"
 
+#include "smtp.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,41 +66,19 @@ static bool option_b(struct state *s, const char *opt)
 		s->req->mode = PN_MODE_MAILQ;
 	else if (strcmp(opt, "i") == 0)
 		s->req->mode = PN_MODE_NEWALIASES;
+	else if (strcmp(opt, "v") == 0)
+		s->req->mode = PN_MODE_VERIFY;
+	else if (strcmp(opt, "d") == 0 || strcmp(opt, "D") == 0)
+		return usage_error(s, _("postern has no daemon mode: it delivers each message when it is called"));
 	else
 		return usage_error(s, _("option -b%s is not supported"), opt);
-	return true;
-}
-
-/* in_list - every comma-separated word of v is one of words (no case) */
-static bool in_list(const char *v, const char *const *words, size_t n)
-{
-	if (!*v)
-		return false;
-	for (const char *p = v; *p;) {
-		size_t len = strcspn(p, ",");
-		bool known = false;
-		for (size_t i = 0; i < n && !known; i++)
-			known = strlen(words[i]) == len && strncasecmp(p, words[i], len) == 0;
-		if (!known)
-			return false;
-		p += len + (p[len] == ',');
-	}
 	return true;
 }
 
 /* dsn_ok - -N, -R and -V values (RFC 3461 4.1, 4.3, 4.4) */
 static bool dsn_ok(struct state *s, char letter, const char *v)
 {
-	static const char *const notify[] = {"success", "failure", "delay"};
-	static const char *const ret[] = {"full", "hdrs"};
-	bool ok = true;
-	if (letter == 'N')
-		ok = strcasecmp(v, "never") == 0 || in_list(v, notify, 3);
-	else if (letter == 'R')
-		ok = strchr(v, ',') == NULL && in_list(v, ret, 2);
-	else if (letter == 'V')
-		for (const unsigned char *p = (const unsigned char *)v; ok && *p; p++)
-			ok = *p > 32 && *p < 127 && p - (const unsigned char *)v < 100;
+	bool ok = pn_dsn_valid(letter, v);
 	if (!ok)
 		pn_error_set(s->err, letter == 'V' ? EX_DATAERR : EX_USAGE,
 			     _("invalid value for -%c: '%.40s'"), letter, v);
@@ -234,6 +214,7 @@ void pn_cli_usage(void)
 		"  -v, --verbose          show the SMTP dialogue (secrets redacted)\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
+		"  -bv                    ask the smarthost whether it takes the recipients\n"
 		"  --help, --version\n"
 		"Accepted and ignored: -B TYPE -bm -U -m -oXXX -O OPT=VAL -h N\n"
 		"\n"

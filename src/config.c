@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "smtp.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <grp.h>
@@ -22,15 +24,21 @@
 
 #define LINE_MAX_LEN 4096
 
-enum kind { K_STR, K_PATH, K_SECRET, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_TRUST };
+enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE };
 
 struct command {
 	const char *name;
 	enum kind kind;
 	size_t off;
+	const char *const *words; /* K_CHOICE: the accepted words, value = index */
 };
 
-#define F(field) offsetof(struct pn_account, field)
+static const char *const w_from[] = {"auto", "on", "off", NULL};
+static const char *const w_auto_off[] = {"auto", "", "off", NULL}; /* "" never matches: index 1 unused */
+static const char *const w_local[] = {"keep", "qualify", "replace", NULL};
+static const char *const w_dot[] = {"tty", "on", "off", NULL};
+
+#define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
 	{"host", K_STR, F(host)},
 	{"port", K_PORT, F(port)},
@@ -48,6 +56,19 @@ static const struct command commands[] = {
 	{"logfile", K_PATH, F(logfile)},
 	{"syslog", K_SYSLOG, F(syslog)},
 	{"aliases", K_PATH, F(aliases)},
+	{"set_from_header", K_CHOICE, offsetof(struct pn_account, set_from_header), w_from},
+	{"set_date_header", K_CHOICE, offsetof(struct pn_account, set_date_header), w_auto_off},
+	{"set_msgid_header", K_CHOICE, offsetof(struct pn_account, set_msgid_header), w_auto_off},
+	{"remove_bcc_headers", K_BOOL, F(remove_bcc_headers)},
+	{"undisclosed_recipients", K_BOOL, F(undisclosed_recipients)},
+	{"allow_from_override", K_BOOL, F(allow_from_override)},
+	{"auto_from", K_BOOL, F(auto_from)},
+	{"maildomain", K_STR, F(maildomain)},
+	{"local_senders", K_CHOICE, offsetof(struct pn_account, local_senders), w_local},
+	{"dsn_notify", K_DSN, F(dsn_notify)},
+	{"dsn_return", K_DSN, F(dsn_return)},
+	{"logfile_time_format", K_STR, F(logfile_time_format)},
+	{"dot_ends_input", K_CHOICE, offsetof(struct pn_account, dot_ends_input), w_dot},
 };
 #undef F
 
@@ -55,10 +76,7 @@ static const struct command commands[] = {
 static const char *const not_yet[] = {
 	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
 	"tls_host_override", "tls_min_dh_prime_bits", "source_ip", "proxy_host", "proxy_port",
-	"socket", "protocol", "ntlmdomain", "dsn_notify", "dsn_return", "set_from_header",
-	"set_date_header", "set_msgid_header", "remove_bcc_headers", "undisclosed_recipients",
-	"auto_from", "maildomain", "allow_from_override", "add_missing_from_header",
-	"add_missing_date_header", "logfile_time_format", "eval",
+	"socket", "protocol", "ntlmdomain", "eval",
 };
 
 /* the parser's position, for messages */
@@ -85,6 +103,8 @@ static struct pn_account *account_new(const char *name, const char *file, int li
 	a->tls_certcheck = 1;
 	a->timeout = 60;
 	a->syslog = -1;
+	a->remove_bcc_headers = 1;
+	a->allow_from_override = 1;
 	a->file = pn_xstrdup(file);
 	a->line = line;
 	return a;
@@ -96,7 +116,7 @@ static void account_free(struct pn_account *a)
 	if (!a)
 		return;
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
-		if (commands[i].kind <= K_SECRET || commands[i].kind == K_TRUST) {
+		if (commands[i].kind <= K_DSN) {
 			char **s = (char **)((char *)a + commands[i].off);
 			if (commands[i].kind == K_SECRET)
 				pn_free_wiped(*s);
@@ -111,7 +131,7 @@ static void account_free(struct pn_account *a)
 /* is_string - commands whose field is a char * */
 static bool is_string(enum kind k)
 {
-	return k == K_STR || k == K_PATH || k == K_SECRET || k == K_TRUST;
+	return k <= K_DSN;
 }
 
 /* inherit - copy every setting that from was given */
@@ -206,6 +226,18 @@ static bool parse_syslog(struct parse *p, const char *arg, int *out)
 	return perror_at(p, _("syslog: unknown facility '%s'"), arg);
 }
 
+/* parse_choice - one of the command's words; an empty argument is "on" */
+static bool parse_choice(struct parse *p, const struct command *c, const char *arg, int *out)
+{
+	const char *word = *arg ? arg : "on";
+	for (int i = 0; c->words[i]; i++)
+		if (c->words[i][0] && strcmp(word, c->words[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	return perror_at(p, _("%s: invalid value '%s'"), c->name, arg);
+}
+
 /* expand_path - "~/x" becomes HOME/x; empty stays NULL (off) */
 static char *expand_path(const struct parse *p, const char *arg)
 {
@@ -247,6 +279,13 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
 	case K_AUTH: ok = parse_auth(p, arg, num); break;
 	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;
+	case K_CHOICE: ok = parse_choice(p, c, arg, num); break;
+	case K_DSN:
+		ok = strcmp(arg, "off") == 0 || pn_dsn_valid(strcmp(c->name, "dsn_notify") == 0 ? 'N' : 'R', arg);
+		if (!ok)
+			perror_at(p, _("%s: invalid value '%s'"), c->name, arg);
+		set_string((char **)field, ok && *arg && strcmp(arg, "off") ? pn_xstrdup(arg) : NULL, false);
+		break;
 	case K_TIMEOUT:
 		if (strcmp(arg, "off") == 0)
 			*num = 0;
@@ -257,6 +296,15 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 	if (ok)
 		p->cur->set |= 1UL << i;
 	return ok;
+}
+
+/* find_command - index of a command in the table */
+static size_t find_command(const char *name)
+{
+	size_t i = 0;
+	while (strcmp(commands[i].name, name) != 0)
+		i++;
+	return i;
 }
 
 /* find_local - an account defined earlier, in this file first */
@@ -353,6 +401,14 @@ static bool parse_line(struct parse *p, char *line)
 	}
 	if (strcmp(s, "account") == 0)
 		return start_account(p, arg);
+	if (strcmp(s, "add_missing_from_header") == 0 || strcmp(s, "add_missing_date_header") == 0) {
+		/* msmtp's older names: on means auto */
+		int v;
+		if (!parse_bool(p, s, arg, &v))
+			return false;
+		size_t i = s[12] == 'f' ? find_command("set_from_header") : find_command("set_date_header");
+		return apply(p, i, v ? "auto" : "off");
+	}
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
 		if (strcmp(s, commands[i].name) == 0) {
 			if (!unquote(p, arg))

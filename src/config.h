@@ -11,8 +11,12 @@
 #define POSTERN_CONFIG_H
 
 #include "error.h"
+#include "message.h"
 
 enum pn_auth { PN_AUTH_UNSET = -1, PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN, PN_AUTH_CRAM_MD5 };
+
+enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
+enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
 
 struct pn_account {
 	char *name;
@@ -30,6 +34,19 @@ struct pn_account {
 	char *logfile;
 	int syslog;           /* syslog facility, -1: off */
 	char *aliases;
+	int set_from_header;   /* PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF */
+	int set_date_header;   /* PN_HDR_AUTO or PN_HDR_OFF */
+	int set_msgid_header;  /* PN_HDR_AUTO or PN_HDR_OFF */
+	int remove_bcc_headers;
+	int undisclosed_recipients;
+	int allow_from_override;
+	int auto_from;
+	char *maildomain;
+	int local_senders;     /* PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE */
+	char *dsn_notify;      /* NULL: off */
+	char *dsn_return;      /* NULL: off */
+	char *logfile_time_format;
+	int dot_ends_input;    /* PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF (without -i) */
 	unsigned long set;    /* one bit per command given (for inheritance) */
 	char *file;           /* where it was defined, for messages */
 	int line;

@@ -10,6 +10,7 @@
 #include "account.h"
 #include "aliases.h"
 #include "cli.h"
+#include "envelope.h"
 #include "log.h"
 #include "secret.h"
 
@@ -48,6 +49,15 @@ static int fail(const struct pn_error *err)
 	return err->code ? err->code : EX_SOFTWARE;
 }
 
+/* print_verdict - -bv: one line per recipient on stdout */
+static void print_verdict(void *ctx, const char *addr, int code, const char *reply)
+{
+	if (code >= 200 && code < 300)
+		printf(_("%s: deliverable (%s)\n"), addr, reply);
+	else
+		printf(_("%s: refused (%s)\n"), addr, reply);
+}
+
 /* load_config - -C FILE alone, or the standard files */
 static bool load_config(const struct pn_request *req, struct pn_config *cfg, struct pn_error *err)
 {
@@ -56,80 +66,72 @@ static bool load_config(const struct pn_request *req, struct pn_config *cfg, str
 	return pn_config_load_standard(cfg, err);
 }
 
-/* recipients - argv address lists, the headers' with -t, then aliases */
-static bool recipients(const struct pn_request *req, const struct pn_account *a, struct pn_message *m,
-		       struct pn_addrlist *rcpt, struct pn_error *err)
+/* rewrite - the header commands of the account */
+static bool rewrite(const struct pn_request *req, const struct pn_account *a, const char *from,
+		    const char *helo, struct pn_message *m, struct pn_error *err)
 {
-	for (size_t i = 0; i < req->nrcpt; i++)
-		if (!pn_address_parse_list(req->rcpt[i], strlen(req->rcpt[i]), rcpt, err))
-			return false;
-	if (req->read_recipients && !pn_message_recipients(m, rcpt, err))
-		return false;
-	pn_message_drop(m, "Bcc");
-	if (a->aliases) {
-		struct pn_aliases *al = pn_aliases_load(a->aliases, err);
-		bool ok = al && pn_aliases_expand(al, rcpt, err);
-		pn_aliases_free(al);
-		if (!ok)
-			return false;
-	}
-	if (rcpt->n == 0)
-		pn_error_set(err, EX_USAGE, _("no recipients: give them as arguments or use -t"));
-	return rcpt->n > 0;
+	struct pn_rewrite rw = {from, req->fullname, helo, a->set_from_header, a->set_date_header,
+				a->set_msgid_header, a->remove_bcc_headers, a->undisclosed_recipients};
+	return pn_message_rewrite(m, &rw, err) && pn_message_prepare(m, err);
 }
 
-/* deliver - everything after the account is known */
+/* deliver - everything after the account is known; m is NULL for -bv */
 static bool deliver(const struct pn_request *req, const struct pn_account *a, struct pn_identity *id,
-		    struct pn_message *m, struct pn_log_entry *log, struct pn_outcome *out, struct pn_error *err)
+		    struct pn_message *m, struct pn_envelope_store *env, struct pn_outcome *out,
+		    struct pn_error *err)
 {
 	struct pn_smtp_params p;
 	pn_account_params(a, id, &p);
 	p.verbose = req->verbose;
-	p.dsn_notify = req->dsn_notify;
-	p.dsn_ret = req->dsn_ret;
+	p.dsn_notify = req->dsn_notify ? req->dsn_notify : a->dsn_notify;
+	p.dsn_ret = req->dsn_ret ? req->dsn_ret : a->dsn_return;
 	p.dsn_envid = req->dsn_envid;
-	char *from = pn_account_from(a, req->from, id);
-	struct pn_addrlist *rcpt = pn_xcalloc(1, sizeof(*rcpt));
+	p.verify = !m;
+	p.on_rcpt = m ? NULL : print_verdict;
 	struct pn_secret secret = {NULL};
-	log->from = from;
-	log->rcpt = rcpt;
-	bool ok = pn_address_check(from, _("sender"), err) && recipients(req, a, m, rcpt, err) &&
-		  pn_message_complete(m, from, req->fullname, p.helo, err) && pn_message_prepare(m, err) &&
+	bool ok = pn_envelope_build(env, req, a, id, m, err) && (!m || rewrite(req, a, env->from, p.helo, m, err)) &&
 		  (p.auth == PN_AUTH_OFF || pn_secret_get(a, &secret, err));
 	p.password = secret.value;
-	ok = ok && pn_smtp_deliver(&p, from, rcpt, m, out, err);
-	log->mailsize = m->size;
+	ok = ok && pn_smtp_deliver(&p, &env->env, m, out, err);
 	pn_secret_wipe(&secret);
 	return ok;
 }
 
-/* send_mode - read the message, find the account, deliver, log */
+/* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
+static bool ignore_dots(const struct pn_request *req, const struct pn_account *a)
+{
+	if (req->ignore_dots || !a)
+		return true;
+	return a->dot_ends_input == PN_DOT_OFF || (a->dot_ends_input == PN_DOT_TTY && !isatty(0));
+}
+
+/* send_mode - find the account, read the message, deliver, log (also -bv) */
 static int send_mode(const struct pn_request *req, struct pn_error *err)
 {
 	struct pn_message m;
-	struct pn_identity id = {NULL, NULL, NULL};
+	struct pn_identity id = {NULL, NULL, NULL, NULL, NULL};
 	struct pn_config cfg;
 	struct pn_outcome out;
+	struct pn_envelope_store env;
 	memset(&out, 0, sizeof(out));
-	bool have_msg = pn_message_read(&m, 0, req->ignore_dots, err);
-	bool ok = have_msg && pn_identity_get(&id, err);
+	memset(&env, 0, sizeof(env));
+	bool ok = pn_identity_get(&id, err);
 	pn_config_init(&cfg, id.home);
 	ok = ok && load_config(req, &cfg, err);
 	const struct pn_account *a = ok ? pn_account_choose(&cfg, req->account, req->from, err) : NULL;
 	ok = a && pn_account_check(a, err);
-	struct pn_log_entry log = {.account = a, .outcome = &out, .err = err};
-	if (ok && !deliver(req, a, &id, &m, &log, &out, err))
-		ok = false;
+	bool verify = req->mode == PN_MODE_VERIFY;
+	/* stdin is read to its end even when nothing can be sent */
+	bool have_msg = !verify && pn_message_read(&m, 0, ignore_dots(req, ok ? a : NULL), err);
+	ok = ok && (verify || have_msg) && deliver(req, a, &id, verify ? NULL : &m, &env, &out, err);
 	int code = ok ? EX_OK : fail(err);
+	struct pn_log_entry log = {a, env.from, &env.rcpt, have_msg ? m.size : 0, &out, err};
 	struct pn_error logerr;
 	pn_error_init(&logerr);
-	if (a && !pn_log_write(&log, req->logfile ? req->logfile : a->logfile, a->syslog, req->syslog_label, &logerr))
+	if (a && !verify &&
+	    !pn_log_write(&log, req->logfile ? req->logfile : a->logfile, a->syslog, req->syslog_label, &logerr))
 		fail(&logerr);
-	if (log.rcpt) {
-		pn_addrlist_free((struct pn_addrlist *)log.rcpt);
-		free((void *)log.rcpt);
-	}
-	free((char *)log.from);
+	pn_envelope_free(&env);
 	pn_config_free(&cfg);
 	pn_identity_free(&id);
 	if (have_msg)
@@ -140,7 +142,7 @@ static int send_mode(const struct pn_request *req, struct pn_error *err)
 /* newaliases_mode - check the aliases file of the default account */
 static int newaliases_mode(const struct pn_request *req, struct pn_error *err)
 {
-	struct pn_identity id = {NULL, NULL, NULL};
+	struct pn_identity id = {NULL, NULL, NULL, NULL, NULL};
 	struct pn_config cfg;
 	bool ok = pn_identity_get(&id, err);
 	pn_config_init(&cfg, id.home);
@@ -183,6 +185,7 @@ int main(int argc, char **argv)
 	case PN_MODE_NEWALIASES:
 		return newaliases_mode(&req, &err);
 	case PN_MODE_SEND:
+	case PN_MODE_VERIFY:
 		break;
 	}
 	return send_mode(&req, &err);

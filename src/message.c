@@ -324,12 +324,23 @@ char *pn_message_header(const struct pn_message *m, const char *name)
 	return NULL;
 }
 
+/* has_resent - some field's name starts with "Resent-" */
+static bool has_resent(const struct pn_message *m)
+{
+	for (size_t i = 0; i < m->nfields; i++)
+		if (m->fields[i].name_len > 7 && strncasecmp(m->head.data + m->fields[i].off, "Resent-", 7) == 0)
+			return true;
+	return false;
+}
+
 /* pn_message_recipients - see message.h */
 bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out, struct pn_error *err)
 {
-	static const char *const names[] = {"To", "Cc", "Bcc"};
+	static const char *const plain[] = {"To", "Cc", "Bcc"};
+	static const char *const resent[] = {"Resent-To", "Resent-Cc", "Resent-Bcc"};
+	const char *const *names = has_resent(m) ? resent : plain;
 	for (size_t i = 0; i < m->nfields; i++)
-		for (size_t k = 0; k < PN_ARRAY_LEN(names); k++) {
+		for (size_t k = 0; k < 3; k++) {
 			if (!field_is(m, &m->fields[i], names[k]))
 				continue;
 			char *v = unfold(m, &m->fields[i]);
@@ -474,30 +485,47 @@ static bool has_field(const struct pn_message *m, const char *name)
 	return false;
 }
 
-bool pn_message_complete(struct pn_message *m, const char *from, const char *fullname,
-			 const char *hostname, struct pn_error *err)
+bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struct pn_error *err)
 {
-	if (fullname && strpbrk(fullname, "\r\n")) {
+	if (rw->fullname && strpbrk(rw->fullname, "\r\n")) {
 		pn_error_set(err, EX_DATAERR, _("the full name given with -F contains a line break"));
 		return false;
 	}
+	if (rw->remove_bcc || rw->undisclosed) {
+		pn_message_drop(m, "Bcc");
+		pn_message_drop(m, "Resent-Bcc");
+	}
+	if (rw->from_header == PN_HDR_ON)
+		pn_message_drop(m, "From");
 	bool ok = true;
-	if (!has_field(m, "From"))
-		ok = add_from(m, from, fullname);
-	if (ok && !has_field(m, "Date")) {
+	if (rw->undisclosed) {
+		pn_message_drop(m, "To");
+		pn_message_drop(m, "Cc");
+		ok = pn_buf_addstr(&m->added, "To: undisclosed-recipients:;\n");
+	}
+	if (ok && rw->from_header != PN_HDR_OFF && (rw->from_header == PN_HDR_ON || !has_field(m, "From")))
+		ok = add_from(m, rw->from, rw->fullname);
+	if (ok && rw->date_header == PN_HDR_AUTO && !has_field(m, "Date")) {
 		char date[64];
 		date_value(date, sizeof(date));
 		ok = pn_buf_printf(&m->added, "Date: %s\n", date);
 	}
-	if (ok && !has_field(m, "Message-ID")) {
+	if (ok && rw->msgid_header == PN_HDR_AUTO && !has_field(m, "Message-ID")) {
 		unsigned char r[8] = {0};
 		if (getentropy(r, sizeof(r)) < 0)
 			memset(r, 0, sizeof(r));
 		ok = pn_buf_printf(&m->added, "Message-ID: <%lld.%ld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>\n",
 				   (long long)time(NULL), (long)getpid(), r[0], r[1], r[2], r[3], r[4], r[5],
-				   r[6], r[7], hostname);
+				   r[6], r[7], rw->hostname);
 	}
 	if (!ok)
 		pn_error_set(err, EX_DATAERR, _("the message header block is too large"));
 	return ok;
+}
+
+bool pn_message_complete(struct pn_message *m, const char *from, const char *fullname,
+			 const char *hostname, struct pn_error *err)
+{
+	struct pn_rewrite rw = {from, fullname, hostname, PN_HDR_AUTO, PN_HDR_AUTO, PN_HDR_AUTO, false, false};
+	return pn_message_rewrite(m, &rw, err);
 }

@@ -46,7 +46,9 @@ void pn_message_free(struct pn_message *m);
  * NULL if there is none.  Free the result. */
 char *pn_message_header(const struct pn_message *m, const char *name);
 
-/* pn_message_recipients - the addresses of every To, Cc and Bcc field */
+/* pn_message_recipients - the addresses of every To, Cc and Bcc field; when
+ * the message has Resent- fields, of Resent-To, Resent-Cc and Resent-Bcc
+ * instead (RFC 5322 3.6.6, as sendmail does) */
 bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out,
 			   struct pn_error *err) PN_WUR;
 
@@ -62,6 +64,23 @@ typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err
 bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx,
 		       struct pn_error *err) PN_WUR;
 
+
+enum pn_hdr { PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF };
+
+/* the header rewrite msmtp's commands ask for */
+struct pn_rewrite {
+	const char *from;     /* envelope sender, for an added From */
+	const char *fullname; /* -F */
+	const char *hostname; /* right side of an added Message-ID */
+	int from_header;      /* auto: add if missing; on: replace; off: never */
+	int date_header;      /* auto or off */
+	int msgid_header;     /* auto or off */
+	bool remove_bcc;      /* drop Bcc and Resent-Bcc */
+	bool undisclosed;     /* drop To, Cc, Bcc; add "To: undisclosed-recipients:;" */
+};
+
+/* pn_message_rewrite - apply rw to the transmitted copy */
+bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struct pn_error *err) PN_WUR;
 
 /* pn_message_complete - add the From, Date and Message-ID fields that are
  * missing (msmtp's "auto" behaviour): From from the envelope sender and the

@@ -27,14 +27,15 @@
 enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_QUIT, S_DONE, S_FAIL };
 
 struct caps {
-	bool starttls, pipelining, eightbit, dsn, size;
+	bool starttls, pipelining, eightbit, dsn, size, smtputf8;
 	unsigned long size_max;
 	char auth[512];
 };
 
 struct session {
 	const struct pn_smtp_params *p;
-	const char *from;
+	const struct pn_envelope *env;
+	const char *from;               /* the forms used in this session */
 	const struct pn_addrlist *rcpt;
 	const struct pn_message *msg;
 	struct pn_conn *c;
@@ -200,6 +201,8 @@ static void parse_caps(struct session *s)
 			s->caps.eightbit = true;
 		else if (strcasecmp(kw, "DSN") == 0)
 			s->caps.dsn = true;
+		else if (strcasecmp(kw, "SMTPUTF8") == 0)
+			s->caps.smtputf8 = true;
 		else if (strncasecmp(kw, "SIZE", 4) == 0 && (!kw[4] || kw[4] == ' ')) {
 			s->caps.size = true;
 			s->caps.size_max = strtoul(kw + 4, NULL, 10);
@@ -343,6 +346,10 @@ static void mail_params(struct session *s, char *out, size_t size)
 {
 	size_t o = 0;
 	out[0] = '\0';
+	if (s->env->utf8_addr)
+		o += (size_t)snprintf(out + o, size - o, " SMTPUTF8");
+	if (!s->msg)
+		return; /* -bv: no message */
 	if (s->caps.size)
 		o += (size_t)snprintf(out + o, size - o, " SIZE=%zu", s->msg->size);
 	if (s->msg->eightbit && s->caps.eightbit)
@@ -361,6 +368,38 @@ static void mail_params(struct session *s, char *out, size_t size)
 		xtext(s->p->dsn_envid, x, sizeof(x));
 		snprintf(out + o, size - o, " ENVID=%s", x);
 	}
+}
+
+/* in_list - every comma-separated word of v is one of words (no case) */
+static bool in_list(const char *v, const char *const *words, size_t n)
+{
+	if (!*v)
+		return false;
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, ",");
+		bool known = false;
+		for (size_t i = 0; i < n && !known; i++)
+			known = strlen(words[i]) == len && strncasecmp(p, words[i], len) == 0;
+		if (!known)
+			return false;
+		p += len + (p[len] == ',');
+	}
+	return true;
+}
+
+bool pn_dsn_valid(char what, const char *v)
+{
+	static const char *const notify[] = {"success", "failure", "delay"};
+	static const char *const ret[] = {"full", "hdrs"};
+	if (what == 'N')
+		return strcasecmp(v, "never") == 0 || in_list(v, notify, 3);
+	if (what == 'R')
+		return !strchr(v, ',') && in_list(v, ret, 2);
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
+		if (*p <= 32 || *p >= 127)
+			return false;
+	return n > 0 && n <= 100;
 }
 
 /* send_rcpt - one RCPT TO */
@@ -389,6 +428,8 @@ static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_bu
 	for (size_t i = from; i < to; i++) {
 		if (!read_reply(s))
 			return false;
+		if (s->p->on_rcpt)
+			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[i], s->r.code, s->out->reply);
 		if (s->r.code < 200 || s->r.code > 299)
 			note_refused(s, refused, code, s->rcpt->addr[i]);
 	}
@@ -415,7 +456,7 @@ static bool envelope(struct session *s, struct pn_buf *refused, int *code, bool 
 		for (size_t k = i; k < end; k++)
 			if (!send_rcpt(s, s->rcpt->addr[k]))
 				return false;
-		bool last = end == n;
+		bool last = end == n && !s->p->verify; /* the batch that ends with DATA */
 		if (last && pipe && !send_cmd(s, "DATA"))
 			return false;
 		if (!flush(s))
@@ -434,6 +475,8 @@ static bool envelope(struct session *s, struct pn_buf *refused, int *code, bool 
 			return false;
 		i = end;
 	}
+	if (s->p->verify)
+		return true;
 	if (!pipe && !refused->len && !command(s, "DATA"))
 		return false;
 	if (pipe || !refused->len) {
@@ -444,10 +487,37 @@ static bool envelope(struct session *s, struct pn_buf *refused, int *code, bool 
 	return true;
 }
 
+/* choose_forms - UTF-8 addresses with SMTPUTF8, else A-label domains */
+static bool choose_forms(struct session *s)
+{
+	const struct pn_envelope *e = s->env;
+	s->from = e->from_ascii;
+	s->rcpt = e->rcpt_ascii;
+	if (!e->utf8_addr)
+		return true;
+	if (!s->caps.smtputf8) {
+		pn_error_set(s->err, EX_DATAERR,
+			     _("%s: the address %s needs SMTPUTF8, which the server does not offer"),
+			     pn_conn_name(s->c), e->utf8_addr);
+		return false;
+	}
+	s->from = e->from;
+	s->rcpt = e->rcpt;
+	return true;
+}
+
+/* verified - -bv after MAIL and RCPT: reset and leave */
+static enum state verified(struct session *s)
+{
+	return command(s, "RSET") ? S_QUIT : S_FAIL;
+}
+
 /* st_envelope - the transaction up to 354, all or nothing */
 static enum state st_envelope(struct session *s)
 {
 	pn_conn_phase(s->c, _("while sending the envelope"));
+	if (!choose_forms(s))
+		return S_FAIL;
 	struct pn_buf refused;
 	pn_buf_init(&refused, 700);
 	int code = 0, data_code = 0;
@@ -458,9 +528,12 @@ static enum state st_envelope(struct session *s)
 	} else if (!mail_ok) {
 		/* the error is set from the MAIL reply */
 	} else if (refused.len) {
-		pn_error_set(s->err, code, _("%s: recipients refused, nothing was sent: %s"),
+		pn_error_set(s->err, code, s->p->verify ? _("%s: recipients refused: %s")
+						       : _("%s: recipients refused, nothing was sent: %s"),
 			     pn_conn_name(s->c), refused.data);
 		s->data_open = data_code == 354;
+	} else if (s->p->verify) {
+		next = verified(s);
 	} else if (data_code != 354) {
 		next = reply_error(s, _("DATA refused"));
 	} else {
@@ -530,10 +603,11 @@ static const struct {
 };
 
 /* pn_smtp_deliver - see smtp.h */
-bool pn_smtp_deliver(const struct pn_smtp_params *p, const char *from, const struct pn_addrlist *rcpt,
+bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *env,
 		     const struct pn_message *msg, struct pn_outcome *out, struct pn_error *err)
 {
-	struct session s = {.p = p, .from = from, .rcpt = rcpt, .msg = msg, .out = out, .err = err};
+	struct session s = {.p = p, .env = env, .from = env->from_ascii, .rcpt = env->rcpt_ascii,
+			    .msg = msg, .out = out, .err = err};
 	memset(out, 0, sizeof(*out));
 	pn_reply_init(&s.r);
 	pn_buf_init(&s.line, PN_REPLY_LINE_MAX);

@@ -30,6 +30,19 @@ struct pn_smtp_params {
 	const char *password;
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
 	int verbose; /* transcript on stderr */
+	/* -bv: MAIL and RCPT only, then RSET; each recipient's verdict is
+	 * passed to on_rcpt */
+	bool verify;
+	void (*on_rcpt)(void *ctx, const char *addr, int code, const char *reply);
+	void *on_rcpt_ctx;
+};
+
+struct pn_envelope {
+	const char *from;               /* as given, possibly UTF-8 */
+	const struct pn_addrlist *rcpt;
+	const char *from_ascii;         /* domains as A-labels */
+	const struct pn_addrlist *rcpt_ascii;
+	const char *utf8_addr;          /* an address whose local part is not ASCII */
 };
 
 struct pn_outcome {
@@ -40,8 +53,13 @@ struct pn_outcome {
 	bool dot_sent;     /* the end of data went out */
 };
 
-bool pn_smtp_deliver(const struct pn_smtp_params *p, const char *from,
-		     const struct pn_addrlist *rcpt, const struct pn_message *msg,
-		     struct pn_outcome *out, struct pn_error *err) PN_WUR;
+/* pn_dsn_valid - a DSN request value: 'N' NOTIFY (never, or a list of
+ * success, failure, delay), 'R' RET (full or hdrs), 'V' ENVID (printable
+ * ASCII, at most 100 characters); RFC 3461 4.1, 4.3, 4.4 */
+bool pn_dsn_valid(char what, const char *v);
+
+/* pn_smtp_deliver - one session for msg (NULL with p->verify) */
+bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *env,
+		     const struct pn_message *msg, struct pn_outcome *out, struct pn_error *err) PN_WUR;
 
 #endif

@@ -26,14 +26,21 @@ run_postern "$WORK/crlf" -C "$RC_FILE" bob@postern.test
 expect_rc 0 "CRLF input"
 check "CRLF input arrives intact" same_as_sent "$(wait_mail bob)" "$WORK/crlf"
 
-# without -i a line holding only "." ends the message, as in sendmail
+# without -i, a "." line from a pipe does NOT end the message (postern's
+# choice: a report is never cut short); dot_ends_input on restores sendmail
 fresh
-printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: dot ends\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <dot@postern.test>\n\nkept\n.\nnot part of the message\n' >"$WORK/dot"
-run_postern "$WORK/dot" -C "$RC_FILE" bob@postern.test
-expect_rc 0 "without -i"
+printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: dot ends\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <dot@postern.test>\n\nkept\n.\nstill part of the message\n' >"$WORK/dot"
+run_postern "$WORK/dot" -C "$RC_FILE" -t
+expect_rc 0 "logwatch-style -t without -i, a '.' line in the body"
 f=$(wait_mail bob)
-check "without -i the text before the '.' line arrives" has '^kept$' "$f"
-check "without -i a '.' line ends the message" lacks 'not part' "$f"
+check "without -i the whole report arrives, '.' line included" same_as_sent "$f" "$WORK/dot"
+fresh
+RC_DOT=$(config dot "dot_ends_input on")
+run_postern "$WORK/dot" -C "$RC_DOT" -t
+expect_rc 0 "dot_ends_input on"
+f=$(wait_mail bob)
+check "with dot_ends_input on the text before the '.' line arrives" has '^kept$' "$f"
+check "with dot_ends_input on a '.' line ends the message" lacks 'still part' "$f"
 
 # smuggling look-alikes: exactly one message, the fake commands stay text
 fresh

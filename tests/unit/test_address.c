@@ -46,6 +46,10 @@ static void lists(void)
 	static const struct pcase cases[] = {
 		{"one address", "a@b", {"a@b"}},
 		{"two addresses", "a@b, c@d", {"a@b", "c@d"}},
+		{"white space separates bare addresses", "a@b c@d\troot", {"a@b", "c@d", "root"}},
+		{"folding around @ and . is no separator", "a @ b . c", {"a@b.c"}},
+		{"quoted local part with blanks", "\"john doe\"@x y@z", {"\"john doe\"@x", "y@z"}},
+		{"comment between bare addresses", "a@b(c)d@e", {"a@b", "d@e"}},
 		{"cron's comma-joined word", "a@x,b@y", {"a@x", "b@y"}},
 		{"display name", "Name <a@b>", {"a@b"}},
 		{"quoted display name with a comma", "\"Doe, John\" <j@x>", {"j@x"}},

@@ -287,7 +287,7 @@ static void recipients(void)
 				 "Subject: hi\n"
 				 "bcc: g@h, a@b\n"
 				 "X-To: not@this\n"
-				 "Resent-To: nor@this\n"
+				 "X-Resent-To: nor@this\n"
 				 "\n"
 				 "To: body@line\n";
 	static const char *const want[] = {"a@b", "c@d", "e@f", "g@h"};
@@ -318,6 +318,15 @@ static void recipients(void)
 	pn_error_init(&err);
 	ok = pn_message_recipients(&m, &l, &err);
 	tap_ok(!ok && err.code == EX_DATAERR, "recipients: unparsable To gives EX_DATAERR");
+	pn_addrlist_free(&l);
+	pn_message_free(&m);
+
+	/* with Resent- fields the Resent- recipients are used, as sendmail does */
+	static const char resent[] = "To: old@x\nResent-From: r@x\nResent-To: new@y\nResent-Bcc: hid@z\n\nb\n";
+	ok = read_msg(&m, resent, strlen(resent), false, &err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(ok && l.n == 2 && strcmp(l.addr[0], "new@y") == 0 && strcmp(l.addr[1], "hid@z") == 0,
+	       "recipients: Resent-To and Resent-Bcc replace To when Resent- fields exist");
 	pn_addrlist_free(&l);
 	pn_message_free(&m);
 

@@ -1,0 +1,80 @@
+/* envelope.c - building the envelope (see envelope.h). */
+#include "envelope.h"
+
+#include "aliases.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+/* gather - argv lists and, with -t, the header lists */
+static bool gather(struct pn_envelope_store *e, const struct pn_request *req, const struct pn_message *m,
+		   struct pn_error *err)
+{
+	for (size_t i = 0; i < req->nrcpt; i++)
+		if (!pn_address_parse_list(req->rcpt[i], strlen(req->rcpt[i]), &e->rcpt, err))
+			return false;
+	return !(req->read_recipients && m) || pn_message_recipients(m, &e->rcpt, err);
+}
+
+/* expand - aliases, then qualification of what is still local */
+static bool expand(struct pn_envelope_store *e, const struct pn_account *a, struct pn_error *err)
+{
+	if (a->aliases) {
+		struct pn_aliases *al = pn_aliases_load(a->aliases, err);
+		bool ok = al && pn_aliases_expand(al, &e->rcpt, err);
+		pn_aliases_free(al);
+		if (!ok)
+			return false;
+	}
+	if (e->rcpt.n == 0) {
+		pn_error_set(err, EX_USAGE, _("no recipients: give them as arguments or use -t"));
+		return false;
+	}
+	return pn_account_qualify(a, &e->rcpt, err);
+}
+
+/* ascii_forms - the A-label form of every address */
+static bool ascii_forms(struct pn_envelope_store *e, struct pn_error *err)
+{
+	bool utf8 = false;
+	e->from_ascii = pn_address_ascii(e->from, &utf8, err);
+	if (!e->from_ascii)
+		return false;
+	if (utf8)
+		e->utf8_addr = pn_xstrdup(e->from);
+	for (size_t i = 0; i < e->rcpt.n; i++) {
+		char *a = pn_address_ascii(e->rcpt.addr[i], &utf8, err);
+		if (!a)
+			return false;
+		if (utf8 && !e->utf8_addr)
+			e->utf8_addr = pn_xstrdup(e->rcpt.addr[i]);
+		/* kept in step with rcpt even when two forms meet */
+		if (e->rcpt_ascii.n == e->rcpt_ascii.cap) {
+			e->rcpt_ascii.cap = e->rcpt_ascii.cap ? 2 * e->rcpt_ascii.cap : 8;
+			e->rcpt_ascii.addr = pn_xrealloc(e->rcpt_ascii.addr, e->rcpt_ascii.cap * sizeof(char *));
+		}
+		e->rcpt_ascii.addr[e->rcpt_ascii.n++] = a;
+	}
+	return true;
+}
+
+bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_request *req, const struct pn_account *a,
+		       const struct pn_identity *id, const struct pn_message *m, struct pn_error *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->from = pn_account_from(a, req->from, id);
+	bool ok = pn_address_check(e->from, _("sender"), err) && gather(e, req, m, err) && expand(e, a, err) &&
+		  ascii_forms(e, err);
+	e->env = (struct pn_envelope){e->from, &e->rcpt, e->from_ascii, &e->rcpt_ascii, e->utf8_addr};
+	return ok;
+}
+
+void pn_envelope_free(struct pn_envelope_store *e)
+{
+	free(e->from);
+	free(e->from_ascii);
+	free(e->utf8_addr);
+	pn_addrlist_free(&e->rcpt);
+	pn_addrlist_free(&e->rcpt_ascii);
+}

@@ -1,0 +1,26 @@
+/* envelope.h - the envelope of one message: sender and recipients.
+ *
+ * Recipients are the argv address lists, plus the message's To/Cc/Bcc (or
+ * Resent-*) with -t, each once; local names go through the aliases file,
+ * then are qualified with maildomain or refused.  Each address is kept as
+ * given and with its domain as A-labels (IDNA2008), for servers without
+ * SMTPUTF8.
+ */
+#ifndef POSTERN_ENVELOPE_H
+#define POSTERN_ENVELOPE_H
+
+#include "account.h"
+#include "cli.h"
+
+struct pn_envelope_store {
+	char *from, *from_ascii, *utf8_addr;
+	struct pn_addrlist rcpt, rcpt_ascii;
+	struct pn_envelope env; /* views of the above, for smtp.c */
+};
+
+/* pn_envelope_build - m may be NULL (no -t: -bv) */
+bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_request *req, const struct pn_account *a,
+		       const struct pn_identity *id, const struct pn_message *m, struct pn_error *err) PN_WUR;
+void pn_envelope_free(struct pn_envelope_store *e);
+
+#endif

@@ -1,0 +1,97 @@
+# 55-headers.sh - envelope sender rules, header commands, Resent-, -bv, IDN.
+
+printf 'From: someone@postern.test\nTo: bob@postern.test\nCc: carol@postern.test\nBcc: dave@postern.test\nSubject: headers\n\nbody\n' >"$WORK/h"
+
+fresh
+run_postern "$WORK/h" -C "$(config sfh "set_from_header on")" -t
+expect_rc 0 "set_from_header on"
+f=$(wait_mail bob)
+check "set_from_header on replaces From with the envelope sender" has '^From: alice@postern.test$' "$f"
+check "the caller's From is gone" lacks '^From: someone' "$f"
+
+fresh
+run_postern "$WORK/h" -C "$(config nodate "set_date_header off
+set_msgid_header off
+remove_bcc_headers off")" -t
+expect_rc 0 "set_date_header off, set_msgid_header off, remove_bcc_headers off"
+f=$(wait_mail bob)
+check "no Date is added with set_date_header off" lacks '^Date:' "$f"
+check "no Message-ID is added with set_msgid_header off" lacks '^Message-ID:' "$f"
+check "Bcc is transmitted with remove_bcc_headers off" has '^Bcc: dave@postern.test$' "$f"
+
+fresh
+run_postern "$WORK/h" -C "$(config undis "undisclosed_recipients on")" -t
+expect_rc 0 "undisclosed_recipients on"
+f=$(wait_mail carol)
+check "To becomes undisclosed-recipients:;" has '^To: undisclosed-recipients:;$' "$f"
+check "Cc and Bcc are gone" lacks '^(Cc|Bcc):' "$f"
+check "every recipient still receives it" test -n "$(wait_mail dave)" -a -n "$(wait_mail bob)"
+
+# envelope sender: as given, not overridable, qualified, replaced, substituted
+fresh
+run_postern "$WORK/h" -C "$(config noover "allow_from_override off")" -f other@postern.test bob@postern.test
+expect_rc 0 "allow_from_override off"
+check "allow_from_override off ignores -f" has '^Return-Path: <alice@postern.test>$' "$(wait_mail bob)"
+fresh
+run_postern "$WORK/h" -C "$(config qual "local_senders qualify
+maildomain postern.test")" -f root@vm bob@postern.test
+expect_rc 0 "local_senders qualify (mailutils passes -f root@vm)"
+check "root@vm is qualified with maildomain" has '^Return-Path: <root@postern.test>$' "$(wait_mail bob)"
+fresh
+run_postern "$WORK/h" -C "$(config repl "local_senders replace")" -f www-data bob@postern.test
+expect_rc 0 "local_senders replace"
+check "a local sender is replaced by the account's from" has '^Return-Path: <alice@postern.test>$' "$(wait_mail bob)"
+fresh
+run_postern "$WORK/h" -C "$(config keep)" -f root@vm bob@postern.test
+expect_rc 0 "local_senders keep (the default)"
+check "by default -f is used as given" has '^Return-Path: <root@vm>$' "$(wait_mail bob)"
+fresh
+run_postern "$WORK/h" -C "$(config subst "from %U@postern.test")" bob@postern.test
+expect_rc 0 "from with %U"
+check "%U is the caller's login name" has "^Return-Path: <$(id -un)@postern.test>\$" "$(wait_mail bob)"
+fresh
+run_postern "$WORK/h" -C "$(config autofrom "auto_from on
+maildomain postern.test")" bob@postern.test
+expect_rc 0 "auto_from on with maildomain"
+check "auto_from gives login@maildomain" has "^Return-Path: <$(id -un)@postern.test>\$" "$(wait_mail bob)"
+
+# unqualified recipients: qualified with maildomain, else refused
+run_postern "$WORK/h" -C "$(config unq)" bob
+expect_rc 65 "a recipient without a domain and no alias"
+expect_err "recipient 'bob' has no domain" "the unqualified recipient is named"
+fresh
+run_postern "$WORK/h" -C "$(config unqmd "maildomain postern.test")" bob
+expect_rc 0 "maildomain qualifies a bare recipient"
+check "bob@postern.test receives it" test -n "$(wait_mail bob)"
+
+# Resent- headers: the Resent- recipients, as sendmail does
+fresh
+printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: resent\nResent-From: alice@postern.test\nResent-To: carol@postern.test\nResent-Bcc: erin@postern.test\n\nbody\n' >"$WORK/resent"
+run_postern "$WORK/resent" -C "$(config resent)" -t
+expect_rc 0 "-t with Resent- headers"
+check "Resent-To and Resent-Bcc receive it" test -n "$(wait_mail carol)" -a -n "$(wait_mail erin)"
+check "the original To does not" no_mail bob
+check "Resent-Bcc is removed" lacks '^Resent-Bcc:' "$(wait_mail carol)"
+
+# -bv asks the smarthost and sends nothing
+fresh
+run_postern /dev/null -C "$(config bv)" -bv bob@postern.test ghost@postern.test
+expect_rc 67 "-bv with one unknown recipient"
+check "-bv reports the deliverable one" grep -q '^bob@postern.test: deliverable (250' "$WORK/out"
+check "-bv reports the refused one" grep -q '^ghost@postern.test: refused (550 5.1.1' "$WORK/out"
+check "-bv sends no message" no_mail bob
+run_postern /dev/null -C "$(config bv2)" -bv bob@postern.test carol@postern.test
+expect_rc 0 "-bv with deliverable recipients"
+run_postern /dev/null -C "$(config bd)" -bd
+expect_rc 64 "-bd: no daemon"
+expect_err "no daemon" "-bd says there is no daemon"
+run_postern /dev/null -C "$(config q)" -q
+expect_rc 0 "-q: no queue to run"
+
+# international addresses: A-labels, or SMTPUTF8 for a non-ASCII local part
+run_postern "$WORK/h" -C "$(config idn)" -v 'bob@bücher.postern.test'
+check "a non-ASCII domain goes out as A-labels" has '^--> RCPT TO:<bob@xn--bcher-kva.postern.test>$' "$WORK/err"
+run_postern "$WORK/h" -C "$(config utf8)" -v 'jösé@postern.test'
+check "a non-ASCII local part uses SMTPUTF8" has '^--> MAIL FROM:<alice@postern.test> SMTPUTF8 ' "$WORK/err"
+check "and goes out in UTF-8" has '^--> RCPT TO:<jösé@postern.test>$' "$WORK/err"
+expect_rc 67 "the unknown UTF-8 recipient is refused as unknown"
