@@ -80,8 +80,22 @@ static bool from_matches(const char *pattern, const char *from)
 	return m;
 }
 
+/* names_login - a comma/space separated list holds the login name */
+static bool names_login(const char *list, const char *login)
+{
+	size_t n = strlen(login);
+	for (const char *p = list; *p;) {
+		p += strspn(p, ", \t");
+		size_t w = strcspn(p, ", \t");
+		if (w == n && strncmp(p, login, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
 struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *name, const char *from,
-				     struct pn_error *err)
+				     const char *login, struct pn_error *err)
 {
 	if (name) {
 		struct pn_account *a = pn_config_find(cfg, name);
@@ -91,6 +105,9 @@ struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *na
 	}
 	for (size_t i = 0; from && i < cfg->n; i++)
 		if (cfg->acc[i]->from && from_matches(cfg->acc[i]->from, from))
+			return cfg->acc[i];
+	for (size_t i = 0; login && i < cfg->n; i++)
+		if (cfg->acc[i]->default_for && names_login(cfg->acc[i]->default_for, login))
 			return cfg->acc[i];
 	struct pn_account *a = pn_config_find(cfg, "default");
 	if (!a)

@@ -22,8 +22,11 @@ struct pn_identity {
 bool pn_identity_get(struct pn_identity *id, struct pn_error *err) PN_WUR;
 void pn_identity_free(struct pn_identity *id);
 
+/* pn_account_choose - -a NAME; else the first account whose from matches
+ * the sender; else the one whose default_for names the caller; else
+ * "default" */
 struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *name, const char *from,
-				     struct pn_error *err);
+				     const char *login, struct pn_error *err);
 
 /* pn_account_check - settings that cannot work are config errors (78) */
 bool pn_account_check(const struct pn_account *a, struct pn_error *err) PN_WUR;

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "privilege.h"
 #include "smtp.h"
 
 #include <errno.h>
@@ -68,6 +69,7 @@ static const struct command commands[] = {
 	{"dsn_notify", K_DSN, F(dsn_notify)},
 	{"dsn_return", K_DSN, F(dsn_return)},
 	{"logfile_time_format", K_STR, F(logfile_time_format)},
+	{"default_for", K_STR, F(default_for)},
 	{"dot_ends_input", K_CHOICE, offsetof(struct pn_account, dot_ends_input), w_dot},
 };
 #undef F
@@ -89,6 +91,7 @@ struct parse {
 	struct pn_account **local; /* accounts of this file */
 	size_t nlocal;
 	bool has_password;
+	bool system;
 	struct pn_error *err;
 };
 
@@ -348,6 +351,7 @@ static bool start_account(struct parse *p, char *arg)
 	if (!*name || strchr(name, ' ') || strchr(name, '\t'))
 		return perror_at(p, _("account: missing or invalid account name"));
 	struct pn_account *a = account_new(name, p->path, p->line);
+	a->system = p->system;
 	inherit(a, p->defaults);
 	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
 	p->local[p->nlocal++] = a;
@@ -444,11 +448,20 @@ static bool read_lines(struct parse *p, FILE *f)
 	return ok;
 }
 
-/* check_mode - a file holding a password must not be readable by others */
+/* check_mode - a file holding a password must not be readable by others;
+ * the system file, which steers a set-group-ID postern, must not be
+ * writable by anyone but root */
 static bool check_mode(struct parse *p, int fd, bool system)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
+		return true;
+	if (system && ((st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_uid != 0)) {
+		pn_error_set(p->err, EX_CONFIG, _("%s must be owned by root and writable by root only; fix it with: chown root %s; chmod go-w %s"),
+			     p->path, p->path, p->path);
+		return false;
+	}
+	if (!p->has_password)
 		return true;
 	bool others = st.st_mode & (S_IRWXO);
 	bool group = st.st_mode & (S_IRWXG);
@@ -492,11 +505,11 @@ bool pn_config_load(struct pn_config *cfg, const char *path, bool system, struct
 		pn_error_errno(err, EX_CONFIG, errno, _("cannot read configuration file %s"), path);
 		return false;
 	}
-	struct parse p = {.cfg = cfg, .path = path, .err = err};
+	struct parse p = {.cfg = cfg, .path = path, .system = system, .err = err};
 	p.defaults = account_new("defaults", path, 0);
 	p.cur = p.defaults;
 	bool ok = read_lines(&p, f);
-	if (ok && p.has_password)
+	if (ok)
 		ok = check_mode(&p, fileno(f), system);
 	fclose(f);
 	if (ok)
@@ -564,7 +577,9 @@ static int load_pair(struct pn_config *cfg, const char *sys, char *const *user, 
 	int found = 0;
 	if (access(sys, F_OK) == 0) {
 		found++;
-		if (!pn_config_load(cfg, sys, true, err))
+		/* the one file read with the postern group, when set-group-ID */
+		bool ok = pn_priv_raise(err) && pn_config_load(cfg, sys, true, err);
+		if (!pn_priv_lower(err) || !ok)
 			return -1;
 	}
 	for (size_t i = 0; i < nuser; i++)

@@ -47,7 +47,9 @@ struct pn_account {
 	char *dsn_return;      /* NULL: off */
 	char *logfile_time_format;
 	int dot_ends_input;    /* PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF (without -i) */
+	char *default_for;    /* callers (login names) whose default this is */
 	unsigned long set;    /* one bit per command given (for inheritance) */
+	bool system;          /* defined in the system file */
 	char *file;           /* where it was defined, for messages */
 	int line;
 };

@@ -45,35 +45,46 @@ static bool format(const struct pn_log_entry *e, struct pn_buf *b)
 	return ok && pn_buf_printf(b, " exitcode=%s", pn_exit_name(e->err->code));
 }
 
-/* append_file - one line with the time, appended in a single write */
-static bool append_file(const char *path, const char *line, struct pn_error *err)
+int pn_log_open(const char *path, struct pn_error *err)
 {
-	char stamp[64];
+	if (strcmp(path, "-") == 0)
+		return 1;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		pn_error_errno(err, EX_IOERR, errno, _("cannot open log file %s"), path);
+	return fd;
+}
+
+/* append_file - one line with the time, appended in a single write */
+static bool append_file(int fd, const char *path, const char *fmt, const char *line, struct pn_error *err)
+{
+	char stamp[128];
 	time_t now = time(NULL);
 	struct tm tm;
-	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", localtime_r(&now, &tm));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* the user's logfile_time_format */
+	if (!strftime(stamp, sizeof(stamp), fmt && *fmt ? fmt : "%b %d %H:%M:%S", localtime_r(&now, &tm)))
+		stamp[0] = '\0';
+#pragma GCC diagnostic pop
 	char *text = pn_xasprintf("%s %s\n", stamp, line);
-	int fd = strcmp(path, "-") == 0 ? 1 : open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
 	if (!ok)
 		pn_error_errno(err, EX_IOERR, errno, _("cannot write log file %s"), path);
-	if (fd > 2)
-		close(fd);
 	free(text);
 	return ok;
 }
 
-bool pn_log_write(const struct pn_log_entry *e, const char *logfile, int facility, const char *ident,
+bool pn_log_write(const struct pn_log_entry *e, int fd, const char *path, int facility, const char *ident,
 		  struct pn_error *err)
 {
-	if (!logfile && facility < 0)
+	if (fd < 0 && facility < 0)
 		return true;
 	struct pn_buf b;
 	pn_buf_init(&b, 1 << 20);
 	format(e, &b); /* past the cap the line is cut: a cut line beats none */
 	bool ok = true;
-	if (logfile)
-		ok = append_file(logfile, b.data, err);
+	if (fd >= 0)
+		ok = append_file(fd, path, e->account->logfile_time_format, b.data, err);
 	if (facility >= 0) {
 		openlog(ident ? ident : "postern", LOG_PID, facility);
 		syslog(e->err->code ? LOG_ERR : LOG_INFO, "%s", b.data);

@@ -22,9 +22,13 @@ struct pn_log_entry {
 	const struct pn_error *err; /* code 0: success */
 };
 
-/* pn_log_write - to logfile (NULL: none, "-": stdout) and to syslog when
- * facility >= 0; returns false (with err set) if the logfile failed */
-bool pn_log_write(const struct pn_log_entry *e, const char *logfile, int facility, const char *ident,
+/* pn_log_open - open the logfile for appending ("-": stdout); -1 with err
+ * set when it cannot be opened */
+int pn_log_open(const char *path, struct pn_error *err);
+
+/* pn_log_write - to the open logfile fd (-1: none) with time format fmt,
+ * and to syslog when facility >= 0; false (err set) if the write failed */
+bool pn_log_write(const struct pn_log_entry *e, int fd, const char *path, int facility, const char *ident,
 		  struct pn_error *err);
 
 #endif

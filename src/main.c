@@ -11,6 +11,7 @@
 #include "aliases.h"
 #include "cli.h"
 #include "envelope.h"
+#include "privilege.h"
 #include "log.h"
 #include "secret.h"
 
@@ -75,26 +76,54 @@ static bool rewrite(const struct pn_request *req, const struct pn_account *a, co
 	return pn_message_rewrite(m, &rw, err) && pn_message_prepare(m, err);
 }
 
+/* the resources one send holds, released by release() */
+struct run {
+	struct pn_identity id;
+	struct pn_config cfg;
+	struct pn_secret secret;
+	int logfd;
+	const char *logpath;
+};
+
+/* acquire - with the postern group where a system account needs it: the
+ * secret and the logfile; then the group is given up for good */
+static bool acquire(const struct pn_request *req, const struct pn_account *a, struct run *r,
+		    struct pn_error *err)
+{
+	bool priv = a->system && pn_priv_active();
+	struct pn_secret_ctx sctx = {r->id.home, priv};
+	bool ok = !priv || pn_priv_raise(err);
+	ok = ok && (pn_account_auth(a) == PN_AUTH_OFF || pn_secret_get(a, &sctx, &r->secret, err));
+	r->logpath = req->logfile ? req->logfile : a->logfile;
+	struct pn_error logerr;
+	pn_error_init(&logerr);
+	if (ok && r->logpath && !(req->logfile && priv)) /* -X is opened with the caller's rights */
+		r->logfd = pn_log_open(r->logpath, &logerr);
+	if (!pn_priv_drop(err))
+		return false;
+	if (ok && req->logfile && priv)
+		r->logfd = pn_log_open(r->logpath, &logerr);
+	if (pn_error_isset(&logerr))
+		fail(&logerr); /* a log that cannot be written does not stop delivery */
+	return ok;
+}
+
 /* deliver - everything after the account is known; m is NULL for -bv */
-static bool deliver(const struct pn_request *req, const struct pn_account *a, struct pn_identity *id,
+static bool deliver(const struct pn_request *req, const struct pn_account *a, struct run *r,
 		    struct pn_message *m, struct pn_envelope_store *env, struct pn_outcome *out,
 		    struct pn_error *err)
 {
 	struct pn_smtp_params p;
-	pn_account_params(a, id, &p);
+	pn_account_params(a, &r->id, &p);
 	p.verbose = req->verbose;
 	p.dsn_notify = req->dsn_notify ? req->dsn_notify : a->dsn_notify;
 	p.dsn_ret = req->dsn_ret ? req->dsn_ret : a->dsn_return;
 	p.dsn_envid = req->dsn_envid;
 	p.verify = !m;
 	p.on_rcpt = m ? NULL : print_verdict;
-	struct pn_secret secret = {NULL};
-	bool ok = pn_envelope_build(env, req, a, id, m, err) && (!m || rewrite(req, a, env->from, p.helo, m, err)) &&
-		  (p.auth == PN_AUTH_OFF || pn_secret_get(a, &secret, err));
-	p.password = secret.value;
-	ok = ok && pn_smtp_deliver(&p, &env->env, m, out, err);
-	pn_secret_wipe(&secret);
-	return ok;
+	p.password = r->secret.value;
+	return pn_envelope_build(env, req, a, &r->id, m, err) && (!m || rewrite(req, a, env->from, p.helo, m, err)) &&
+	       pn_smtp_deliver(&p, &env->env, m, out, err);
 }
 
 /* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
@@ -105,67 +134,76 @@ static bool ignore_dots(const struct pn_request *req, const struct pn_account *a
 	return a->dot_ends_input == PN_DOT_OFF || (a->dot_ends_input == PN_DOT_TTY && !isatty(0));
 }
 
+/* choose - identity, configuration, account; -C drops the group first */
+static const struct pn_account *choose(const struct pn_request *req, struct run *r, struct pn_error *err)
+{
+	bool ok = pn_identity_get(&r->id, err) && (!req->config_file || pn_priv_drop(err));
+	pn_config_init(&r->cfg, r->id.home);
+	ok = ok && load_config(req, &r->cfg, err);
+	const struct pn_account *a = ok ? pn_account_choose(&r->cfg, req->account, req->from, r->id.login, err) : NULL;
+	return a && pn_account_check(a, err) ? a : NULL;
+}
+
 /* send_mode - find the account, read the message, deliver, log (also -bv) */
 static int send_mode(const struct pn_request *req, struct pn_error *err)
 {
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .secret = {NULL}, .logfd = -1};
 	struct pn_message m;
-	struct pn_identity id = {NULL, NULL, NULL, NULL, NULL};
-	struct pn_config cfg;
 	struct pn_outcome out;
 	struct pn_envelope_store env;
 	memset(&out, 0, sizeof(out));
 	memset(&env, 0, sizeof(env));
-	bool ok = pn_identity_get(&id, err);
-	pn_config_init(&cfg, id.home);
-	ok = ok && load_config(req, &cfg, err);
-	const struct pn_account *a = ok ? pn_account_choose(&cfg, req->account, req->from, err) : NULL;
-	ok = a && pn_account_check(a, err);
+	const struct pn_account *a = choose(req, &r, err);
+	bool ok = a && acquire(req, a, &r, err);
+	if (!ok && !pn_priv_drop(err))
+		return fail(err);
 	bool verify = req->mode == PN_MODE_VERIFY;
 	/* stdin is read to its end even when nothing can be sent */
 	bool have_msg = !verify && pn_message_read(&m, 0, ignore_dots(req, ok ? a : NULL), err);
-	ok = ok && (verify || have_msg) && deliver(req, a, &id, verify ? NULL : &m, &env, &out, err);
+	ok = ok && (verify || have_msg) && deliver(req, a, &r, verify ? NULL : &m, &env, &out, err);
+	pn_secret_wipe(&r.secret);
 	int code = ok ? EX_OK : fail(err);
 	struct pn_log_entry log = {a, env.from, &env.rcpt, have_msg ? m.size : 0, &out, err};
 	struct pn_error logerr;
 	pn_error_init(&logerr);
-	if (a && !verify &&
-	    !pn_log_write(&log, req->logfile ? req->logfile : a->logfile, a->syslog, req->syslog_label, &logerr))
+	if (a && !verify && !pn_log_write(&log, r.logfd, r.logpath, a->syslog, req->syslog_label, &logerr))
 		fail(&logerr);
+	if (r.logfd > 2)
+		close(r.logfd);
 	pn_envelope_free(&env);
-	pn_config_free(&cfg);
-	pn_identity_free(&id);
+	pn_config_free(&r.cfg);
+	pn_identity_free(&r.id);
 	if (have_msg)
 		pn_message_free(&m);
 	return code;
 }
 
-/* newaliases_mode - check the aliases file of the default account */
+/* newaliases_mode - check the aliases file of the chosen account */
 static int newaliases_mode(const struct pn_request *req, struct pn_error *err)
 {
-	struct pn_identity id = {NULL, NULL, NULL, NULL, NULL};
-	struct pn_config cfg;
-	bool ok = pn_identity_get(&id, err);
-	pn_config_init(&cfg, id.home);
-	ok = ok && load_config(req, &cfg, err);
-	const struct pn_account *a = ok ? pn_account_choose(&cfg, req->account, NULL, err) : NULL;
-	struct pn_aliases *al = a && a->aliases ? pn_aliases_load(a->aliases, err) : NULL;
-	if (a && !a->aliases)
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .secret = {NULL}, .logfd = -1};
+	const struct pn_account *a = choose(req, &r, err);
+	bool ok = pn_priv_drop(err) && a;
+	struct pn_aliases *al = ok && a->aliases ? pn_aliases_load(a->aliases, err) : NULL;
+	if (ok && !a->aliases)
 		printf(_("postern: no aliases file is configured; nothing to check\n"));
 	else if (al)
 		printf(_("postern: %s is valid\n"), a->aliases);
-	int code = a && (!a->aliases || al) ? EX_OK : fail(err);
+	int code = ok && (!a->aliases || al) ? EX_OK : fail(err);
 	pn_aliases_free(al);
-	pn_config_free(&cfg);
-	pn_identity_free(&id);
+	pn_config_free(&r.cfg);
+	pn_identity_free(&r.id);
 	return code;
 }
 
 int main(int argc, char **argv)
 {
-	startup();
 	struct pn_request req;
 	struct pn_error err;
 	pn_error_init(&err);
+	startup();
+	if (!pn_priv_init(&err))
+		return fail(&err);
 	if (!pn_cli_parse(argc, argv, &req, &err)) {
 		int code = fail(&err);
 		if (code == EX_USAGE)

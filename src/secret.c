@@ -1,6 +1,9 @@
 /* secret.c - password sources (see secret.h). */
 #include "secret.h"
 
+#include "keyring.h"
+#include "netrc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,13 +12,15 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SECRET_MAX 4096
 
-/* spawn - start /bin/sh -c cmd with stdin on /dev/null, stdout into a pipe */
-static pid_t spawn(const char *cmd, int *out_fd)
+/* spawn - start /bin/sh -c cmd with stdin on /dev/null, stdout into a pipe;
+ * clean_env: with a fixed minimal environment */
+static pid_t spawn(const char *cmd, bool clean_env, int *out_fd)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -25,7 +30,11 @@ static pid_t spawn(const char *cmd, int *out_fd)
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
 			_exit(127);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		static char *const minimal[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
+		if (clean_env)
+			execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, minimal);
+		else
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -67,10 +76,10 @@ static int read_output(int fd, char *buf, size_t size, size_t *len, int timeout_
 }
 
 /* run_eval - the first line of passwordeval's output */
-static bool run_eval(const struct pn_account *a, struct pn_secret *out, struct pn_error *err)
+static bool run_eval(const struct pn_account *a, bool clean_env, struct pn_secret *out, struct pn_error *err)
 {
 	int fd;
-	pid_t pid = spawn(a->passwordeval, &fd);
+	pid_t pid = spawn(a->passwordeval, clean_env, &fd);
 	if (pid < 0) {
 		pn_error_errno(err, EX_OSERR, errno, _("account %s: cannot run passwordeval"), a->name);
 		return false;
@@ -103,8 +112,39 @@ static bool run_eval(const struct pn_account *a, struct pn_secret *out, struct p
 	return ok;
 }
 
+/* prompt - ask on the terminal with echo off; false without a terminal */
+static bool prompt(const struct pn_account *a, struct pn_secret *out)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char *q = pn_xasprintf(_("postern: password for %s at %s: "), a->user, a->host);
+	struct termios old, quiet;
+	bool echo_off = tcgetattr(fd, &old) == 0;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	bool ok = write(fd, q, strlen(q)) >= 0;
+	char buf[SECRET_MAX];
+	size_t n = 0;
+	for (char c; ok && n + 1 < sizeof(buf) && read(fd, &c, 1) == 1 && c != '\n';)
+		buf[n++] = c;
+	buf[n] = '\0';
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	ok = ok && write(fd, "\n", 1) == 1 && n > 0;
+	if (ok)
+		out->value = pn_xstrdup(buf);
+	pn_wipe(buf, sizeof(buf));
+	free(q);
+	close(fd);
+	return ok;
+}
+
 /* pn_secret_get - see secret.h */
-bool pn_secret_get(const struct pn_account *a, struct pn_secret *out, struct pn_error *err)
+bool pn_secret_get(const struct pn_account *a, const struct pn_secret_ctx *ctx, struct pn_secret *out,
+		   struct pn_error *err)
 {
 	out->value = NULL;
 	if (a->password) {
@@ -112,9 +152,22 @@ bool pn_secret_get(const struct pn_account *a, struct pn_secret *out, struct pn_
 		return true;
 	}
 	if (a->passwordeval)
-		return run_eval(a, out, err);
-	pn_error_set(err, EX_CONFIG, _("account %s: authentication is on but no password is set (use password or passwordeval)"),
-		     a->name);
+		return run_eval(a, ctx->clean_env, out, err);
+	char why[300];
+	if (pn_keyring_lookup(a->host, a->user, &out->value, why, sizeof(why)) == PN_KEYRING_FOUND)
+		return true;
+	char *netrc = pn_xasprintf("%s/.netrc", ctx->home ? ctx->home : "/nonexistent");
+	bool found = pn_netrc_lookup(netrc, a->host, a->user, &out->value, err);
+	free(netrc);
+	if (found)
+		return true;
+	if (pn_error_isset(err))
+		return false;
+	if (prompt(a, out))
+		return true;
+	pn_error_set(err, EX_CONFIG,
+		     _("account %s: no password for %s at %s: none in the rc file, %s, none in ~/.netrc, and no terminal to ask on"),
+		     a->name, a->user, a->host, why);
 	return false;
 }
 

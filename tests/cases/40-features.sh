@@ -132,3 +132,10 @@ RC=$?
 set -e
 expect_rc 0 "make -C sendmail-wrapper uninstall"
 check "uninstall removes the links" test ! -e "$WORK/wrap/sbin/sendmail" -a ! -e "$WORK/wrap/bin/mailq"
+
+# logfile_time_format
+RC_LTF=$(config ltf "logfile $WORK/ltf.log
+logfile_time_format %Y-%m-%dT%H:%M:%S")
+run_postern "$WORK/f" -C "$RC_LTF" bob@postern.test
+expect_rc 0 "send with logfile_time_format"
+check "the log line starts with the chosen time format" has '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8} host=' "$WORK/ltf.log"
