@@ -1,6 +1,6 @@
 /* netrc.c - ~/.netrc lookups (see netrc.h).
  *
- * Tokens are separated by white space; "macdef" bodies (up to an empty
+ * Tokens are separated by white space (or double-quoted); "macdef" bodies (up to an empty
  * line) are skipped.  The first entry for the host whose login is the
  * account's user wins, then a "default" entry with that login.
  */
@@ -25,16 +25,28 @@ struct entry {
 	char *login, *password;
 };
 
-/* next_token - the next white-space separated word, or NULL */
+/* next_token - the next white-space separated word, or NULL; a word may
+ * be double-quoted, with \" and \\ inside, to hold blanks */
 static char *next_token(char **p)
 {
 	char *s = *p + strspn(*p, " \t\r\n");
 	if (!*s)
 		return NULL;
-	size_t n = strcspn(s, " \t\r\n");
-	if (s[n])
-		s[n++] = '\0';
-	*p = s + n;
+	if (*s != '"') {
+		size_t n = strcspn(s, " \t\r\n");
+		if (s[n])
+			s[n++] = '\0';
+		*p = s + n;
+		return s;
+	}
+	char *o = s, *i = s + 1;
+	for (; *i && *i != '"'; i++) {
+		if (*i == '\\' && i[1])
+			i++;
+		*o++ = *i;
+	}
+	*p = *i ? i + 1 : i;
+	*o = '\0';
 	return s;
 }
 

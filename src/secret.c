@@ -60,8 +60,11 @@ static int read_output(int fd, char *buf, size_t size, size_t *len, int timeout_
 		if (timeout_s > 0 && left <= 0)
 			return ETIMEDOUT;
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, left) < 0 && errno != EINTR)
+		int r = poll(&p, 1, left);
+		if (r < 0 && errno != EINTR)
 			return errno;
+		if (r <= 0)
+			continue; /* the deadline is checked above */
 		char tmp[512];
 		ssize_t n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
