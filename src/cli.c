@@ -80,7 +80,7 @@ static bool dsn_ok(struct state *s, char letter, const char *v)
 {
 	bool ok = pn_dsn_valid(letter, v);
 	if (!ok)
-		pn_error_set(s->err, letter == 'V' ? EX_DATAERR : EX_USAGE,
+		pn_error_set(s->err, strpbrk(v, "\r\n") ? EX_DATAERR : EX_USAGE,
 			     _("invalid value for -%c: '%.40s'"), letter, v);
 	return ok;
 }

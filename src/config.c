@@ -310,13 +310,15 @@ static size_t find_command(const char *name)
 	return i;
 }
 
-/* find_local - an account defined earlier, in this file first */
+/* find_local - an account defined earlier in this file.  Only this file:
+ * an account of the user file that inherited from one of the system file
+ * would carry the system password to a host of the user's choosing. */
 static struct pn_account *find_local(const struct parse *p, const char *name)
 {
 	for (size_t i = p->nlocal; i-- > 0;)
 		if (strcmp(p->local[i]->name, name) == 0)
 			return p->local[i];
-	return pn_config_find(p->cfg, name);
+	return NULL;
 }
 
 /* trim - strip blanks at both ends, in place */
@@ -336,7 +338,7 @@ static bool add_parent(struct parse *p, struct pn_account *a, char *name)
 	name = trim(name);
 	struct pn_account *parent = *name ? find_local(p, name) : NULL;
 	if (!parent)
-		return perror_at(p, _("account %s: no account named '%s' was defined before"), a->name, name);
+		return perror_at(p, _("account %s: no account named '%s' was defined before in this file"), a->name, name);
 	inherit(a, parent);
 	return true;
 }
@@ -472,7 +474,7 @@ static bool check_mode(struct parse *p, int fd, bool system)
 	if (!others && !group)
 		return true;
 	pn_error_set(p->err, EX_CONFIG,
-		     _("%s contains a password but can be read by other users; fix it with: chmod 600 %s"),
+		     _("%s contains a password but other users have access to it; fix it with: chmod 600 %s"),
 		     p->path, p->path);
 	return false;
 }

@@ -28,7 +28,7 @@ static bool format(const struct pn_log_entry *e, struct pn_buf *b)
 	const struct pn_account *a = e->account;
 	const struct pn_outcome *o = e->outcome;
 	bool auth = pn_account_auth(a) != PN_AUTH_OFF; /* as configured, like msmtp */
-	bool ok = pn_buf_printf(b, "host=%s tls=%s auth=%s", a->host, a->tls ? "on" : "off", auth ? "on" : "off");
+	bool ok = pn_buf_printf(b, "host=%s tls=%s auth=%s", a->host ? a->host : "", a->tls ? "on" : "off", auth ? "on" : "off");
 	if (auth && a->user)
 		ok = ok && pn_buf_printf(b, " user=%s", a->user);
 	ok = ok && pn_buf_printf(b, " from=%s recipients=", e->from ? e->from : "");

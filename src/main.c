@@ -37,6 +37,7 @@ static void startup(void)
 	struct rlimit no_core = {0, 0};
 	setrlimit(RLIMIT_CORE, &no_core); /* a core dump could hold the password */
 	setlocale(LC_ALL, "");
+	setlocale(LC_TIME, "C"); /* log times in English, as log parsers expect */
 #if ENABLE_NLS
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
@@ -85,23 +86,30 @@ struct run {
 	const char *logpath;
 };
 
-/* acquire - with the postern group where a system account needs it: the
- * secret and the logfile; then the group is given up for good */
+/* acquire - with the postern group where a system account needs it: its
+ * password or passwordeval, and its logfile; then the group is given up for
+ * good.  The caller's own sources (keyring, ~/.netrc, the terminal) and -X
+ * are only ever used with the caller's rights. */
 static bool acquire(const struct pn_request *req, const struct pn_account *a, struct run *r,
 		    struct pn_error *err)
 {
 	bool priv = a->system && pn_priv_active();
+	bool auth = pn_account_auth(a) != PN_AUTH_OFF;
 	struct pn_secret_ctx sctx = {r->id.home, priv};
-	bool ok = !priv || pn_priv_raise(err);
-	ok = ok && (pn_account_auth(a) == PN_AUTH_OFF || pn_secret_get(a, &sctx, &r->secret, err));
 	r->logpath = req->logfile ? req->logfile : a->logfile;
 	struct pn_error logerr;
 	pn_error_init(&logerr);
-	if (ok && r->logpath && !(req->logfile && priv)) /* -X is opened with the caller's rights */
+	bool ok = !priv || pn_priv_raise(err);
+	if (ok && priv && auth && (a->password || a->passwordeval))
+		ok = pn_secret_get(a, &sctx, &r->secret, err);
+	if (ok && priv && r->logpath && !req->logfile)
 		r->logfd = pn_log_open(r->logpath, &logerr);
 	if (!pn_priv_drop(err))
 		return false;
-	if (ok && req->logfile && priv)
+	sctx.clean_env = false;
+	if (ok && auth && !r->secret.value)
+		ok = pn_secret_get(a, &sctx, &r->secret, err);
+	if (ok && r->logpath && r->logfd < 0 && !pn_error_isset(&logerr))
 		r->logfd = pn_log_open(r->logpath, &logerr);
 	if (pn_error_isset(&logerr))
 		fail(&logerr); /* a log that cannot be written does not stop delivery */

@@ -503,7 +503,7 @@ bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struc
 		pn_message_drop(m, "Cc");
 		ok = pn_buf_addstr(&m->added, "To: undisclosed-recipients:;\n");
 	}
-	if (ok && rw->from_header != PN_HDR_OFF && (rw->from_header == PN_HDR_ON || !has_field(m, "From")))
+	if (ok && *rw->from && rw->from_header != PN_HDR_OFF && (rw->from_header == PN_HDR_ON || !has_field(m, "From")))
 		ok = add_from(m, rw->from, rw->fullname);
 	if (ok && rw->date_header == PN_HDR_AUTO && !has_field(m, "Date")) {
 		char date[64];

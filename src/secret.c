@@ -27,6 +27,7 @@ static pid_t spawn(const char *cmd, bool clean_env, int *out_fd)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
+		setpgid(0, 0); /* its own group, so that a timeout ends its children too */
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
 			_exit(127);
@@ -92,7 +93,7 @@ static bool run_eval(const struct pn_account *a, bool clean_env, struct pn_secre
 	int rerr = read_output(fd, buf, SECRET_MAX, &len, a->timeout);
 	close(fd);
 	if (rerr == ETIMEDOUT)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

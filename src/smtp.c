@@ -41,6 +41,8 @@ struct session {
 	struct pn_conn *c;
 	struct pn_tls *tls;
 	bool tls_on, broken, data_open;
+	int refused_code;          /* the first refusal, for the log */
+	char refused_reply[512];
 	struct caps caps;
 	struct pn_reply r;
 	struct pn_buf line;
@@ -414,6 +416,10 @@ static bool send_rcpt(struct session *s, const char *addr)
 static void note_refused(struct session *s, struct pn_buf *refused, int *code, const char *addr)
 {
 	int c = pn_exit_for_reply(s->r.code, s->r.enhanced);
+	if (!s->refused_code) {
+		s->refused_code = s->r.code;
+		snprintf(s->refused_reply, sizeof(s->refused_reply), "%s", s->out->reply);
+	}
 	if (!pn_error_isset(s->err) && (!*code || (*code == EX_TEMPFAIL && c != EX_TEMPFAIL))) {
 		*code = c;
 		snprintf(s->err->enhanced, sizeof(s->err->enhanced), "%s", s->r.enhanced);
@@ -518,6 +524,11 @@ static enum state st_envelope(struct session *s)
 	pn_conn_phase(s->c, _("while sending the envelope"));
 	if (!choose_forms(s))
 		return S_FAIL;
+	if (s->msg && s->caps.size_max && s->msg->size > s->caps.size_max) {
+		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the message (%zu bytes) is larger than the server accepts (%lu bytes)"),
+			     pn_conn_name(s->c), s->msg->size, s->caps.size_max);
+		return S_FAIL;
+	}
 	struct pn_buf refused;
 	pn_buf_init(&refused, 700);
 	int code = 0, data_code = 0;
@@ -528,6 +539,8 @@ static enum state st_envelope(struct session *s)
 	} else if (!mail_ok) {
 		/* the error is set from the MAIL reply */
 	} else if (refused.len) {
+		s->out->code = s->refused_code; /* the log shows the refusal, not DATA's 354 */
+		snprintf(s->out->reply, sizeof(s->out->reply), "%s", s->refused_reply);
 		pn_error_set(s->err, code, s->p->verify ? _("%s: recipients refused: %s")
 						       : _("%s: recipients refused, nothing was sent: %s"),
 			     pn_conn_name(s->c), refused.data);

@@ -12,6 +12,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +111,9 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 		r = gnutls_priority_set_direct(t->session, PRIORITIES, NULL);
 	if (r >= 0)
 		r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred);
-	if (r >= 0 && strchr(t->hostname, '.') && !strchr(t->hostname, ':'))
+	unsigned char ip[16];
+	bool literal = inet_pton(AF_INET, t->hostname, ip) == 1 || inet_pton(AF_INET6, t->hostname, ip) == 1;
+	if (r >= 0 && !literal && strchr(t->hostname, '.')) /* RFC 6066 3: no SNI for addresses */
 		r = gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, t->hostname,
 					   strlen(t->hostname));
 	if (r < 0) {

@@ -105,3 +105,9 @@ chmod 600 "$WORK/evalfail.rc"
 run_postern "$WORK/e" -C "$WORK/evalfail.rc" bob@postern.test
 expect_rc 78 "passwordeval that fails"
 expect_err "account default: passwordeval failed" "failing passwordeval names the account"
+
+# the failure log names the refusal, not the 354 that followed it
+RC_LOGR=$(config logr "logfile $WORK/refused.log")
+run_postern "$WORK/e" -C "$RC_LOGR" bob@postern.test ghost@postern.test
+expect_rc 67 "refused recipient with a logfile"
+check "the log shows the 550 refusal" has "smtpstatus=550 smtpmsg='550 5.1.1 " "$WORK/refused.log"

@@ -139,3 +139,15 @@ logfile_time_format %Y-%m-%dT%H:%M:%S")
 run_postern "$WORK/f" -C "$RC_LTF" bob@postern.test
 expect_rc 0 "send with logfile_time_format"
 check "the log line starts with the chosen time format" has '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8} host=' "$WORK/ltf.log"
+
+# sendmail-wrapper install-setgid: the binary set-group-ID to the group
+set +e
+cp "$POSTERN" "$WORK/wrap/bin/postern"
+getent group postern >/dev/null || groupadd --system postern
+touch "$WORK/wrap/postern.conf"
+make -s -C "$top_srcdir/sendmail-wrapper" install-setgid POSTERN="$WORK/wrap/bin/postern" CONF="$WORK/wrap/postern.conf" >"$WORK/out" 2>&1
+RC=$?
+set -e
+expect_rc 0 "make -C sendmail-wrapper install-setgid"
+check "postern is mode 2755, group postern" test "$(stat -c '%a %G' "$WORK/wrap/bin/postern")" = "2755 postern"
+check "the system file is root:postern 0640" test "$(stat -c '%a %U %G' "$WORK/wrap/postern.conf")" = "640 root postern"

@@ -95,3 +95,17 @@ run_postern "$WORK/h" -C "$(config utf8)" -v 'jösé@postern.test'
 check "a non-ASCII local part uses SMTPUTF8" has '^--> MAIL FROM:<alice@postern.test> SMTPUTF8 ' "$WORK/err"
 check "and goes out in UTF-8" has '^--> RCPT TO:<jösé@postern.test>$' "$WORK/err"
 expect_rc 67 "the unknown UTF-8 recipient is refused as unknown"
+
+# the null sender of bounces
+fresh
+run_postern "$WORK/h" -C "$(config nullsender)" -f '<>' bob@postern.test
+expect_rc 0 "-f '<>' (the null sender)"
+check "MAIL FROM:<> reaches the server" has '^Return-Path: <>$' "$(wait_mail bob)"
+
+# a user file cannot inherit from another file's account (the password
+# of a system account must not follow a host the user chooses)
+printf 'account mine : sub\nhost example.invalid\n' >"$WORK/inherit.rc"
+chmod 600 "$WORK/inherit.rc"
+run_postern "$WORK/h" -C "$WORK/inherit.rc" bob@postern.test
+expect_rc 78 "a parent account from another file"
+expect_err "no account named 'sub' was defined before in this file" "inheritance across files is refused"
