@@ -21,6 +21,7 @@ struct pn_request {
 	const char *dsn_ret;     /* -R */
 	const char *dsn_envid;   /* -V */
 	const char *syslog_label; /* -L */
+	const char *resend;      /* --resend FILE: a dead letter */
 	bool read_recipients;    /* -t */
 	bool ignore_dots;        /* -i, -oi */
 	int verbose;             /* -v, counted */

@@ -25,7 +25,7 @@
 
 #define LINE_MAX_LEN 4096
 
-enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE };
+enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT };
 
 struct command {
 	const char *name;
@@ -70,6 +70,10 @@ static const struct command commands[] = {
 	{"dsn_return", K_DSN, F(dsn_return)},
 	{"logfile_time_format", K_STR, F(logfile_time_format)},
 	{"default_for", K_STR, F(default_for)},
+	{"dead_letter", K_PATH, F(dead_letter)},
+	{"retry", K_COUNT, F(retry)},
+	{"retry_delay", K_COUNT, F(retry_delay)},
+	{"retry_max_time", K_COUNT, F(retry_max_time)},
 	{"dot_ends_input", K_CHOICE, offsetof(struct pn_account, dot_ends_input), w_dot},
 };
 #undef F
@@ -107,6 +111,8 @@ static struct pn_account *account_new(const char *name, const char *file, int li
 	a->timeout = 60;
 	a->syslog = -1;
 	a->remove_bcc_headers = 1;
+	a->retry_delay = 2;
+	a->retry_max_time = 120;
 	a->allow_from_override = 1;
 	a->file = pn_xstrdup(file);
 	a->line = line;
@@ -279,6 +285,7 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 			ok = perror_at(p, _("tls_trust_file: an empty value (trust nothing) is not supported; use tls_certcheck off"));
 		break;
 	case K_PORT: ok = parse_number(p, c->name, arg, 1, 65535, num); break;
+	case K_COUNT: ok = parse_number(p, c->name, arg, 0, 86400, num); break;
 	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
 	case K_AUTH: ok = parse_auth(p, arg, num); break;
 	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;

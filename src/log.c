@@ -42,6 +42,8 @@ static bool format(const struct pn_log_entry *e, struct pn_buf *b)
 	}
 	if (e->err->code)
 		ok = ok && quoted(b, "errormsg", e->err->msg);
+	if (e->deadletter)
+		ok = ok && pn_buf_printf(b, " deadletter=%s", e->deadletter);
 	return ok && pn_buf_printf(b, " exitcode=%s", pn_exit_name(e->err->code));
 }
 

@@ -20,6 +20,7 @@ struct pn_log_entry {
 	size_t mailsize;
 	const struct pn_outcome *outcome;
 	const struct pn_error *err; /* code 0: success */
+	const char *deadletter;     /* where the message was kept, or NULL */
 };
 
 /* pn_log_open - open the logfile for appending ("-": stdout); -1 with err

@@ -422,6 +422,18 @@ bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx, stru
 	return stream(m, true, sink, ctx, err);
 }
 
+bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
+{
+	char *in = pn_xmalloc(CHUNK);
+	bool ok = true;
+	for (size_t off = 0; ok && off < m->raw_len; off += CHUNK) {
+		size_t n = m->raw_len - off < CHUNK ? m->raw_len - off : CHUNK;
+		ok = read_at(m, off, in, n, err) && sink(ctx, in, n, err);
+	}
+	free(in);
+	return ok;
+}
+
 /* count - a sink that only counts */
 static bool count(void *ctx, const char *p, size_t n, struct pn_error *err)
 {

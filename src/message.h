@@ -35,6 +35,8 @@ struct pn_message {
 	bool eightbit;       /* some byte is >= 0x80 */
 };
 
+typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err);
+
 /* pn_message_read - read fd to its end.  ignore_dots: -i; without it a line
  * holding only "." ends the message (and the rest of the input is read and
  * discarded).  65 for a NUL byte or a header block over 1 MiB, 74 for a
@@ -55,12 +57,14 @@ bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out,
 /* pn_message_drop - do not transmit fields with this name (e.g. Bcc) */
 void pn_message_drop(struct pn_message *m, const char *name);
 
+/* pn_message_raw - the input exactly as it was read, in blocks to sink */
+bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err) PN_WUR;
+
 /* pn_message_prepare - compute size and 8-bit flag of what will be sent */
 bool pn_message_prepare(struct pn_message *m, struct pn_error *err) PN_WUR;
 
 /* pn_message_stream - the transmitted message, canonical and dot-stuffed,
  * ending in CRLF "." CRLF, in blocks passed to sink */
-typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err);
 bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx,
 		       struct pn_error *err) PN_WUR;
 

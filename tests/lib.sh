@@ -128,7 +128,7 @@ fresh() {
 
 # body_has FILE REGEX - a line of the delivered body matches
 body_has() {
-	delivered_body "$1" | grep -Eq -- "$2"
+	delivered_body "$1" | LC_ALL=C grep -Eq -- "$2"
 }
 
 # lacks REGEX FILE... - no file has a matching line

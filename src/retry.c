@@ -1,0 +1,68 @@
+/* retry.c - retrying transient failures (see retry.h). */
+#include "retry.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sysexits.h>
+#include <time.h>
+
+#define WAIT_CAP_MS 60000L
+
+long pn_retry_wait_ms(int delay_s, int n, double r)
+{
+	long base = delay_s * 1000L;
+	for (int i = 1; i < n && base < WAIT_CAP_MS; i++)
+		base *= 2;
+	if (base > WAIT_CAP_MS)
+		base = WAIT_CAP_MS;
+	return (long)(base * (0.5 + r));
+}
+
+/* jitter - a uniform number in [0, 1) */
+static double jitter(void)
+{
+	unsigned int v = 0;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (unsigned int)time(NULL);
+	return (v >> 8) / (double)(1U << 24);
+}
+
+/* now_ms - monotonic milliseconds */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* sleep_ms - a wait that EINTR does not cut short */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
+		      const struct pn_message *m, struct pn_outcome *out, struct pn_error *err)
+{
+	long long start = now_ms();
+	for (int attempt = 0;; attempt++) {
+		struct pn_error e;
+		pn_error_init(&e);
+		bool ok = pn_smtp_deliver(p, env, m, out, &e);
+		bool transient = !ok && e.code == EX_TEMPFAIL && !out->dot_sent;
+		long wait = transient && attempt < rt->extra ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
+		if (wait >= 0 && now_ms() - start + wait > rt->max_s * 1000LL)
+			wait = -1;
+		if (ok || wait < 0) {
+			*err = e;
+			return ok;
+		}
+		if (p->verbose)
+			fprintf(stderr, _("--- %s; trying again in %.1f s (retry %d of %d)\n"), e.msg, wait / 1000.0,
+				attempt + 1, rt->extra);
+		sleep_ms(wait);
+	}
+}

@@ -1,0 +1,15 @@
+/* send.h - one run: deliver the message on stdin (or -bv, --resend), or
+ * check the aliases file.  Returns the exit code; prints the one stderr
+ * line of a failure.  Only main.c exits.
+ */
+#ifndef POSTERN_SEND_H
+#define POSTERN_SEND_H
+
+#include "cli.h"
+
+int pn_send_run(const struct pn_request *req, struct pn_error *err);
+int pn_newaliases_run(const struct pn_request *req, struct pn_error *err);
+/* pn_fail - print "postern: MESSAGE" and return the error's exit code */
+int pn_fail(const struct pn_error *err);
+
+#endif
