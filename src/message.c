@@ -307,9 +307,11 @@ static char *unfold(const struct pn_message *m, const struct pn_field *f)
 	size_t n = f->len - f->name_len - 1;
 	char *out = pn_xmalloc(n + 1);
 	size_t o = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i] != '\r' && v[i] != '\n')
-			out[o++] = v[i];
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\n' || (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n'))
+			continue; /* a line end; a bare CR stays, for the parser to refuse */
+		out[o++] = v[i];
+	}
 	out[o] = '\0';
 	size_t lead = strspn(out, " \t");
 	memmove(out, out + lead, o - lead + 1);

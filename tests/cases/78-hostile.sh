@@ -1,0 +1,75 @@
+# 78-hostile.sh - odd and hostile input: a documented outcome for each, and
+# never a crash, a hang, or a message other than the one read.
+
+RC_H=$(config hostile)
+
+fresh
+: >"$WORK/empty"
+run_postern "$WORK/empty" -C "$RC_H" bob@postern.test
+expect_rc 0 "empty input is sent as an empty message"
+f=$(wait_mail bob)
+check "the empty message gets From, Date and Message-ID" has '^Message-ID: ' "$f"
+
+fresh
+printf 'To: bob@postern.test\nSubject: headers only, no blank line, no final newline' >"$WORK/honly"
+run_postern "$WORK/honly" -C "$RC_H" -t
+expect_rc 0 "a header block without a body or final newline"
+check "its Subject arrives whole" has '^Subject: headers only, no blank line, no final newline$' "$(wait_mail bob)"
+
+# lines longer than 998 octets are delivered intact, never cut
+fresh
+long_h=$(head -c 3000 /dev/zero | tr '\0' 'h')
+long_b=$(head -c 5000 /dev/zero | tr '\0' 'b')
+printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: long\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <long@postern.test>\nX-Long: %s\n\n%s\nend\n' "$long_h" "$long_b" >"$WORK/long"
+run_postern "$WORK/long" -C "$RC_H" -t
+expect_rc 0 "3000-octet header line and 5000-octet body line"
+check "both long lines arrive intact" same_as_sent "$(wait_mail bob)" "$WORK/long"
+
+# CR, LF and NUL in envelope addresses are refused: no command injection
+run_postern "$WORK/long" -C "$RC_H" $'bob@postern.test\r\nRCPT TO:<carol@postern.test>'
+expect_rc 65 "CR LF in an argv recipient"
+run_postern "$WORK/long" -C "$RC_H" -f $'alice@postern.test\nRSET' bob@postern.test
+expect_rc 65 "LF in the -f sender"
+printf 'To: bob@postern.test,\n carol@postern.test\nBcc: a\rb@postern.test\nSubject: x\n\nx\n' >"$WORK/crhdr"
+run_postern "$WORK/crhdr" -C "$RC_H" -t
+expect_rc 65 "a bare CR inside a To/Cc/Bcc address"
+check "nothing is delivered for refused input" no_mail carol
+
+# a 100 kB address
+big=$(head -c 102400 /dev/zero | tr '\0' 'x')
+run_postern "$WORK/long" -C "$RC_H" "$big@postern.test"
+expect_rc 65 "a 100 kB recipient address"
+expect_one_line "the 100 kB address gives one line"
+
+# more recipients than the server takes in one transaction: all or nothing
+fresh
+rcpts=$(for i in $(seq 1 1100); do printf 'bob+%d@postern.test ' "$i"; done)
+# shellcheck disable=SC2086
+run_postern "$WORK/long" -C "$RC_H" $rcpts
+expect_rc 75 "1100 recipients where Postfix takes 1000 (452 4.5.3)"
+expect_one_line "one line for 100 refused recipients"
+check "nothing was delivered to the first 1000" no_mail bob
+
+# stdin that cannot be read
+set +e
+"$POSTERN" -C "$RC_H" bob@postern.test <"$WORK" >/dev/null 2>"$WORK/err"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+expect_rc 74 "standard input is a directory"
+expect_err "cannot read the message" "the read error is named"
+
+# a log file on a full disk does not stop delivery
+fresh
+run_postern "$WORK/long" -C "$(config fulllog "logfile /dev/full")" bob@postern.test
+expect_rc 0 "logfile on a full disk (/dev/full)"
+expect_err "cannot write log file /dev/full" "the log failure is reported"
+check "the message is delivered anyway" test -n "$(wait_mail bob)"
+
+# a caller that stops reading our stdout/stderr, or closes stdin early, is
+# no reason to die (SIGPIPE is ignored)
+fresh
+set +e
+printf 'To: bob@postern.test\nSubject: pipe\n\nbody\n' | "$POSTERN" -C "$RC_H" -t -v 2>&1 | head -c 10 >/dev/null
+set -e
+check "a closed stderr pipe does not lose the message" test -n "$(wait_mail bob)"
