@@ -73,3 +73,17 @@ set +e
 printf 'To: bob@postern.test\nSubject: pipe\n\nbody\n' | "$POSTERN" -C "$RC_H" -t -v 2>&1 | head -c 10 >/dev/null
 set -e
 check "a closed stderr pipe does not lose the message" test -n "$(wait_mail bob)"
+
+# a 2 GiB message: memory stays flat (the input spills to an unlinked
+# temporary file, the body is streamed in 64 KiB blocks)
+tmpfree=$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $4 }')
+if [ "${tmpfree:-0}" -lt 3000000 ]; then
+	ok "# SKIP 2 GiB message: less than 3 GB free in ${TMPDIR:-/tmp}"
+else
+	if nm "$POSTERN" 2>/dev/null | grep -q __asan_init; then mb=256 cap=400000; else mb=2048 cap=40000; fi
+	out=$(python3 "$top_srcdir/tests/helpers/bigsend.py" "$POSTERN" "$mb")
+	check "a $mb MiB message is sent whole (exit 0, every byte)" test "${out##*exit=}" = 0 -a \
+		"$(echo "$out" | sed 's/.*bytes=\([0-9]*\).*/\1/')" -gt $((mb * 1048576))
+	rss=$(echo "$out" | sed 's/.*maxrss_kb=\([0-9]*\).*/\1/')
+	check "memory stays flat for $mb MiB (max RSS ${rss} kB < $cap kB)" test "$rss" -lt "$cap"
+fi
