@@ -220,7 +220,7 @@ char *pn_account_from(const struct pn_account *a, const char *cli_from, const st
 {
 	if (!cli_from || !a->allow_from_override)
 		return account_from(a, id);
-	if (strcmp(cli_from, "<>") == 0)
+	if (strcmp(cli_from, "<>") == 0 || !*cli_from)
 		return pn_xstrdup(""); /* the null sender of bounces (RFC 5321 4.5.5) */
 	if (!is_local(cli_from) || a->local_senders == PN_LOCAL_KEEP)
 		return pn_xstrdup(cli_from);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,7 @@ static bool is_string(enum kind k)
 static void inherit(struct pn_account *to, const struct pn_account *from)
 {
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
-		if (!(from->set & (1UL << i)))
+		if (!(from->set & (1ULL << i)))
 			continue;
 		const char *src = (const char *)from + commands[i].off;
 		char *dst = (char *)to + commands[i].off;
@@ -162,7 +163,7 @@ static void inherit(struct pn_account *to, const struct pn_account *from)
 		} else {
 			*(int *)dst = *(const int *)src;
 		}
-		to->set |= 1UL << i;
+		to->set |= 1ULL << i;
 	}
 }
 
@@ -252,8 +253,12 @@ static char *expand_path(const struct parse *p, const char *arg)
 {
 	if (!*arg)
 		return NULL;
-	if (arg[0] == '~' && (arg[1] == '/' || !arg[1]) && p->cfg->home)
-		return pn_xasprintf("%s%s", p->cfg->home, arg + 1);
+	/* in the system file "~" is root's home, never the caller's: its
+	 * logfile may be opened with the postern group */
+	const struct passwd *root = p->system ? getpwuid(0) : NULL;
+	const char *home = p->system ? (root ? root->pw_dir : "/root") : p->cfg->home;
+	if (arg[0] == '~' && (arg[1] == '/' || !arg[1]) && home)
+		return pn_xasprintf("%s%s", home, arg + 1);
 	return pn_xstrdup(arg);
 }
 
@@ -304,7 +309,7 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 		break;
 	}
 	if (ok)
-		p->cur->set |= 1UL << i;
+		p->cur->set |= 1ULL << i;
 	return ok;
 }
 

@@ -47,12 +47,12 @@ struct pn_account {
 	char *dsn_return;      /* NULL: off */
 	char *logfile_time_format;
 	int dot_ends_input;    /* PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF (without -i) */
-	char *default_for;
+	char *default_for;    /* callers (login names) whose default this is */
 	int retry;            /* further attempts after a transient failure */
 	int retry_delay;      /* seconds before the first retry */
-	int retry_max_time;   /* seconds the whole run may take with retries */
+	int retry_max_time;   /* seconds within which a retry may start */
 	char *dead_letter;    /* Maildir for undeliverable messages */    /* callers (login names) whose default this is */
-	unsigned long set;    /* one bit per command given (for inheritance) */
+	unsigned long long set; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
 	char *file;           /* where it was defined, for messages */
 	int line;

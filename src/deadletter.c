@@ -127,9 +127,15 @@ static bool fill_sidecar(int fd, const void *ctx, struct pn_error *err)
 	char date[64];
 	struct tm tm;
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
-	bool ok = pn_buf_printf(&b, "date=%s\naccount=%s\nfrom=%s\n", date, i->account, i->from);
+	bool ok = pn_buf_printf(&b, "date=%s\naccount=%s\n", date, i->account);
+	if (ok && i->from) /* none: the account's sender on resend */
+		ok = pn_buf_printf(&b, "from=%s\n", i->from);
 	for (size_t k = 0; ok && k < i->rcpt.n; k++)
 		ok = pn_buf_printf(&b, "rcpt=%s\n", i->rcpt.addr[k]);
+	for (size_t k = 0; ok && !i->rcpt.n && k < i->args.n; k++)
+		ok = pn_buf_printf(&b, "arg=%s\n", i->args.addr[k]);
+	if (ok && !i->rcpt.n && i->read_recipients)
+		ok = pn_buf_addstr(&b, "read_recipients=yes\n");
 	ok = ok && pn_buf_printf(&b, "exitcode=%s\nerror=%s\n", pn_exit_name(i->code), i->error);
 	if (ok)
 		ok = write_sink(&fd, b.data, b.len, err);
@@ -193,12 +199,17 @@ static void take_line(struct pn_dead_info *info, const char *line)
 		info->from = pn_xstrdup(v);
 	else if (k == 4 && strncmp(line, "rcpt", k) == 0)
 		pn_addrlist_add(&info->rcpt, v);
+	else if (k == 3 && strncmp(line, "arg", k) == 0)
+		pn_addrlist_add(&info->args, v);
+	else if (k == 15 && strncmp(line, "read_recipients", k) == 0)
+		info->read_recipients = strcmp(v, "yes") == 0;
 }
 
 bool pn_dead_load(const char *path, struct pn_dead_info *info, struct pn_error *err)
 {
 	memset(info, 0, sizeof(*info));
 	pn_addrlist_init(&info->rcpt);
+	pn_addrlist_init(&info->args);
 	char *side = sidecar_of(path);
 	FILE *f = fopen(side, "re");
 	if (!f) {
@@ -215,7 +226,7 @@ bool pn_dead_load(const char *path, struct pn_dead_info *info, struct pn_error *
 	}
 	free(line);
 	fclose(f);
-	bool ok = info->account && info->from && info->rcpt.n;
+	bool ok = info->account && (info->rcpt.n || info->args.n || info->read_recipients);
 	if (!ok)
 		pn_error_set(err, EX_DATAERR, _("%s does not hold a complete envelope"), side);
 	free(side);
@@ -236,4 +247,5 @@ void pn_dead_info_free(struct pn_dead_info *info)
 	free(info->from);
 	free(info->error);
 	pn_addrlist_free(&info->rcpt);
+	pn_addrlist_free(&info->args);
 }

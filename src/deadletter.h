@@ -14,8 +14,10 @@
 
 struct pn_dead_info {
 	char *account;
-	char *from;
-	struct pn_addrlist rcpt;
+	char *from;               /* NULL: not known, the account's */
+	struct pn_addrlist rcpt;  /* the envelope, when it was built */
+	struct pn_addrlist args;  /* else: the recipient words as given ... */
+	bool read_recipients;     /* ... and whether -t was given */
 	int code;
 	char *error;
 };

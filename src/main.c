@@ -8,6 +8,7 @@
 #include "privilege.h"
 #include "send.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
@@ -37,6 +38,18 @@ static void startup(void)
 #endif
 }
 
+/* drain_stdin - a caller still writing the message must not die of SIGPIPE
+ * because the command line was wrong; a terminal is not waited on */
+static void drain_stdin(void)
+{
+	char buf[65536];
+	while (!isatty(0)) {
+		ssize_t n = read(0, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct pn_request req;
@@ -47,6 +60,7 @@ int main(int argc, char **argv)
 		return pn_fail(&err);
 	if (!pn_cli_parse(argc, argv, &req, &err)) {
 		int code = pn_fail(&err);
+		drain_stdin();
 		if (code == EX_USAGE)
 			fputs(_("Try 'postern --help' for more information.\n"), stderr);
 		return code;
@@ -56,7 +70,7 @@ int main(int argc, char **argv)
 		pn_cli_usage();
 		return EX_OK;
 	case PN_MODE_VERSION:
-		printf("postern %s\n", PACKAGE_VERSION);
+		printf("postern %s\nsystem file: /etc/postern.conf\nsystem group: %s\n", PACKAGE_VERSION, POSTERN_GROUP);
 		return EX_OK;
 	case PN_MODE_MAILQ:
 		printf(_("postern: there is no mail queue: postern delivers every message at once\n"));

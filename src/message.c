@@ -509,8 +509,8 @@ bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struc
 		pn_message_drop(m, "Bcc");
 		pn_message_drop(m, "Resent-Bcc");
 	}
-	if (rw->from_header == PN_HDR_ON)
-		pn_message_drop(m, "From");
+	if (rw->from_header == PN_HDR_ON && *rw->from)
+		pn_message_drop(m, "From"); /* replaced below; kept for the null sender */
 	bool ok = true;
 	if (rw->undisclosed) {
 		pn_message_drop(m, "To");

@@ -33,7 +33,8 @@ static pid_t spawn(const char *cmd, bool clean_env, int *out_fd)
 			_exit(127);
 		static char *const minimal[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
 		if (clean_env)
-			execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, minimal);
+			/* -p: dash and bash otherwise give up the postern group */
+			execle("/bin/sh", "sh", "-p", "-c", cmd, (char *)NULL, minimal);
 		else
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
@@ -79,6 +80,22 @@ static int read_output(int fd, char *buf, size_t size, size_t *len, int timeout_
 	}
 }
 
+/* reap - wait for the command to exit, at most timeout_s (0: no bound) */
+static bool reap(pid_t pid, int *status, int timeout_s)
+{
+	for (long waited = 0;; waited += 10) {
+		pid_t r = waitpid(pid, status, timeout_s > 0 ? WNOHANG : 0);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return true;
+		if (timeout_s > 0 && waited >= timeout_s * 1000L)
+			return false;
+		if (r == 0)
+			usleep(10000);
+	}
+}
+
 /* run_eval - the first line of passwordeval's output */
 static bool run_eval(const struct pn_account *a, bool clean_env, struct pn_secret *out, struct pn_error *err)
 {
@@ -92,11 +109,14 @@ static bool run_eval(const struct pn_account *a, bool clean_env, struct pn_secre
 	size_t len = 0;
 	int rerr = read_output(fd, buf, SECRET_MAX, &len, a->timeout);
 	close(fd);
-	if (rerr == ETIMEDOUT)
-		kill(-pid, SIGKILL);
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (rerr != ETIMEDOUT && !reap(pid, &status, a->timeout))
+		rerr = ETIMEDOUT; /* closed its output but kept running */
+	if (rerr == ETIMEDOUT) {
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	buf[len] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	bool ok = false;
@@ -137,7 +157,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	buf[n] = '\0';
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &old);
-	ok = ok && write(fd, "\n", 1) == 1 && n > 0;
+	ok = write(fd, "\n", 1) == 1 && ok && n > 0;
 	if (ok)
 		out->value = pn_xstrdup(buf);
 	pn_wipe(buf, sizeof(buf));

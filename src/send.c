@@ -111,8 +111,8 @@ static bool deliver(const struct pn_request *req, const struct pn_account *a, st
 	p.on_rcpt = m ? NULL : print_verdict;
 	p.password = r->secret.value;
 	return pn_envelope_build(env, req, a, &r->id, m, err) && (!m || rewrite(req, a, env->from, p.helo, m, err)) &&
-	       pn_retry_deliver(&(struct pn_retry){a->retry, a->retry_delay, a->retry_max_time}, &p, &env->env, m,
-				out, err);
+	       pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
+				&env->env, m, out, err); /* -bv is not retried: it would report twice */
 }
 
 /* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
@@ -151,9 +151,10 @@ static bool resend_request(const struct pn_request *req, struct pn_request *out,
 	}
 	out->account = req->account ? req->account : info->account;
 	out->from = info->from;
-	out->rcpt = info->rcpt.addr;
-	out->nrcpt = info->rcpt.n;
-	out->read_recipients = false;
+	bool built = info->rcpt.n > 0; /* else the failure came before the envelope */
+	out->rcpt = built ? info->rcpt.addr : info->args.addr;
+	out->nrcpt = built ? info->rcpt.n : info->args.n;
+	out->read_recipients = !built && info->read_recipients;
 	out->ignore_dots = true;
 	return true;
 }
@@ -165,8 +166,10 @@ static void keep_dead(const struct pn_request *req, const struct pn_account *a, 
 {
 	if (!a || !a->dead_letter || req->resend)
 		return;
-	struct pn_dead_info info = {a->name, env->from ? env->from : (char *)(req->from ? req->from : ""),
-				    env->rcpt, err->code, err->msg};
+	/* without an envelope, the sender as given (NULL: the account's own) */
+	struct pn_dead_info info = {a->name, env->from ? env->from : (char *)req->from,
+				    env->rcpt, {req->rcpt, req->nrcpt, req->nrcpt}, req->read_recipients,
+				    err->code, err->msg};
 	struct pn_error kerr;
 	pn_error_init(&kerr);
 	size_t n = strlen(err->msg);

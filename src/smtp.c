@@ -234,6 +234,12 @@ static enum state st_ehlo(struct session *s)
 	}
 	if (s->p->tls == PN_TLS_STARTTLS && !s->tls_on)
 		return S_STARTTLS;
+	if (s->msg && s->caps.size_max && s->msg->size > s->caps.size_max) { /* before any credential */
+		s->out->code = 0;
+		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the message (%zu bytes) is larger than the server accepts (%lu bytes)"),
+			     pn_conn_name(s->c), s->msg->size, s->caps.size_max);
+		return S_FAIL;
+	}
 	return s->p->auth != PN_AUTH_OFF ? S_AUTH : S_ENVELOPE;
 }
 
@@ -524,11 +530,7 @@ static enum state st_envelope(struct session *s)
 	pn_conn_phase(s->c, _("while sending the envelope"));
 	if (!choose_forms(s))
 		return S_FAIL;
-	if (s->msg && s->caps.size_max && s->msg->size > s->caps.size_max) {
-		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the message (%zu bytes) is larger than the server accepts (%lu bytes)"),
-			     pn_conn_name(s->c), s->msg->size, s->caps.size_max);
-		return S_FAIL;
-	}
+
 	struct pn_buf refused;
 	pn_buf_init(&refused, 700);
 	int code = 0, data_code = 0;

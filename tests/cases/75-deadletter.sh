@@ -81,3 +81,17 @@ check "retry_max_time bounds the retries" test "$(grep -c 'trying again in' "$WO
 run_postern "$WORK/dl.msg" -C "$(config rt3 "retry 3")" -v ghost@postern.test
 expect_rc 67 "a permanent refusal"
 check "a permanent refusal is never retried" lacks 'trying again' "$WORK/err"
+
+# a failure before the envelope was built (no password) keeps the message
+# with the recipients as given, and --resend can still send it
+printf 'account nopw : sub\npassword\npasswordeval "exit 1"\ndead_letter %s/dead2\n' "$WORK" >>"$RC_DL"
+run_postern "$WORK/dl.msg" -C "$RC_DL" -a nopw bob@postern.test,carol@postern.test
+expect_rc 78 "failing passwordeval with dead_letter"
+kept2=$(find "$WORK/dead2/new" -type f | head -n 1)
+check "the early failure keeps the message" cmp -s "$kept2" "$WORK/dl.msg"
+check "its sidecar keeps the recipient words as given" has '^arg=bob@postern.test,carol@postern.test$' "$WORK/dead2/postern/$(basename "$kept2")"
+fresh
+run_postern /dev/null -C "$RC_DL" -a sub --resend "$kept2"
+expect_rc 0 "--resend of an early failure"
+check "both recipients receive the resent message" test -n "$(wait_mail bob)" -a -n "$(wait_mail carol)"
+check "the resend uses the account's sender" has '^Return-Path: <alice@postern.test>$' "$(wait_mail carol)"
