@@ -367,17 +367,20 @@ static bool start_account(struct parse *p, char *arg)
 	struct pn_account *a = account_new(name, p->path, p->line);
 	a->system = p->system;
 	inherit(a, p->defaults);
-	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
-	p->local[p->nlocal++] = a;
-	p->cur = a;
+	/* parents first: "account a : a" names an earlier a, never itself */
 	for (char *s = colon ? colon + 1 : NULL; s;) {
 		char *comma = strchr(s, ',');
 		if (comma)
 			*comma = '\0';
-		if (!add_parent(p, a, s))
+		if (!add_parent(p, a, s)) {
+			account_free(a);
 			return false;
+		}
 		s = comma ? comma + 1 : NULL;
 	}
+	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
+	p->local[p->nlocal++] = a;
+	p->cur = a;
 	return true;
 }
 

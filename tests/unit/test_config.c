@@ -306,6 +306,8 @@ static void errors(void)
 		{"bad syslog facility", "account a\nsyslog LOG_KERNEL\n", 2, NULL, NULL},
 		{"missing parent", "account a\nhost h\naccount b : nosuch\n", 3, "nosuch", NULL},
 		{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
+		{"account naming itself as parent", "defaults\nhost h\naccount a : a\n", 3, "'a'", NULL},
+		{"account naming itself among parents", "account b\naccount a : b, a\n", 2, "'a'", NULL},
 		{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
 		{"account without a name", "account\n", 1, NULL, NULL},
 		{"account name with a blank", "account a b\n", 1, NULL, NULL},
