@@ -3,7 +3,7 @@
 # started here on loopback ports (tests/smarthost), as TAP.  Each file in
 # tests/cases/ is one group of tests, sourced in order.
 #
-# Needs root (to start Postfix).  Where it cannot start the smarthost it
+# CASES='70-*' runs only the matching files.  Needs root (to start Postfix).  Where it cannot start the smarthost it
 # skips on a developer's machine, but fails under CI=true.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -37,7 +37,8 @@ if ! "$top_srcdir/tests/smarthost" start "$SMARTHOST_DIR" >"$WORK/start.log" 2>&
 fi
 . "$SMARTHOST_DIR/env"
 
-for case in "$top_srcdir"/tests/cases/*.sh; do
+# CASES=GLOB runs only the matching files (e.g. CASES='70-*'), for development
+for case in "$top_srcdir"/tests/cases/${CASES:-*}.sh; do
 	echo "# $(basename "$case")"
 	. "$case"
 done
