@@ -364,6 +364,9 @@ static bool start_account(struct parse *p, char *arg)
 	char *name = trim(arg);
 	if (!*name || strchr(name, ' ') || strchr(name, '\t'))
 		return perror_at(p, _("account: missing or invalid account name"));
+	const struct pn_account *dup = find_local(p, name);
+	if (dup)
+		return perror_at(p, _("account %s was already defined at line %d"), name, dup->line);
 	struct pn_account *a = account_new(name, p->path, p->line);
 	a->system = p->system;
 	inherit(a, p->defaults);

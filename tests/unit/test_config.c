@@ -308,6 +308,8 @@ static void errors(void)
 		{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
 		{"account naming itself as parent", "defaults\nhost h\naccount a : a\n", 3, "'a'", NULL},
 		{"account naming itself among parents", "account b\naccount a : b, a\n", 2, "'a'", NULL},
+		{"account defined twice", "account a\nhost h\naccount a\nhost h2\n", 3, "line 1", "already"},
+		{"account default defined twice", "account a\naccount default : a\naccount default : a\n", 3, NULL, NULL},
 		{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
 		{"account without a name", "account\n", 1, NULL, NULL},
 		{"account name with a blank", "account a b\n", 1, NULL, NULL},
