@@ -1,7 +1,8 @@
 /* tls.c - GnuTLS sessions for the smarthost connection.
  *
  * TLS 1.2 or newer only (RFC 8314 and RFC 8996).  The chain is verified
- * against the system trust or the account's tls_trust_file, and the host name
+ * against the system trust or the account's tls_trust_file (decoding only
+ * the anchors the chain names, trust.h), and the host name
  * against the certificate (RFC 6125) during the handshake, so a bad
  * certificate ends the handshake itself.  Records are written as the
  * connection's 64 KiB blocks arrive, which GnuTLS cuts into full 16 KiB
@@ -9,6 +10,8 @@
  * SECURITY: no secret passes through this file; it protects those that do.
  */
 #include "tls.h"
+
+#include "trust.h"
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -26,6 +29,8 @@ struct pn_tls {
 	gnutls_session_t session;
 	char *hostname;
 	bool certcheck;
+	struct pn_trust *trust; /* anchors decoded after the handshake (trust.h) */
+	unsigned vstatus;       /* the verification's status, from verify() */
 	char desc[128];
 	struct pn_transport transport;
 };
@@ -62,26 +67,55 @@ static const char *tls_error(void *ctx, ssize_t rc)
 	return gnutls_strerror((int)(rc + 1));
 }
 
-/* load_trust - system store or a PEM file into the credentials */
+/* load_trust - the trust file or system bundle as bytes, for verify();
+ * GnuTLS's own system trust where the bundle is not a known file */
 static bool load_trust(struct pn_tls *t, const char *file, struct pn_error *err)
 {
-	int r;
-	if (!file || !*file || strcmp(file, "system") == 0) {
-		r = gnutls_certificate_set_x509_system_trust(t->cred);
-		if (r <= 0) {
-			pn_error_set(err, EX_CONFIG, _("cannot load the system trust store: %s"),
-				     r ? gnutls_strerror(r) : _("no certificates found"));
-			return false;
-		}
-		return true;
-	}
-	r = gnutls_certificate_set_x509_trust_file(t->cred, file, GNUTLS_X509_FMT_PEM);
+	t->trust = pn_trust_read(file, err);
+	if (t->trust || pn_error_isset(err))
+		return t->trust != NULL;
+	int r = gnutls_certificate_set_x509_system_trust(t->cred);
 	if (r <= 0) {
-		pn_error_set(err, EX_CONFIG, _("cannot load trust file %s: %s"), file,
+		pn_error_set(err, EX_CONFIG, _("cannot load the system trust store: %s"),
 			     r ? gnutls_strerror(r) : _("no certificates found"));
 		return false;
 	}
 	return true;
+}
+
+/* add_anchor - one certificate of the store as a trust anchor */
+static int add_anchor(void *ctx, const unsigned char *der, size_t len)
+{
+	gnutls_datum_t d = {(unsigned char *)der, (unsigned)len};
+	return gnutls_certificate_set_x509_trust_mem(ctx, &d, GNUTLS_X509_FMT_DER);
+}
+
+/* verify - during the handshake: the anchors the server's chain names,
+ * then GnuTLS's verification of chain, host name and purpose, the same as
+ * gnutls_session_set_verify_cert does with the whole store loaded */
+static int verify(gnutls_session_t session)
+{
+	struct pn_tls *t = gnutls_session_get_ptr(session);
+	unsigned n = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &n);
+	t->vstatus = GNUTLS_CERT_INVALID;
+	if (!peers || !n)
+		return -1;
+	if (n > 16)
+		n = 16;
+	const unsigned char *der[16];
+	size_t len[16];
+	for (unsigned i = 0; i < n; i++) {
+		der[i] = peers[i].data;
+		len[i] = peers[i].size;
+	}
+	if (pn_trust_each_anchor(t->trust, der, len, n, add_anchor, t->cred) < 0)
+		return -1;
+	gnutls_typed_vdata_st data[2] = {{GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)t->hostname, 0},
+					 {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0}};
+	if (gnutls_certificate_verify_peers(session, data, 2, &t->vstatus) < 0)
+		t->vstatus = GNUTLS_CERT_INVALID;
+	return t->vstatus ? -1 : 0;
 }
 
 /* pn_tls_prepare - credentials and trust, ready for a handshake */
@@ -120,8 +154,12 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 		pn_error_set(err, EX_SOFTWARE, _("cannot set up TLS: %s"), gnutls_strerror(r));
 		return false;
 	}
-	if (t->certcheck)
+	if (t->certcheck && t->trust) {
+		gnutls_session_set_ptr(t->session, t);
+		gnutls_session_set_verify_function(t->session, verify);
+	} else if (t->certcheck) {
 		gnutls_session_set_verify_cert(t->session, t->hostname, 0);
+	}
 	gnutls_transport_set_int(t->session, pn_conn_fd(c));
 	gnutls_handshake_set_timeout(t->session, 0);
 	return true;
@@ -130,7 +168,7 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 /* verify_failure - say exactly why the certificate was refused */
 static void verify_failure(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 {
-	unsigned status = gnutls_session_get_verify_cert_status(t->session);
+	unsigned status = t->trust ? t->vstatus : gnutls_session_get_verify_cert_status(t->session);
 	gnutls_datum_t out = {NULL, 0};
 	gnutls_certificate_type_t type = gnutls_certificate_type_get(t->session);
 	if (gnutls_certificate_verification_status_print(status, type, &out, 0) < 0)
@@ -153,13 +191,17 @@ static bool handshake(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 				return false;
 			continue;
 		}
-		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR ||
+		    (t->trust && r == GNUTLS_E_CERTIFICATE_ERROR && t->vstatus)) {
 			verify_failure(t, c, err);
 			return false;
 		}
 		if (gnutls_error_is_fatal(r)) {
 			int code = (r == GNUTLS_E_PREMATURE_TERMINATION || r == GNUTLS_E_PUSH_ERROR ||
 				    r == GNUTLS_E_PULL_ERROR) ? EX_TEMPFAIL : EX_UNAVAILABLE;
+			if (r == GNUTLS_E_UNEXPECTED_PACKET || r == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
+			    r == GNUTLS_E_RECORD_OVERFLOW)
+				code = EX_PROTOCOL; /* what came was not TLS: the server broke the protocol */
 			pn_error_set(err, code, _("%s: TLS handshake failed: %s"), pn_conn_name(c),
 				     gnutls_strerror(r));
 			return false;
@@ -198,6 +240,7 @@ void pn_tls_free(struct pn_tls *t, struct pn_conn *c)
 	}
 	if (t->cred)
 		gnutls_certificate_free_credentials(t->cred);
+	pn_trust_free(t->trust);
 	free(t->hostname);
 	free(t);
 }

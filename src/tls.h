@@ -1,7 +1,8 @@
 /* tls.h - TLS under a pn_conn with GnuTLS: trust, verification, SNI.
  *
- * pn_tls_prepare loads the trust store (done right after connect, while the
- * server's greeting is still on its way); pn_tls_start runs the handshake,
+ * pn_tls_prepare reads the trust store (done right after connect, while the
+ * server's greeting is still on its way; parsed only where the server's
+ * chain needs it, trust.h); pn_tls_start runs the handshake,
  * verifies the chain and the host name, and installs itself as the
  * connection's transport.  A failed verification is EX_UNAVAILABLE (69) and
  * happens before any credential is sent.

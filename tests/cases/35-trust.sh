@@ -1,0 +1,61 @@
+# 35-trust.sh - the trust store is read as bytes and only the anchors the
+# server's chain names are parsed (src/trust.c).  Verification must stay
+# exactly as strict as with the whole store loaded: the untrusted, expired
+# and wrong-name certificates fail the same way through a full bundle, and
+# the system store (which does not hold this run's test CA) refuses the
+# smarthost before any AUTH.
+
+TR_BUNDLE=$WORK/trust-bundle.pem  # the system bundle, the test CA last
+TR_FIRST=$WORK/trust-first.pem    # the test CA first, with a key block before it
+cat /etc/ssl/certs/ca-certificates.crt "$SMARTHOST_CA" >"$TR_BUNDLE"
+{
+	printf -- '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'
+	cat "$SMARTHOST_CA" /etc/ssl/certs/ca-certificates.crt
+} >"$TR_FIRST"
+printf 'not a certificate\n' >"$WORK/trust-none.pem"
+TR_RC=$(config trust "account bundle : sub
+tls_trust_file $TR_BUNDLE
+
+account first : sub
+tls_trust_file $TR_FIRST
+
+account system : sub
+tls_trust_file system
+
+account none : sub
+tls_trust_file $WORK/trust-none.pem
+
+account b-untrusted : bundle
+port $PORT_UNTRUSTED
+
+account b-expired : bundle
+port $PORT_EXPIRED
+
+account b-other : bundle
+host $SMARTHOST_OTHER_HOST")
+printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: trust\nDate: Wed, 02 Dec 2026 07:00:00 +0000\nMessage-ID: <trust@postern.test>\n\nverified lazily\n' >"$WORK/trust.msg"
+
+for acc in bundle first; do
+	fresh
+	run_postern "$WORK/trust.msg" -C "$TR_RC" -a "$acc" -v bob@postern.test
+	expect_rc 0 "trust: the test CA found in a $(wc -l <"$TR_BUNDLE")-line bundle ($acc)"
+	check "trust: AUTH follows a verified handshake ($acc; the pattern below is right)" has '^--> AUTH' "$WORK/err"
+	f=$(wait_mail bob)
+	check "trust: the message arrives ($acc)" same_as_sent "$f" "$WORK/trust.msg"
+done
+
+# tr_refused ACCOUNT WHY-REGEX DESC - 69, the reason named, no AUTH sent
+tr_refused() {
+	run_postern "$WORK/trust.msg" -C "$TR_RC" -a "$1" -v bob@postern.test
+	expect_rc 69 "trust: $3"
+	expect_err "certificate verification failed: .*$2" "trust: $3: the reason is named"
+	check "trust: $3: no AUTH was sent" lacks '^--> AUTH' "$WORK/err"
+}
+tr_refused b-untrusted "issuer is unknown" "a certificate from another CA, through the bundle"
+tr_refused b-expired "expired" "an expired certificate, through the bundle"
+tr_refused b-other "name .*does not match" "a certificate for another name, through the bundle"
+tr_refused system "issuer is unknown" "the system store does not trust the test CA"
+
+run_postern "$WORK/trust.msg" -C "$TR_RC" -a none bob@postern.test
+expect_rc 78 "trust: a trust file without a certificate"
+expect_err "cannot load trust file $WORK/trust-none.pem: no certificates found" "trust: the file is named"
