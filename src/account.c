@@ -259,6 +259,8 @@ void pn_account_params(const struct pn_account *a, const struct pn_identity *id,
 	p->tls = !a->tls ? PN_TLS_OFF : a->tls_starttls ? PN_TLS_STARTTLS : PN_TLS_IMPLICIT;
 	p->tlsp.hostname = a->host;
 	p->tlsp.trust_file = a->tls_trust_file;
+	p->tlsp.session_cache = a->tls_session_cache;
+	p->tlsp.port = p->port;
 	p->tlsp.certcheck = a->tls_certcheck;
 	p->auth = pn_account_auth(a);
 	p->user = a->user;

@@ -54,6 +54,7 @@ static const struct command commands[] = {
 	{"tls_starttls", K_BOOL, F(tls_starttls)},
 	{"tls_certcheck", K_BOOL, F(tls_certcheck)},
 	{"tls_trust_file", K_TRUST, F(tls_trust_file)},
+	{"tls_session_cache", K_PATH, F(tls_session_cache)},
 	{"timeout", K_TIMEOUT, F(timeout)},
 	{"logfile", K_PATH, F(logfile)},
 	{"syslog", K_SYSLOG, F(syslog)},

@@ -30,6 +30,7 @@ struct pn_account {
 	char *passwordeval;
 	int tls, tls_starttls, tls_certcheck;
 	char *tls_trust_file; /* NULL or "system": the system store */
+	char *tls_session_cache; /* file for TLS resumption, NULL: none */
 	int timeout;          /* seconds; 0: no timeout */
 	char *logfile;
 	int syslog;           /* syslog facility, -1: off */

@@ -11,6 +11,7 @@
  */
 #include "tls.h"
 
+#include "tlscache.h"
 #include "trust.h"
 
 #include <gnutls/gnutls.h>
@@ -22,7 +23,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#define PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-SECP521R1:+GROUP-X448:+GROUP-FFDHE2048:+GROUP-FFDHE3072:+GROUP-FFDHE4096:+GROUP-FFDHE6144:+GROUP-FFDHE8192"
 
 struct pn_tls {
 	gnutls_certificate_credentials_t cred;
@@ -31,6 +32,11 @@ struct pn_tls {
 	bool certcheck;
 	struct pn_trust *trust; /* anchors decoded after the handshake (trust.h) */
 	unsigned vstatus;       /* the verification's status, from verify() */
+	char *cache;            /* tls_session_cache, or NULL */
+	int port;
+	unsigned char *resume;  /* the cached session to offer */
+	size_t resume_len;
+	bool started;           /* a handshake completed */
 	char desc[128];
 	struct pn_transport transport;
 };
@@ -134,13 +140,23 @@ struct pn_tls *pn_tls_prepare(const struct pn_tls_params *p, struct pn_error *er
 		pn_tls_free(t, NULL);
 		return NULL;
 	}
+	if (p->session_cache) {
+		t->cache = pn_xstrdup(p->session_cache);
+		t->port = p->port;
+		if (!pn_tlscache_load(t->cache, t->hostname, t->port, &t->resume, &t->resume_len))
+			t->resume = NULL;
+	}
 	return t;
 }
 
 /* new_session - a client session bound to the connection's socket */
 static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 {
-	int r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+	/* one key share, X25519's (PRIORITIES): a server without it costs a
+	 * HelloRetryRequest, every other handshake a key generation less; no
+	 * tickets asked for when there is no cache to keep them in */
+	unsigned flags = GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_KEY_SHARE_TOP | (t->cache ? 0 : GNUTLS_NO_TICKETS);
+	int r = gnutls_init(&t->session, flags);
 	if (r >= 0)
 		r = gnutls_priority_set_direct(t->session, PRIORITIES, NULL);
 	if (r >= 0)
@@ -159,6 +175,11 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 		gnutls_session_set_verify_function(t->session, verify);
 	} else if (t->certcheck) {
 		gnutls_session_set_verify_cert(t->session, t->hostname, 0);
+	}
+	if (t->resume) { /* a session GnuTLS will not resume is just a full handshake */
+		(void)gnutls_session_set_data(t->session, t->resume, t->resume_len);
+		pn_tlscache_free(t->resume, t->resume_len);
+		t->resume = NULL;
 	}
 	gnutls_transport_set_int(t->session, pn_conn_fd(c));
 	gnutls_handshake_set_timeout(t->session, 0);
@@ -215,8 +236,10 @@ bool pn_tls_start(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 	pn_conn_phase(c, _("during the TLS handshake"));
 	if (!new_session(t, c, err) || !handshake(t, c, err))
 		return false;
+	t->started = true;
 	char *cipher = gnutls_session_get_desc(t->session);
-	snprintf(t->desc, sizeof(t->desc), "%s", cipher ? cipher : "TLS");
+	snprintf(t->desc, sizeof(t->desc), "%s%s", cipher ? cipher : "TLS",
+		 gnutls_session_is_resumed(t->session) ? " (resumed)" : "");
 	gnutls_free(cipher);
 	t->transport = (struct pn_transport){tls_read, tls_write, tls_error, t};
 	pn_conn_transport(c, &t->transport);
@@ -228,11 +251,31 @@ const char *pn_tls_describe(struct pn_tls *t)
 	return t->desc;
 }
 
+/* save_session - keep a resumable session for the next run: in TLS 1.3
+ * only once the server sent a ticket, which came with its first replies */
+static void save_session(struct pn_tls *t)
+{
+	bool tls13 = gnutls_protocol_get_version(t->session) == GNUTLS_TLS1_3;
+	if (tls13 && !(gnutls_session_get_flags(t->session) & GNUTLS_SFLAGS_SESSION_TICKET))
+		return;
+	gnutls_datum_t d = {NULL, 0};
+	if (gnutls_session_get_data2(t->session, &d) == 0 && d.size)
+		pn_tlscache_save(t->cache, t->hostname, t->port, d.data, d.size);
+	if (d.data) {
+		pn_wipe(d.data, d.size);
+		gnutls_free(d.data);
+	}
+}
+
 /* pn_tls_free - end the session (without waiting for the peer) and free */
 void pn_tls_free(struct pn_tls *t, struct pn_conn *c)
 {
 	if (!t)
 		return;
+	if (t->session && t->started && t->cache)
+		save_session(t);
+	pn_tlscache_free(t->resume, t->resume_len);
+	free(t->cache);
 	if (t->session) {
 		if (c)
 			pn_conn_transport(c, NULL);

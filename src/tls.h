@@ -16,6 +16,8 @@ struct pn_tls_params {
 	const char *hostname;   /* verified against the certificate, sent as SNI */
 	const char *trust_file; /* NULL or "system": the system trust store */
 	bool certcheck;         /* false: no verification at all (insecure) */
+	const char *session_cache; /* tls_session_cache FILE, or NULL */
+	int port;               /* with hostname, what a cached session is for */
 };
 
 struct pn_tls;

@@ -59,3 +59,62 @@ tr_refused system "issuer is unknown" "the system store does not trust the test 
 run_postern "$WORK/trust.msg" -C "$TR_RC" -a none bob@postern.test
 expect_rc 78 "trust: a trust file without a certificate"
 expect_err "cannot load trust file $WORK/trust-none.pem: no certificates found" "trust: the file is named"
+
+# ------------------------------------------------------------ session cache
+# tls_session_cache FILE: the second send resumes the first one's session;
+# a file that is not safe, not ours, or for another host:port is not used.
+TC=$WORK/tls-session
+TC_RC=$(config tlscache "account cached : sub
+tls_session_cache $TC
+
+account cached-smtps : smtps
+tls_session_cache $TC
+
+account cached-untrusted : sub
+port $PORT_UNTRUSTED
+tls_session_cache $TC")
+rm -f "$TC"
+# tc_send ACCOUNT - a -v send; $TC_RESUMED is yes when TLS was resumed
+tc_send() {
+	run_postern "$WORK/trust.msg" -C "$TC_RC" -a "$1" -v bob@postern.test
+	if grep -q '^--- TLS established: .*(resumed)' "$WORK/err"; then TC_RESUMED=yes; else TC_RESUMED=no; fi
+}
+fresh
+tc_send cached
+expect_rc 0 "session cache: the first send"
+check "session cache: no session to resume the first time" test "$TC_RESUMED" = no
+check "session cache: the file is written with mode 0600" test "$(stat -c %a "$TC" 2>/dev/null)" = 600
+check "session cache: it names the host and port it is for" \
+	grep -aq "^postern-tls-session 1 $SMARTHOST_HOST $PORT_SUBMISSION\$" "$TC"
+tc_send cached
+expect_rc 0 "session cache: the second send"
+check "session cache: the second send resumes the session" test "$TC_RESUMED" = yes
+check "session cache: AUTH still follows the resumed handshake" has '^--> AUTH' "$WORK/err"
+check "session cache: both messages arrive" test "$(mailbox_count bob)" = 2
+
+chmod 644 "$TC"
+tc_send cached
+check "session cache: a file others can read is not used (and the send works: exit $RC)" \
+	test "$TC_RESUMED:$RC" = no:0
+chmod 600 "$TC"
+
+cp -p "$TC" "$TC.real" && ln -sf "$TC.real" "$TC.link"
+TC_LINK_RC=$(config tlscachelink "account cached : sub
+tls_session_cache $TC.link")
+run_postern "$WORK/trust.msg" -C "$TC_LINK_RC" -a cached -v bob@postern.test
+check "session cache: a symbolic link is not followed (exit $RC)" \
+	test "$RC:$(grep -c '(resumed)' "$WORK/err")" = 0:0
+
+tc_send cached-untrusted
+expect_rc 69 "session cache: a session for another port does not skip verification"
+check "session cache: ... the untrusted certificate is still refused before AUTH" lacks '^--> AUTH' "$WORK/err"
+
+tc_send cached-smtps
+check "session cache: another port gets a full handshake (exit $RC)" test "$TC_RESUMED:$RC" = no:0
+check "session cache: ... and the file is then for that port" \
+	grep -aq "^postern-tls-session 1 $SMARTHOST_HOST $PORT_SMTPS\$" "$TC"
+
+printf 'postern-tls-session 1 %s %s\ngarbage instead of a session\n' "$SMARTHOST_HOST" "$PORT_SUBMISSION" >"$TC"
+chmod 600 "$TC"
+tc_send cached
+check "session cache: a garbled file only costs a full handshake (exit $RC)" test "$TC_RESUMED:$RC" = no:0
