@@ -674,7 +674,7 @@ def serve(args):
     # plus the client's own send buffer, not after tens of megabytes
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
     lsock.bind(("127.0.0.1", 0))
-    lsock.listen(16)
+    lsock.listen(256)  # the load test connects 200 clients at once
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % lsock.getsockname()[1])

@@ -116,3 +116,67 @@ else
 		"missing: $(comm -23 "$LOAD_DIR/expected" <(sort -u "$LOAD_DIR/got") | head -n 5 | tr '\n' ' ')" \
 		"duplicated: $(uniq -d "$LOAD_DIR/got" | head -n 5 | tr '\n' ' ')"
 fi
+
+# ------------------------------------------------- load against 421 replies
+# The same 200 processes against the scripted server (tests/faultsmtp.py),
+# which greets every odd-numbered one of its first 200 connections with
+# 421: with retry on, every message arrives exactly once, none twice.
+LH_DIR=$WORK/load421
+rm -rf "$LH_DIR"
+mkdir -p "$LH_DIR/msgs"
+LH_SCEN=$(python3 -c 'import json; print(json.dumps({"connections": {str(n): {"greeting": "421 4.7.0 Try again later"} for n in range(1, 200, 2)}}))')
+python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$LH_DIR/port" --log "$LH_DIR/log" \
+	--message-dir "$LH_DIR/msgs" --max-seconds 170 "$LH_SCEN" 2>"$LH_DIR/server.err" &
+LH_PID=$!
+for i in $(seq 200); do
+	[ -s "$LH_DIR/port" ] && break
+	sleep 0.05
+done
+cat >"$LH_DIR/rc" <<RC
+account default
+host 127.0.0.1
+port $(cat "$LH_DIR/port" 2>/dev/null || echo 9)
+tls off
+auth off
+from alice@postern.test
+timeout 30
+retry 5
+retry_delay 1
+retry_max_time 120
+RC
+lh_pids=()
+lh_start=$(date +%s)
+for i in $(seq 1 "$LOAD_N"); do
+	(
+		rc=0
+		timeout -k 5 150 "$POSTERN" -C "$LH_DIR/rc" bob@postern.test <"$LOAD_DIR/msg.$i" \
+			>/dev/null 2>"$LH_DIR/err.$i" || rc=$?
+		echo "$rc" >"$LH_DIR/rc.$i"
+	) &
+	lh_pids+=($!)
+done
+for p in "${lh_pids[@]}"; do
+	wait "$p" || true
+done
+lh_secs=$(($(date +%s) - lh_start))
+kill "$LH_PID" 2>/dev/null || true
+wait "$LH_PID" 2>/dev/null || true
+lh_zero=$(cat "$LH_DIR"/rc.* 2>/dev/null | grep -cx 0 || true)
+if [ "$lh_zero" = "$LOAD_N" ]; then
+	ok "load with 421 to half the connections: all $LOAD_N processes exit 0 ($lh_secs s)"
+else
+	not_ok "load with 421 to half the connections: all $LOAD_N processes exit 0 ($lh_secs s)" \
+		"$lh_zero exited 0; errors: $(cat "$LH_DIR"/err.* 2>/dev/null | sort | uniq -c | sort -rn | head -n 5)" \
+		"server: $(head -c 1000 "$LH_DIR/server.err")"
+fi
+lh_refused=$(python3 "$top_srcdir/tests/faultsmtp.py" --summary "$LH_DIR/log" | grep -c '^connection .* accepted=no' || true)
+check "load with 421: the server turned connections away ($lh_refused), so retries were needed" test "$lh_refused" -ge 100
+cat "$LH_DIR"/msgs/*.msg 2>/dev/null | grep -i '^Message-ID:' | sed 's/^[^:]*: *//' | tr -d '\r' | sort >"$LH_DIR/got"
+lh_unique=$(sort -u "$LH_DIR/got" | grep -c . || true)
+if cmp -s "$LH_DIR/got" "$LOAD_DIR/expected"; then
+	ok "load with 421: all $LOAD_N messages arrive exactly once ($lh_unique unique)"
+else
+	not_ok "load with 421: all $LOAD_N messages arrive exactly once ($lh_unique unique)" \
+		"$(grep -c . "$LH_DIR/got") received; duplicated: $(uniq -d "$LH_DIR/got" | head -n 5 | tr '\n' ' ')" \
+		"missing: $(comm -23 "$LOAD_DIR/expected" <(sort -u "$LH_DIR/got") | head -n 5 | tr '\n' ' ')"
+fi
