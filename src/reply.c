@@ -73,6 +73,24 @@ enum pn_reply_state pn_reply_feed(struct pn_reply *r, const char *line, size_t l
 	return (len > 3 && line[3] == '-') ? PN_REPLY_MORE : PN_REPLY_DONE;
 }
 
+/* utf8_len - the length of the valid UTF-8 sequence at s (a printable
+ * character: no C1 control, no overlong form, no surrogate), or 0 */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+	unsigned cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	static const unsigned min[] = {0, 0, 0xa0, 0x800, 0x10000};
+	if (!n || cp < min[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
 /* pn_reply_oneline - see reply.h */
 void pn_reply_oneline(const struct pn_reply *r, char *out, size_t size)
 {
@@ -87,6 +105,16 @@ void pn_reply_oneline(const struct pn_reply *r, char *out, size_t size)
 		if (*t == '\n') {
 			memcpy(out + o, " / ", 3);
 			o += 3;
+		} else if ((unsigned char)*t >= 0x80) {
+			/* what the server sent may reach a terminal: valid UTF-8 only */
+			size_t n = utf8_len((const unsigned char *)t);
+			if (n && o + n + 4 < size) {
+				memcpy(out + o, t, n);
+				o += n;
+				t += n - 1;
+			} else {
+				out[o++] = '?';
+			}
 		} else {
 			out[o++] = ((unsigned char)*t < 0x20 || *t == 0x7f) ? '?' : *t;
 		}

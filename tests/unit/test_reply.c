@@ -157,6 +157,28 @@ static void oneline_cases(void)
 	tap_is_str(r.text.data, "ok", "explicit length: only len bytes are the text");
 	pn_reply_free(&r);
 
+	/* what reaches a terminal: valid UTF-8 kept, anything else '?' */
+	static const struct {
+		const char *line, *want, *what;
+	} u8[] = {
+		{"550 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7", "550 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7",
+		 "valid UTF-8 (2, 3 and 4 bytes) is kept"},
+		{"550 a\x9b[2Jb", "550 a?[2Jb", "a C1 byte (8-bit CSI) becomes '?'"},
+		{"550 a\xc2\x9b[2Jb", "550 a?" "?[2Jb", "a C1 control encoded as UTF-8 becomes '?'"},
+		{"550 \xff\xfe", "550 ??", "bytes that are never UTF-8 become '?'"},
+		{"550 \xc0\xaf", "550 ??", "an overlong form becomes '?'"},
+		{"550 \xed\xa0\x80", "550 ???", "a surrogate becomes '?'"},
+		{"550 end \xe2\x82", "550 end ??", "a sequence cut by the end of the line becomes '?'"},
+		{"550 \x1b[31mred", "550 ?[31mred", "ESC becomes '?'"},
+	};
+	for (size_t i = 0; i < sizeof(u8) / sizeof(u8[0]); i++) {
+		pn_reply_init(&r);
+		tap_ok(pn_reply_feed(&r, u8[i].line, strlen(u8[i].line)) == PN_REPLY_DONE, "oneline: %s: parsed", u8[i].what);
+		pn_reply_oneline(&r, out, sizeof(out));
+		tap_is_str(out, u8[i].want, u8[i].what);
+		pn_reply_free(&r);
+	}
+
 	/* a reply over PN_REPLY_MAX is malformed */
 	static char big[PN_REPLY_LINE_MAX];
 	memcpy(big, "250-", 4);
