@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,22 @@ struct pn_conn {
 	const char *phase;
 	struct pn_transport plain;
 	struct pn_transport t;
-	char rbuf[RBUF_SIZE];
-	size_t rpos, rlen;
+	size_t rpos, rlen, rmax; /* rmax, wmax: how much of each buffer was used */
+	size_t wlen, wmax;
+	char rbuf[RBUF_SIZE];    /* the buffers last: not cleared when allocated */
 	char wbuf[WBUF_SIZE];
-	size_t wlen;
 };
+
+/* quickack - acknowledge what arrives at once.  The server's replies come
+ * as small segments (often two in a row, say a TLS record and the reply
+ * after it); a delayed ACK would hold the server's second one for 40 ms
+ * under Nagle's algorithm.  The kernel turns this off again after a while,
+ * so it is set before every wait for input. */
+static void quickack(int fd)
+{
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
 
 /* plain_read - the socket itself as a transport */
 static ssize_t plain_read(void *ctx, void *buf, size_t n, int *want)
@@ -132,6 +144,7 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	quickack(fd);
 	return fd;
 }
 
@@ -167,7 +180,8 @@ struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct p
 			     strerror(last));
 		return NULL;
 	}
-	struct pn_conn *c = pn_xcalloc(1, sizeof(*c));
+	struct pn_conn *c = pn_xmalloc(sizeof(*c));
+	memset(c, 0, offsetof(struct pn_conn, rbuf));
 	c->fd = fd;
 	c->timeout_ms = timeout_ms;
 	snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
@@ -183,7 +197,9 @@ void pn_conn_close(struct pn_conn *c)
 	if (!c)
 		return;
 	close(c->fd);
-	pn_wipe(c, sizeof(*c)); /* the write buffer held the AUTH lines */
+	pn_wipe(c->wbuf, c->wmax); /* the write buffer held the AUTH lines */
+	pn_wipe(c->rbuf, c->rmax);
+	pn_wipe(c, offsetof(struct pn_conn, rbuf));
 	free(c);
 }
 
@@ -220,6 +236,8 @@ size_t pn_conn_unread(const struct pn_conn *c)
 /* pn_conn_wait - see net.h */
 bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err)
 {
+	if (want & POLLIN)
+		quickack(c->fd);
 	if (wait_fd(c->fd, want, deadline_for(c)))
 		return true;
 	pn_error_set(err, EX_TEMPFAIL, _("%s: timed out after %d s %s"), c->name,
@@ -236,6 +254,8 @@ static bool fill(struct pn_conn *c, struct pn_error *err)
 		if (r > 0) {
 			c->rpos = 0;
 			c->rlen = (size_t)r;
+			if (c->rlen > c->rmax)
+				c->rmax = c->rlen;
 			return true;
 		}
 		if (r == 0) {
@@ -317,6 +337,8 @@ bool pn_conn_write(struct pn_conn *c, const void *p, size_t n, struct pn_error *
 		size_t take = n < room ? n : room;
 		memcpy(c->wbuf + c->wlen, s, take);
 		c->wlen += take;
+		if (c->wlen > c->wmax)
+			c->wmax = c->wlen;
 		s += take;
 		n -= take;
 		if (c->wlen == sizeof(c->wbuf) && !pn_conn_flush(c, err))
