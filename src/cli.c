@@ -68,6 +68,8 @@ static bool option_b(struct state *s, const char *opt)
 		s->req->mode = PN_MODE_NEWALIASES;
 	else if (strcmp(opt, "v") == 0)
 		s->req->mode = PN_MODE_VERIFY;
+	else if (strcmp(opt, "s") == 0)
+		s->req->mode = PN_MODE_SERVE;
 	else if (strcmp(opt, "d") == 0 || strcmp(opt, "D") == 0)
 		return usage_error(s, _("postern has no daemon mode: it delivers each message when it is called"));
 	else
@@ -194,6 +196,8 @@ bool pn_cli_parse(int argc, char **argv, struct pn_request *req, struct pn_error
 	}
 	req->rcpt = argv + s.i;
 	req->nrcpt = (size_t)(argc - s.i);
+	if (req->mode == PN_MODE_SERVE && (req->nrcpt || req->read_recipients || req->resend))
+		return usage_error(&s, _("with -bs the recipients are given with RCPT TO: no recipient arguments, -t or --resend"));
 	return true;
 }
 
@@ -217,6 +221,7 @@ void pn_cli_usage(void)
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"
+		"  -bs                    speak SMTP on standard input and output (one session)\n"
 		"  --help, --version\n"
 		"Accepted and ignored: -B TYPE -bm -U -m -oXXX -O OPT=VAL -h N\n"
 		"\n"

@@ -8,7 +8,7 @@
 
 #include "error.h"
 
-enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION };
+enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION };
 
 struct pn_request {
 	enum pn_mode mode;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@
 
 #define LINE_MAX_LEN 4096
 
-enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT };
+enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT, K_LIMIT };
 
 struct command {
 	const char *name;
@@ -77,6 +78,10 @@ static const struct command commands[] = {
 	{"retry_delay", K_COUNT, F(retry_delay)},
 	{"retry_max_time", K_COUNT, F(retry_max_time)},
 	{"dot_ends_input", K_CHOICE, offsetof(struct pn_account, dot_ends_input), w_dot},
+	{"bs_max_size", K_LIMIT, F(bs_max_size)},
+	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
+	{"bs_idle_timeout", K_LIMIT, F(bs_idle_timeout)},
+	{"bs_session_timeout", K_LIMIT, F(bs_session_timeout)},
 };
 #undef F
 
@@ -115,6 +120,10 @@ static struct pn_account *account_new(const char *name, const char *file, int li
 	a->remove_bcc_headers = 1;
 	a->retry_delay = 2;
 	a->retry_max_time = 120;
+	a->bs_max_size = PN_BS_MAX_SIZE;
+	a->bs_max_recipients = PN_BS_MAX_RECIPIENTS;
+	a->bs_idle_timeout = PN_BS_IDLE_TIMEOUT;
+	a->bs_session_timeout = PN_BS_SESSION_TIMEOUT;
 	a->allow_from_override = 1;
 	a->file = pn_xstrdup(file);
 	a->line = line;
@@ -292,6 +301,7 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 		break;
 	case K_PORT: ok = parse_number(p, c->name, arg, 1, 65535, num); break;
 	case K_COUNT: ok = parse_number(p, c->name, arg, 0, 86400, num); break;
+	case K_LIMIT: ok = parse_number(p, c->name, arg, 1, INT_MAX, num); break;
 	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
 	case K_AUTH: ok = parse_auth(p, arg, num); break;
 	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;

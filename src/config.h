@@ -52,12 +52,22 @@ struct pn_account {
 	int retry;            /* further attempts after a transient failure */
 	int retry_delay;      /* seconds before the first retry */
 	int retry_max_time;   /* seconds within which a retry may start */
+	int bs_max_size;        /* -bs: octets of one message */
+	int bs_max_recipients;  /* -bs: recipients of one message */
+	int bs_idle_timeout;    /* -bs: seconds to wait for a command or data */
+	int bs_session_timeout; /* -bs: seconds of one session */
 	char *dead_letter;    /* Maildir for undeliverable messages */    /* callers (login names) whose default this is */
 	unsigned long long set; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
 	char *file;           /* where it was defined, for messages */
 	int line;
 };
+
+/* the -bs limits without an account to take them from */
+#define PN_BS_MAX_SIZE 52428800
+#define PN_BS_MAX_RECIPIENTS 1000
+#define PN_BS_IDLE_TIMEOUT 300
+#define PN_BS_SESSION_TIMEOUT 3600
 
 struct pn_config {
 	struct pn_account **acc;

@@ -77,6 +77,8 @@ int main(int argc, char **argv)
 		return EX_OK;
 	case PN_MODE_NEWALIASES:
 		return pn_newaliases_run(&req, &err);
+	case PN_MODE_SERVE:
+		return pn_send_serve(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

@@ -34,8 +34,8 @@ struct reader {
 	struct pn_error *err;
 };
 
-/* open_spill - an unlinked temporary file for the part beyond MEM_MAX */
-static int open_spill(struct pn_error *err)
+/* pn_message_tmpfile - see message.h (also the spill file beyond MEM_MAX) */
+int pn_message_tmpfile(struct pn_error *err)
 {
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir)
@@ -72,7 +72,7 @@ static bool store(struct reader *r, const char *p, size_t n)
 	n -= take;
 	if (!n)
 		return true;
-	if (m->spill_fd < 0 && (m->spill_fd = open_spill(r->err)) < 0)
+	if (m->spill_fd < 0 && (m->spill_fd = pn_message_tmpfile(r->err)) < 0)
 		return false;
 	while (n) {
 		ssize_t w = write(m->spill_fd, p, n);
@@ -209,6 +209,33 @@ static size_t field_name_len(const char *s, size_t n)
 	return (i > 0 && i < n && s[i] == ':') ? i : 0;
 }
 
+/* next_line - the header line at s[0..n): *len with its line end, *text
+ * without it; false when it runs to n without one.  A line ends at LF, at
+ * CRLF, and at a lone CR where what follows would read as a field, a
+ * continuation or the empty line.  canon.c sends a lone CR as CRLF, so the
+ * server sees a line end there; splitting there too makes every field the
+ * server sees one parsed here (a Bcc behind "Subject: x\r" is dropped, a To
+ * behind it read for -t).  *bare_cr tells that a lone CR before other text
+ * stayed in the line: the server would end the header block there. */
+static bool next_line(const char *s, size_t n, size_t *len, size_t *text, bool *bare_cr)
+{
+	*bare_cr = false;
+	for (size_t i = 0; i < n; i++) {
+		bool crlf = s[i] == '\r' && i + 1 < n && s[i + 1] == '\n';
+		bool cr_ends = s[i] == '\r' && !crlf &&
+			       (i == 0 || i + 1 == n || s[i + 1] == '\r' || s[i + 1] == ' ' || s[i + 1] == '\t' ||
+				field_name_len(s + i + 1, n - i - 1));
+		if (s[i] == '\n' || crlf || cr_ends) {
+			*text = i;
+			*len = i + (crlf ? 2 : 1);
+			return true;
+		}
+		*bare_cr |= s[i] == '\r';
+	}
+	*text = *len = n;
+	return false;
+}
+
 /* add_field - a new field starts at off */
 static void add_field(struct pn_message *m, size_t off, size_t len, size_t name_len)
 {
@@ -222,12 +249,16 @@ static bool parse_head(struct pn_message *m, struct pn_error *err)
 	const char *h = m->head.data ? m->head.data : "";
 	size_t n = m->head.len, off = 0;
 	while (off < n) {
-		const char *nl = memchr(h + off, '\n', n - off);
-		size_t len = nl ? (size_t)(nl - (h + off)) + 1 : n - off;
-		size_t text = len - (nl ? 1 : 0) - (len > 1 && nl && h[off + len - 2] == '\r');
+		size_t len, text;
+		bool bare_cr;
+		bool ended = next_line(h + off, n - off, &len, &text, &bare_cr);
 		size_t name = field_name_len(h + off, text);
 		bool field = name || ((h[off] == ' ' || h[off] == '\t') && m->nfields);
-		if (!nl && n == HEAD_MAX && m->raw_len > HEAD_MAX && field) {
+		if (field && bare_cr) {
+			pn_error_set(err, EX_DATAERR, _("a header field contains a lone CR before text that is no header field"));
+			return false;
+		}
+		if (!ended && n == HEAD_MAX && m->raw_len > HEAD_MAX && field) {
 			pn_error_set(err, EX_DATAERR, _("the message header block is larger than %d bytes"), HEAD_MAX);
 			return false;
 		}
@@ -308,8 +339,9 @@ static char *unfold(const struct pn_message *m, const struct pn_field *f)
 	char *out = pn_xmalloc(n + 1);
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '\n' || (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n'))
-			continue; /* a line end; a bare CR stays, for the parser to refuse */
+		if (v[i] == '\n' || (v[i] == '\r' && (i + 1 == n || v[i + 1] == '\n' || v[i + 1] == ' ' ||
+							 v[i + 1] == '\t')))
+			continue; /* a line end (see next_line) */
 		out[o++] = v[i];
 	}
 	out[o] = '\0';

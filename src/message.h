@@ -44,6 +44,10 @@ typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err
 bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_error *err) PN_WUR;
 void pn_message_free(struct pn_message *m);
 
+/* pn_message_tmpfile - an unlinked read-write temporary file in $TMPDIR
+ * (else /tmp), mode 0600; -1 with err set (74) when none can be made */
+int pn_message_tmpfile(struct pn_error *err);
+
 /* pn_message_header - unfolded value of the first field with this name;
  * NULL if there is none.  Free the result. */
 char *pn_message_header(const struct pn_message *m, const char *name);

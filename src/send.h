@@ -9,6 +9,10 @@
 
 int pn_send_run(const struct pn_request *req, struct pn_error *err);
 int pn_newaliases_run(const struct pn_request *req, struct pn_error *err);
+/* pn_send_serve - -bs: one SMTP session on standard input and output
+ * (serve.h), each message sent as pn_send_run sends one; the session's
+ * exit code */
+int pn_send_serve(const struct pn_request *req, struct pn_error *err);
 /* pn_fail - print "postern: MESSAGE" and return the error's exit code */
 int pn_fail(const struct pn_error *err);
 

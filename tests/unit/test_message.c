@@ -234,6 +234,14 @@ static void transforms(void)
 		 "Subject: s\r\n\r\nFrom here on\r\n.\r\n"},
 		{"bare CR canonical", "Subject: s\r\rb\r", false, NULL,
 		 "Subject: s\r\n\r\nb\r\n.\r\n"},
+		/* found by tests/fuzz/fuzz_message: a lone CR is sent as a line end,
+		 * so a Bcc behind one must be dropped like any other */
+		{"Bcc behind a lone CR dropped", "To: a@b\nSubject: hi\rBcc: x@y\nX-T: a\r\n\r\nbody\n", false,
+		 "Bcc", "To: a@b\r\nSubject: hi\r\nX-T: a\r\n\r\nbody\r\n.\r\n"},
+		{"Bcc with a lone-CR continuation dropped", "Bcc: x@y\r z@w\rSubject: s\r\rbody", false, "Bcc",
+		 "Subject: s\r\n\r\nbody\r\n.\r\n"},
+		{"lone CR before a blank line ends the header", "Subject: s\r\r\nBcc: x@y\n", false, "Bcc",
+		 "Subject: s\r\n\r\nBcc: x@y\r\n.\r\n"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i]);
@@ -319,6 +327,32 @@ static void recipients(void)
 	ok = pn_message_recipients(&m, &l, &err);
 	tap_ok(!ok && err.code == EX_DATAERR, "recipients: unparsable To gives EX_DATAERR");
 	pn_addrlist_free(&l);
+	pn_message_free(&m);
+
+	/* found by tests/fuzz/fuzz_message: fields behind a lone CR are read for
+	 * -t as the server will see them; a lone CR inside an address is refused */
+	static const char crhead[] = "Subject: hi\rTo: x@y\r c@d\rBcc: h@z\n\nb\n";
+	ok = read_msg(&m, crhead, strlen(crhead), false, &err);
+	pn_error_init(&err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(ok && l.n == 3 && strcmp(l.addr[0], "x@y") == 0 && strcmp(l.addr[1], "c@d") == 0 &&
+		       strcmp(l.addr[2], "h@z") == 0,
+	       "recipients: To, its continuation and Bcc behind lone CRs");
+	pn_addrlist_free(&l);
+	pn_message_free(&m);
+	/* ... but where the server would end the header block in the middle of
+	 * a field, the message is refused */
+	static const char *const crmid[] = {"To: x@y,\n c@d\nBcc: a\rb@z\nSubject: x\n\nb\n",
+					    "Subject: hi\rthere\nBcc: h@z\n\nb\n", "To: x@y\n c@d\rz\n\nb\n"};
+	for (size_t i = 0; i < sizeof(crmid) / sizeof(crmid[0]); i++) {
+		ok = read_msg(&m, crmid[i], strlen(crmid[i]), false, &err);
+		tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "lone CR"),
+		       "a lone CR before text in a header field gives EX_DATAERR (%zu)", i + 1);
+		pn_message_free(&m);
+	}
+	static const char crbody[] = "Subject: s\nbody\rmore\n";
+	ok = read_msg(&m, crbody, strlen(crbody), false, &err);
+	tap_ok(ok, "a lone CR in the first body line is fine");
 	pn_message_free(&m);
 
 	/* with Resent- fields the Resent- recipients are used, as sendmail does */
