@@ -21,32 +21,44 @@ static size_t end_line(struct pn_canon *c, char *out)
 	return 2;
 }
 
-/* pn_canon_feed - transform n bytes; out needs PN_CANON_OUT_MAX(n) bytes */
+/* pn_canon_feed - transform n bytes; out needs PN_CANON_OUT_MAX(n) bytes.
+ * Works a run at a time: the bytes up to the next CR or LF are copied
+ * whole (memchr and memcpy, not a test per byte). */
 size_t pn_canon_feed(struct pn_canon *c, const char *in, size_t n, char *out)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char b = in[i];
+	size_t o = 0, i = 0;
+	while (i < n) {
 		if (c->cr) {
 			c->cr = false;
 			o += end_line(c, out + o);
-			if (b == '\n')
+			if (in[i] == '\n') {
+				i++;
 				continue;
+			}
 		}
-		if (b == '\r') {
-			c->cr = true;
-			continue;
+		const char *p = in + i;
+		const char *lf = memchr(p, '\n', n - i);
+		size_t run = lf ? (size_t)(lf - p) : n - i;
+		const char *cr = memchr(p, '\r', run);
+		if (cr)
+			run = (size_t)(cr - p);
+		if (run) {
+			if (c->line_start && p[0] == '.' && c->stuff) {
+				out[o++] = '.';
+				c->dots++;
+			}
+			memcpy(out + o, p, run);
+			o += run;
+			c->line_start = false;
+			i += run;
 		}
-		if (b == '\n') {
-			o += end_line(c, out + o);
-			continue;
+		if (i < n) { /* at a CR or an LF */
+			if (in[i] == '\r')
+				c->cr = true;
+			else
+				o += end_line(c, out + o);
+			i++;
 		}
-		if (c->line_start && b == '.' && c->stuff) {
-			out[o++] = '.';
-			c->dots++;
-		}
-		out[o++] = b;
-		c->line_start = false;
 	}
 	return o;
 }

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -53,6 +54,22 @@ int pn_message_tmpfile(struct pn_error *err)
 	return fd;
 }
 
+/* has_eightbit - some byte is >= 0x80; eight bytes at a time */
+static bool has_eightbit(const char *p, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ull)
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return true;
+	return false;
+}
+
 /* store - keep n bytes of the message */
 static bool store(struct reader *r, const char *p, size_t n)
 {
@@ -61,8 +78,8 @@ static bool store(struct reader *r, const char *p, size_t n)
 		return true;
 	if (memchr(p, '\0', n))
 		r->nul = true;
-	for (size_t i = 0; i < n && !m->eightbit; i++)
-		m->eightbit = (unsigned char)p[i] >= 0x80;
+	if (!m->eightbit)
+		m->eightbit = has_eightbit(p, n);
 	m->raw_len += n;
 	size_t room = m->mem.len < MEM_MAX ? MEM_MAX - m->mem.len : 0;
 	size_t take = n < room ? n : room;
