@@ -264,7 +264,9 @@ static bool scan_char(struct scan *s)
 		s->space = true;
 		return skip_comment(s);
 	case '"':
-		return token_gap(s, ch) && copy_quoted(s, &s->plain);
+		if (!token_gap(s, ch))
+			return fail(s, _("address too long"));
+		return copy_quoted(s, &s->plain);
 	case '<':
 		return scan_angle(s);
 	case ',':

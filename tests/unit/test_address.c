@@ -133,6 +133,18 @@ static void errors(void)
 	tap_ok(!ok && err.code == EX_DATAERR, "a 312-byte address in a list: EX_DATAERR");
 	tap_is_int((long)l.n, 0, "... and it is not added");
 	pn_addrlist_free(&l);
+
+	/* found by tests/fuzz/fuzz_address: a quoted string after white space
+	 * at the bound failed without an error (postern said "postern: ", 70) */
+	char full[1100];
+	memset(full, 'x', 1024);
+	memcpy(full + 1024, " \"y\"", 4);
+	pn_addrlist_init(&l);
+	pn_error_init(&err);
+	ok = pn_address_parse_list(full, 1028, &l, &err);
+	tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "too long"),
+	       "1024 bytes, a blank and a quoted string: EX_DATAERR, address too long");
+	pn_addrlist_free(&l);
 }
 
 /* explicit_length - the list is taken by length, not up to a NUL */
