@@ -9,6 +9,9 @@ set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 POSTERN=${POSTERN:-$top_srcdir/postern}
 . "$top_srcdir/tests/lib.sh"
+# The cases run "make -C sendmail-wrapper ..." as an operator would; flags
+# of the make that runs the suite (-w, -j, variables) must not leak in.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 skip_or_fail() {
 	if [ "${CI:-}" = true ]; then

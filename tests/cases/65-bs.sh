@@ -710,12 +710,12 @@ if command -v systemd-analyze >/dev/null; then
 else
 	bs_missing "systemd-analyze is not installed" 1
 fi
-if [ "$(make -s -C "$top_srcdir/sendmail-wrapper" inetd-line POSTERN=/usr/bin/postern)" = \
-	"$(printf '127.0.0.1:smtp\tstream\ttcp\tnowait\tnobody\t/usr/bin/postern\tpostern -bs')" ] &&
+bs_line=$(make -s --no-print-directory -C "$top_srcdir/sendmail-wrapper" inetd-line POSTERN=/usr/bin/postern 2>&1 || true)
+if [ "$bs_line" = "$(printf '127.0.0.1:smtp\tstream\ttcp\tnowait\tnobody\t/usr/bin/postern\tpostern -bs')" ] &&
 	grep -q '^127\.0\.0\.1:smtp[[:space:]]' "$top_srcdir/sendmail-wrapper/inetd.conf"; then
 	ok "the inetd.conf line (sendmail-wrapper/inetd.conf, make inetd-line)"
 else
-	not_ok "the inetd.conf line (sendmail-wrapper/inetd.conf, make inetd-line)"
+	not_ok "the inetd.conf line (sendmail-wrapper/inetd.conf, make inetd-line)" "make inetd-line printed: $bs_line"
 fi
 make -s -C "$top_srcdir/sendmail-wrapper" uninstall-socket DESTDIR="$BS_DEST" >/dev/null 2>&1 || true
 check "make uninstall-socket removes the units" test ! -e "$BS_UNITS/postern-smtp.socket" -a ! -e "$BS_UNITS/postern-smtp@.service"
