@@ -88,7 +88,7 @@ char *pn_address_ascii(const char *addr, bool *utf8_local, struct pn_error *err)
 	int r = idn2_to_ascii_8z(at + 1, &alabel, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 	if (r != IDN2_OK) {
 		pn_error_set(err, EX_DATAERR, _("invalid international domain name in address %s: %s"), addr,
-			     idn2_strerror(r));
+			     PN_FOREIGN(idn2_strerror(r)));
 		return NULL;
 	}
 	char *out = pn_xasprintf("%.*s@%s", (int)local, addr, alabel);
@@ -100,18 +100,18 @@ char *pn_address_ascii(const char *addr, bool *utf8_local, struct pn_error *err)
 bool pn_address_check(const char *addr, const char *what, struct pn_error *err)
 {
 	if (!*addr) {
-		pn_error_set(err, EX_DATAERR, _("empty %s address"), what);
+		pn_error_set(err, EX_DATAERR, _("empty %s address"), _(what));
 		return false;
 	}
 	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>') {
 			pn_error_set(err, EX_DATAERR,
-				     _("invalid %s address: it contains a control character or angle bracket"), what);
+				     _("invalid %s address: it contains a control character or angle bracket"), _(what));
 			return false;
 		}
 	}
 	if (strlen(addr) > ADDR_MAX) {
-		pn_error_set(err, EX_DATAERR, _("%s address longer than %d bytes"), what, ADDR_MAX);
+		pn_error_set(err, EX_DATAERR, _("%s address longer than %d bytes"), _(what), ADDR_MAX);
 		return false;
 	}
 	return true;
@@ -196,7 +196,7 @@ static bool emit(struct scan *s, const char *addr, size_t n)
 	if (!n)
 		return true;
 	char *a = pn_xstrndup(addr, n);
-	bool ok = pn_address_check(a, _("recipient"), s->err);
+	bool ok = pn_address_check(a, N_("recipient"), s->err);
 	if (ok)
 		pn_addrlist_add(s->out, a);
 	free(a);

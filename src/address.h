@@ -26,7 +26,8 @@ bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr);
 bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out,
 			   struct pn_error *err) PN_WUR;
 
-/* pn_address_check - an envelope address is safe to put in MAIL/RCPT */
+/* pn_address_check - an envelope address is safe to put in MAIL/RCPT; what,
+ * N_("sender") or N_("recipient"), is translated only for a message */
 bool pn_address_check(const char *addr, const char *what, struct pn_error *err) PN_WUR;
 
 /* pn_address_ascii - the address with its domain as IDNA2008 A-labels

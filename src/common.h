@@ -12,11 +12,17 @@
 
 #if ENABLE_NLS
 #include <libintl.h>
-#define _(s) gettext(s)
-#else
-#define _(s) (s)
 #endif
+/* i18n.c: the locale is read on the first message, not at start-up.
+ * _() translates (setting the locale up first); N_() only marks a text to
+ * translate where it is used; PN_FOREIGN(expr) sets the locale up before a
+ * message from libc or a library (strerror, gnutls_strerror) is fetched,
+ * whatever order the arguments around it are evaluated in. */
+void pn_locale(void);
+const char *pn_gettext(const char *msgid) __attribute__((format_arg(1)));
+#define _(s) pn_gettext(s)
 #define N_(s) (s)
+#define PN_FOREIGN(expr) (pn_locale(), (expr))
 
 #define PN_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define PN_WUR __attribute__((warn_unused_result))

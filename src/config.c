@@ -473,7 +473,7 @@ static bool read_lines(struct parse *p, FILE *f)
 			ok = parse_line(p, line);
 	}
 	if (ok && ferror(f))
-		ok = perror_at(p, _("read error: %s"), strerror(errno));
+		ok = perror_at(p, _("read error: %s"), PN_FOREIGN(strerror(errno)));
 	pn_wipe(line, cap);
 	free(line);
 	return ok;

@@ -64,7 +64,7 @@ bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_request *req
 {
 	memset(e, 0, sizeof(*e));
 	e->from = pn_account_from(a, req->from, id);
-	bool ok = (!*e->from || pn_address_check(e->from, _("sender"), err)) && gather(e, req, m, err) && expand(e, a, err) &&
+	bool ok = (!*e->from || pn_address_check(e->from, N_("sender"), err)) && gather(e, req, m, err) && expand(e, a, err) &&
 		  ascii_forms(e, err);
 	e->env = (struct pn_envelope){e->from, &e->rcpt, e->from_ascii, &e->rcpt_ascii, e->utf8_addr};
 	return ok;

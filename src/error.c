@@ -54,7 +54,7 @@ void pn_error_errno(struct pn_error *e, int code, int errnum, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	pn_error_set(e, code, "%s: %s", what, strerror(errnum));
+	pn_error_set(e, code, "%s: %s", what, PN_FOREIGN(strerror(errnum)));
 }
 
 /* exit_for_enhanced - class.subject.detail decides when present */

@@ -65,6 +65,7 @@ enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, cha
 		0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	};
 	GError *gerr = NULL;
+	pn_locale(); /* a GError's message comes in the messages' language */
 	gchar *pw = lookup(&schema, NULL, &gerr, "host", host, "service", "smtp", "user", user, NULL);
 	if (gerr) {
 		snprintf(why, why_size, _("the keyring is unavailable: %s"), gerr->message);

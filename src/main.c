@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +29,7 @@ static void startup(void)
 	signal(SIGPIPE, SIG_IGN);
 	struct rlimit no_core = {0, 0};
 	setrlimit(RLIMIT_CORE, &no_core); /* a core dump could hold the password */
-	/* only what messages need: their language and character set; times,
-	 * numbers and the rest stay C, as log parsers expect */
-	setlocale(LC_CTYPE, "");
-	setlocale(LC_MESSAGES, "");
-#if ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
-	textdomain(PACKAGE);
-#endif
+	/* the locale is read when the first message needs it (i18n.c) */
 }
 
 /* drain_stdin - a caller still writing the message must not die of SIGPIPE

@@ -77,7 +77,7 @@ static ssize_t plain_write(void *ctx, const void *buf, size_t n, int *want)
 /* plain_error - errno text */
 static const char *plain_error(void *ctx, ssize_t rc)
 {
-	return strerror(errno);
+	return PN_FOREIGN(strerror(errno));
 }
 
 /* now_ms - monotonic clock in milliseconds */
@@ -160,7 +160,7 @@ static struct addrinfo *resolve(const char *host, int port, struct pn_error *err
 		return res;
 	int code = (r == EAI_AGAIN) ? EX_TEMPFAIL : (r == EAI_SYSTEM || r == EAI_MEMORY) ? EX_OSERR : EX_NOHOST;
 	pn_error_set(err, code, _("cannot resolve host name %s: %s"), host,
-		     r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		     PN_FOREIGN(r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r)));
 	return NULL;
 }
 
@@ -177,7 +177,7 @@ struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct p
 	freeaddrinfo(res);
 	if (fd < 0) {
 		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to %s:%d: %s"), host, port,
-			     strerror(last));
+			     PN_FOREIGN(strerror(last)));
 		return NULL;
 	}
 	struct pn_conn *c = pn_xmalloc(sizeof(*c));
@@ -223,6 +223,13 @@ void pn_conn_phase(struct pn_conn *c, const char *phase)
 	c->phase = phase;
 }
 
+/* phase - the phase in the messages' language ("" is no msgid: gettext
+ * would give the catalogue's header for it) */
+static const char *phase(const struct pn_conn *c)
+{
+	return *c->phase ? _(c->phase) : "";
+}
+
 void pn_conn_transport(struct pn_conn *c, const struct pn_transport *t)
 {
 	c->t = t ? *t : c->plain;
@@ -241,7 +248,7 @@ bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err)
 	if (wait_fd(c->fd, want, deadline_for(c)))
 		return true;
 	pn_error_set(err, EX_TEMPFAIL, _("%s: timed out after %d s %s"), c->name,
-		     c->timeout_ms / 1000, c->phase);
+		     c->timeout_ms / 1000, phase(c));
 	return false;
 }
 
@@ -260,12 +267,12 @@ static bool fill(struct pn_conn *c, struct pn_error *err)
 		}
 		if (r == 0) {
 			pn_error_set(err, EX_TEMPFAIL, _("%s: connection closed by the server %s"),
-				     c->name, c->phase);
+				     c->name, phase(c));
 			return false;
 		}
 		if (r != PN_IO_AGAIN) {
 			pn_error_set(err, EX_TEMPFAIL, _("%s: connection lost %s: %s"), c->name,
-				     c->phase, c->t.error(c->t.ctx, r));
+				     phase(c), c->t.error(c->t.ctx, r));
 			return false;
 		}
 		if (!pn_conn_wait(c, want, err))
@@ -286,7 +293,7 @@ bool pn_conn_readline(struct pn_conn *c, struct pn_buf *line, struct pn_error *e
 		size_t take = nl ? (size_t)(nl - start) : avail;
 		if (!pn_buf_append(line, start, take)) {
 			pn_error_set(err, EX_PROTOCOL, _("%s: the server sent a line longer than %zu bytes %s"),
-				     c->name, line->max, c->phase);
+				     c->name, line->max, phase(c));
 			return false;
 		}
 		c->rpos += take + (nl ? 1 : 0);
@@ -311,7 +318,7 @@ static bool send_all(struct pn_conn *c, const char *p, size_t n, struct pn_error
 		}
 		if (r != PN_IO_AGAIN) {
 			pn_error_set(err, EX_TEMPFAIL, _("%s: connection lost %s: %s"), c->name,
-				     c->phase, r == 0 ? _("nothing written") : c->t.error(c->t.ctx, r));
+				     phase(c), r == 0 ? _("nothing written") : c->t.error(c->t.ctx, r));
 			return false;
 		}
 		if (!pn_conn_wait(c, want, err))

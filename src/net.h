@@ -31,7 +31,8 @@ const char *pn_conn_name(const struct pn_conn *c);
 int pn_conn_timeout_ms(const struct pn_conn *c);
 
 /* pn_conn_phase - what the connection is doing, for error messages:
- * "while sending the message body" */
+ * N_("while sending the message body"), a static text marked, not yet
+ * translated: it is translated only when a message uses it */
 void pn_conn_phase(struct pn_conn *c, const char *phase);
 
 /* pn_conn_transport - replace the transport (NULL: back to the socket) */

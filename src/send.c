@@ -395,7 +395,7 @@ static bool sender_ok(const struct pn_account *a, const char *from, const struct
 	char *e = pn_account_from(a, from, id);
 	bool utf8 = false;
 	char *ascii = NULL;
-	bool ok = !*e || (pn_address_check(e, _("sender"), err) && (ascii = pn_address_ascii(e, &utf8, err)));
+	bool ok = !*e || (pn_address_check(e, N_("sender"), err) && (ascii = pn_address_ascii(e, &utf8, err)));
 	free(ascii);
 	free(e);
 	return ok;

@@ -181,7 +181,7 @@ static enum state st_connect(struct session *s)
 /* st_greeting - 220, or the server turns us away */
 static enum state st_greeting(struct session *s)
 {
-	pn_conn_phase(s->c, _("while waiting for the greeting"));
+	pn_conn_phase(s->c, N_("while waiting for the greeting"));
 	if (!read_reply(s))
 		return S_FAIL;
 	if (s->r.code != 220)
@@ -222,7 +222,7 @@ static void parse_caps(struct session *s)
 /* st_ehlo - EHLO, or HELO when the server does not know EHLO */
 static enum state st_ehlo(struct session *s)
 {
-	pn_conn_phase(s->c, _("while sending EHLO"));
+	pn_conn_phase(s->c, N_("while sending EHLO"));
 	if (!send_cmd(s, "EHLO %s", s->p->helo) || !flush(s) || !read_reply(s))
 		return S_FAIL;
 	if (s->r.code == 250) {
@@ -256,7 +256,7 @@ static enum state st_starttls(struct session *s)
 			     pn_conn_name(s->c));
 		return S_FAIL;
 	}
-	pn_conn_phase(s->c, _("while starting TLS"));
+	pn_conn_phase(s->c, N_("while starting TLS"));
 	if (!command(s, "STARTTLS"))
 		return S_FAIL;
 	if (s->r.code != 220)
@@ -334,7 +334,7 @@ static enum state st_auth(struct session *s)
 			     name, s->caps.auth);
 		return S_FAIL;
 	}
-	pn_conn_phase(s->c, _("while authenticating"));
+	pn_conn_phase(s->c, N_("while authenticating"));
 	enum state next = auth_exchange(s, &sasl);
 	s->out->auth = next == S_ENVELOPE;
 	return next;
@@ -531,7 +531,7 @@ static enum state verified(struct session *s)
 /* st_envelope - the transaction up to 354, all or nothing */
 static enum state st_envelope(struct session *s)
 {
-	pn_conn_phase(s->c, _("while sending the envelope"));
+	pn_conn_phase(s->c, N_("while sending the envelope"));
 	if (!choose_forms(s))
 		return S_FAIL;
 
@@ -575,12 +575,12 @@ static bool body_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
 /* st_body - the message, the end of data, and the verdict */
 static enum state st_body(struct session *s)
 {
-	pn_conn_phase(s->c, _("while sending the message body"));
+	pn_conn_phase(s->c, N_("while sending the message body"));
 	trace(s, "--> [message: %zu bytes]", s->msg->size);
 	if (!pn_message_stream(s->msg, body_sink, s, s->err) || !flush(s))
 		return S_FAIL;
 	s->out->dot_sent = true;
-	pn_conn_phase(s->c, _("after the end of data (the message may have been delivered)"));
+	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
 	if (!read_reply(s))
 		return S_FAIL;
 	if (s->r.code != 250)
