@@ -70,7 +70,10 @@ static bool has_eightbit(const char *p, size_t n)
 	return false;
 }
 
-/* store - keep n bytes of the message */
+/* store - keep n bytes of the message.  What is stored is always the input
+ * up to the "." line, unchanged (feed() holds a line-start "." only until it
+ * knows it is text), so a regular-file input needs no copy: its bytes are
+ * only checked and counted. */
 static bool store(struct reader *r, const char *p, size_t n)
 {
 	struct pn_message *m = r->m;
@@ -81,6 +84,8 @@ static bool store(struct reader *r, const char *p, size_t n)
 	if (!m->eightbit)
 		m->eightbit = has_eightbit(p, n);
 	m->raw_len += n;
+	if (m->file_fd >= 0)
+		return true;
 	size_t room = m->mem.len < MEM_MAX ? MEM_MAX - m->mem.len : 0;
 	size_t take = n < room ? n : room;
 	if (take && !pn_buf_append(&m->mem, p, take))
@@ -192,9 +197,33 @@ static bool read_all(struct reader *r, int fd)
 	return ok;
 }
 
+/* read_file - input bytes [off, off+n) from the regular file they are in */
+static bool read_file(const struct pn_message *m, size_t off, char *to, size_t n, struct pn_error *err)
+{
+	while (n) {
+		ssize_t r = pread(m->file_fd, to, n, m->file_off + (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			pn_error_errno(err, EX_IOERR, errno, _("cannot read the message from standard input"));
+			return false;
+		}
+		if (r == 0) {
+			pn_error_set(err, EX_IOERR, _("the file on standard input got shorter while postern was sending it"));
+			return false;
+		}
+		to += r;
+		off += (size_t)r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
 /* read_at - copy input bytes [off, off+n) from memory or the spill file */
 static bool read_at(const struct pn_message *m, size_t off, char *to, size_t n, struct pn_error *err)
 {
+	if (m->file_fd >= 0)
+		return read_file(m, off, to, n, err);
 	if (off < m->mem.len) {
 		size_t take = m->mem.len - off < n ? m->mem.len - off : n;
 		memcpy(to, m->mem.data + off, take);
@@ -318,6 +347,10 @@ bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_e
 {
 	memset(m, 0, sizeof(*m));
 	m->spill_fd = -1;
+	m->file_fd = -1;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (m->file_off = lseek(fd, 0, SEEK_CUR)) >= 0)
+		m->file_fd = fd;
 	pn_buf_init(&m->mem, MEM_MAX);
 	pn_buf_init(&m->added, HEAD_MAX);
 	struct reader r = {.m = m, .st = LS, .ignore_dots = ignore_dots, .err = err};
@@ -336,10 +369,11 @@ void pn_message_free(struct pn_message *m)
 	pn_buf_free(&m->head);
 	pn_buf_free(&m->added);
 	if (m->spill_fd >= 0)
-		close(m->spill_fd);
+		close(m->spill_fd); /* file_fd is the caller's */
 	free(m->fields);
 	m->fields = NULL;
 	m->spill_fd = -1;
+	m->file_fd = -1;
 }
 
 /* field_is - the field has this name (case-insensitive) */

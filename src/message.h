@@ -2,7 +2,9 @@
  *
  * The whole input is read before any connection is made: in memory up to a
  * small bound, then spilled to an unlinked temporary file, so memory stays
- * flat, stdin is always drained and the size is known exactly.  The header
+ * flat, stdin is always drained and the size is known exactly.  An input
+ * that is a regular file (sendmail < report) is read where it is: it is
+ * scanned once, and read again at its offsets to send it, never copied.  The header
  * block is parsed (bounded to 1 MiB), recipients are taken from To/Cc/Bcc for
  * -t, Bcc is removed from what is transmitted, and the body is streamed to
  * the server canonicalized and dot-stuffed (canon.h).
@@ -25,6 +27,8 @@ struct pn_message {
 	struct pn_buf mem;   /* the input, up to the in-memory bound */
 	int spill_fd;        /* the rest of the input, or -1 */
 	off_t spill_len;
+	int file_fd;         /* the input is this regular file (not ours to close), or -1 */
+	off_t file_off;      /* where the message starts in it */
 	size_t raw_len;      /* bytes of the message (up to the end or the "." line) */
 	struct pn_buf head;  /* the header block as read */
 	size_t body_off;     /* where the body starts in the input */

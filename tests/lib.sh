@@ -39,6 +39,19 @@ run_postern() {
 	OUT=$(cat "$WORK/out")
 }
 
+# run_postern_pipe INPUT ARGS... - the same, the input through a pipe, as
+# cron and PHP give it (a regular file is read in place, a pipe is not)
+run_postern_pipe() {
+	local input=$1
+	shift
+	set +e
+	cat "$input" | timeout 60 "$POSTERN" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+	ERR=$(cat "$WORK/err")
+	OUT=$(cat "$WORK/out")
+}
+
 # expect_rc WANT DESC - the last run's exit code
 expect_rc() {
 	if [ "$RC" = "$1" ]; then ok "$2 (exit $1)"; else not_ok "$2 (exit $1)" "got exit $RC" "stderr: $ERR"; fi

@@ -66,3 +66,34 @@ fresh
 run_postern "$WORK/big" -C "$RC_FILE" bob@postern.test
 expect_rc 0 "a 10 MB message"
 check "the 10 MB message arrives byte for byte" same_as_sent "$(wait_mail bob 1 30)" "$WORK/big"
+
+# from a pipe the same message goes through the temporary file; a regular
+# file is read where it is, so it needs no temporary directory at all
+fresh
+run_postern_pipe "$WORK/big" -C "$RC_FILE" bob@postern.test
+expect_rc 0 "a 10 MB message from a pipe"
+check "the 10 MB message from a pipe arrives byte for byte" same_as_sent "$(wait_mail bob 1 30)" "$WORK/big"
+fresh
+TMPDIR=$WORK/no-such-dir run_postern "$WORK/big" -C "$RC_FILE" bob@postern.test
+expect_rc 0 "a 10 MB message from a file, TMPDIR missing: no temporary file is needed"
+check "... and it arrives byte for byte" same_as_sent "$(wait_mail bob 1 30)" "$WORK/big"
+fresh
+TMPDIR=$WORK/no-such-dir run_postern_pipe "$WORK/big" -C "$RC_FILE" bob@postern.test
+expect_rc 74 "the same from a pipe, TMPDIR missing: the temporary file cannot be made"
+expect_err "cannot create a temporary file in $WORK/no-such-dir" "... and stderr says where"
+check "... and nothing is sent" no_mail bob
+
+# a file whose offset is not at its start: the message is what follows
+fresh
+{
+	printf 'a line the caller has read already\n'
+	printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: offset\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <offset@postern.test>\n\nbody\n'
+} >"$WORK/offset"
+tail -n +2 "$WORK/offset" >"$WORK/offset.msg"
+set +e
+{ read -r _skip; timeout 60 "$POSTERN" -C "$RC_FILE" bob@postern.test >"$WORK/out" 2>"$WORK/err"; } <"$WORK/offset"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+expect_rc 0 "a file on stdin whose offset is past a line the caller read"
+check "only what follows the offset arrives" same_as_sent "$(wait_mail bob)" "$WORK/offset.msg"

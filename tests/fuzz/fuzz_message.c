@@ -1,8 +1,9 @@
 /* fuzz_message.c - libFuzzer target for reading and streaming the message
  * (message.c, with address.c and canon.c under it).
  *
- * The input is put in a memfd and read as standard input would be, once
- * with ignore_dots (-i) and once without.  Then, as a run with -t does:
+ * The input is put in a memfd (a regular file: read in place) and, when it
+ * fits in a pipe's buffer, in a pipe too (kept in memory), and read as
+ * standard input would be, once with ignore_dots (-i) and once without.  Then, as a run with -t does:
  * pn_message_recipients, dropping Bcc, pn_message_complete, pn_message_prepare
  * and pn_message_stream into a sink that keeps the whole stream.  The
  * stream must keep the DATA invariants (invariants.h) and its length less
@@ -52,10 +53,15 @@ static bool collect(void *ctx, const char *p, size_t n, struct pn_error *err)
 	return true;
 }
 
-/* input_fd - a memfd holding the input, at offset 0 */
-static int input_fd(const uint8_t *data, size_t size)
+/* input_fd - a memfd holding the input at offset 0, or a pipe */
+static int input_fd(const uint8_t *data, size_t size, bool use_pipe)
 {
-	int fd = memfd_create("fuzz-message", MFD_CLOEXEC);
+	int fds[2] = {-1, -1};
+	if (use_pipe && pipe(fds) < 0) {
+		perror("fuzz_message: pipe");
+		abort();
+	}
+	int fd = use_pipe ? fds[1] : memfd_create("fuzz-message", MFD_CLOEXEC);
 	if (fd < 0) {
 		perror("fuzz_message: memfd_create");
 		abort();
@@ -67,6 +73,10 @@ static int input_fd(const uint8_t *data, size_t size)
 			abort();
 		}
 		off += (size_t)w;
+	}
+	if (use_pipe) {
+		close(fds[1]);
+		return fds[0];
 	}
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		abort();
@@ -178,18 +188,18 @@ static void check_recipients(const struct shead *h, const struct pn_addrlist *rc
 }
 
 /* one - read, take the recipients, complete, size and stream one message */
-static void one(const uint8_t *data, size_t size, bool ignore_dots)
+static void one(const uint8_t *data, size_t size, bool ignore_dots, bool use_pipe)
 {
 	struct pn_message m;
 	struct pn_error err;
 	pn_error_init(&err);
-	int fd = input_fd(data, size);
-	bool ok = pn_message_read(&m, fd, ignore_dots, &err);
-	close(fd);
+	int fd = input_fd(data, size, use_pipe);
+	bool ok = pn_message_read(&m, fd, ignore_dots, &err); /* a memfd: read in place */
 	if (!ok) {
 		if (!pn_error_isset(&err))
 			fuzz_fail("pn_message_read failed without an error", 0);
 		pn_message_free(&m);
+		close(fd);
 		return;
 	}
 	if (m.raw_len > size)
@@ -261,11 +271,16 @@ static void one(const uint8_t *data, size_t size, bool ignore_dots)
 		fuzz_fail("stream length less stuffed dots is not m.size + 3", out.n);
 	free(out.p);
 	pn_message_free(&m);
+	close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	one(data, size, true);
-	one(data, size, false);
+	one(data, size, true, false);
+	one(data, size, false, false);
+	if (size < 65536) { /* a pipe's buffer holds it */
+		one(data, size, true, true);
+		one(data, size, false, true);
+	}
 	return 0;
 }

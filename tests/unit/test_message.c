@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -17,27 +18,73 @@ static char input_path[300];
 
 /* ---- input and output helpers ---- */
 
-/* input_fd - a readable fd holding n bytes: a pipe for small inputs (the
- * whole input fits in the pipe), a temporary file otherwise */
+/* write_all - false when not all n bytes could be written */
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* the input as a caller gives it: a pipe (cron, PHP) or a regular file
+ * (sendmail < report), which postern reads in place */
+enum input_kind { INPUT_AUTO, INPUT_PIPE, INPUT_FILE };
+static enum input_kind input_kind; /* AUTO: a pipe below 32 KiB, else a file */
+static pid_t writer = -1;          /* the child that fills a large pipe */
+
+/* pipe_fd - a pipe holding n bytes; beyond what a pipe buffers, a child
+ * process writes them while the test reads (reaped by input_done) */
+static int pipe_fd(const char *p, size_t n)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		return -1;
+	if (n < 32768) {
+		bool ok = write_all(fds[1], p, n);
+		close(fds[1]);
+		if (!ok)
+			close(fds[0]);
+		return ok ? fds[0] : -1;
+	}
+	fflush(stdout);
+	writer = fork();
+	if (writer == 0) {
+		close(fds[0]);
+		_exit(write_all(fds[1], p, n) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (writer < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	return fds[0];
+}
+
+/* input_done - close the input unless the message reads it in place (then
+ * free_msg closes it); reap the pipe's writer, which must have written all */
+static void input_done(int fd, const struct pn_message *m)
+{
+	if (m->file_fd != fd)
+		close(fd);
+	if (writer > 0) {
+		int st = 0;
+		waitpid(writer, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			tap_ok(false, "the process writing the input pipe failed");
+		writer = -1;
+	}
+}
+
+/* input_fd - a readable fd holding n bytes, as input_kind says */
 static int input_fd(const char *p, size_t n)
 {
-	if (n < 32768) {
-		int fds[2];
-		if (pipe(fds) < 0)
-			return -1;
-		size_t o = 0;
-		while (o < n) {
-			ssize_t w = write(fds[1], p + o, n - o);
-			if (w <= 0) {
-				close(fds[0]);
-				close(fds[1]);
-				return -1;
-			}
-			o += (size_t)w;
-		}
-		close(fds[1]);
-		return fds[0];
-	}
+	if (input_kind == INPUT_PIPE || (input_kind == INPUT_AUTO && n < 32768))
+		return pipe_fd(p, n);
 	int fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		return -1;
@@ -65,11 +112,25 @@ static bool read_msg(struct pn_message *m, const char *p, size_t n, bool ignore_
 		tap_ok(false, "cannot make the input");
 		memset(m, 0, sizeof(*m));
 		m->spill_fd = -1;
+		m->file_fd = -1;
 		return false;
 	}
 	bool ok = pn_message_read(m, fd, ignore_dots, err);
-	close(fd);
+	if (!ok && m->file_fd >= 0) {
+		close(m->file_fd);
+		m->file_fd = -1;
+	}
+	input_done(fd, m);
 	return ok;
+}
+
+/* free_msg - pn_message_free, and the input file it read in place */
+static void free_msg(struct pn_message *m)
+{
+	int fd = m->file_fd;
+	pn_message_free(m);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* the collecting sink */
@@ -158,7 +219,7 @@ static void run(const struct tcase *t)
 	tap_ok(ok, "%s", label);
 	if (!ok) {
 		printf("#   %s\n", err.msg);
-		pn_message_free(&m);
+		free_msg(&m);
 		return;
 	}
 	if (t->drop)
@@ -169,7 +230,7 @@ static void run(const struct tcase *t)
 	if (ok)
 		check_size(&m, &s, t->name);
 	free(s.data);
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 static void transforms(void)
@@ -284,7 +345,7 @@ static void headers(void)
 		tap_is_str(v, cases[i].want, label);
 		free(v);
 	}
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 static void recipients(void)
@@ -318,7 +379,7 @@ static void recipients(void)
 	ok = pn_message_recipients(&m, &l, &err);
 	tap_ok(ok && l.n == 4, "recipients: still 4 after Bcc is dropped");
 	pn_addrlist_free(&l);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	static const char bad[] = "To: Name <a@b\nSubject: s\n\nx\n";
 	ok = read_msg(&m, bad, strlen(bad), false, &err);
@@ -327,7 +388,7 @@ static void recipients(void)
 	ok = pn_message_recipients(&m, &l, &err);
 	tap_ok(!ok && err.code == EX_DATAERR, "recipients: unparsable To gives EX_DATAERR");
 	pn_addrlist_free(&l);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	/* found by tests/fuzz/fuzz_message: fields behind a lone CR are read for
 	 * -t as the server will see them; a lone CR inside an address is refused */
@@ -339,7 +400,7 @@ static void recipients(void)
 		       strcmp(l.addr[2], "h@z") == 0,
 	       "recipients: To, its continuation and Bcc behind lone CRs");
 	pn_addrlist_free(&l);
-	pn_message_free(&m);
+	free_msg(&m);
 	/* ... but where the server would end the header block in the middle of
 	 * a field, the message is refused */
 	static const char *const crmid[] = {"To: x@y,\n c@d\nBcc: a\rb@z\nSubject: x\n\nb\n",
@@ -348,12 +409,12 @@ static void recipients(void)
 		ok = read_msg(&m, crmid[i], strlen(crmid[i]), false, &err);
 		tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "lone CR"),
 		       "a lone CR before text in a header field gives EX_DATAERR (%zu)", i + 1);
-		pn_message_free(&m);
+		free_msg(&m);
 	}
 	static const char crbody[] = "Subject: s\nbody\rmore\n";
 	ok = read_msg(&m, crbody, strlen(crbody), false, &err);
 	tap_ok(ok, "a lone CR in the first body line is fine");
-	pn_message_free(&m);
+	free_msg(&m);
 
 	/* with Resent- fields the Resent- recipients are used, as sendmail does */
 	static const char resent[] = "To: old@x\nResent-From: r@x\nResent-To: new@y\nResent-Bcc: hid@z\n\nb\n";
@@ -362,14 +423,14 @@ static void recipients(void)
 	tap_ok(ok && l.n == 2 && strcmp(l.addr[0], "new@y") == 0 && strcmp(l.addr[1], "hid@z") == 0,
 	       "recipients: Resent-To and Resent-Bcc replace To when Resent- fields exist");
 	pn_addrlist_free(&l);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	static const char none[] = "Subject: s\n\nTo: a@b\n";
 	ok = read_msg(&m, none, strlen(none), false, &err);
 	ok = ok && pn_message_recipients(&m, &l, &err);
 	tap_ok(ok && l.n == 0, "recipients: none without To/Cc/Bcc");
 	pn_addrlist_free(&l);
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 /* ---- added fields ---- */
@@ -426,7 +487,7 @@ static void complete_added(void)
 	tap_ok(ok, "complete: no headers, fields added");
 	ok = ok && stream(&m, &s);
 	if (!ok) {
-		pn_message_free(&m);
+		free_msg(&m);
 		return;
 	}
 	const char *p = s.data, *end = s.data + s.len, *l;
@@ -448,7 +509,7 @@ static void complete_added(void)
 	tap_is_mem(p, (size_t)(end - p), rest, strlen(rest), "complete: the body follows unchanged");
 	check_size(&m, &s, "complete, no headers");
 	free(s.data);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	/* headers present: the fields go in before the blank line */
 	static const char in2[] = "Subject: s\n\nbody\n";
@@ -462,7 +523,7 @@ static void complete_added(void)
 		       memcmp(s.data + s.len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0,
 	       "complete: ... and before the blank line");
 	free(ok ? s.data : NULL);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	/* the mbox "From " line is no From: field */
 	static const char in3[] = "From root Mon Jan  1 00:00:00 2024\nSubject: s\n\nb\n";
@@ -472,7 +533,7 @@ static void complete_added(void)
 	tap_ok(ok && starts(s.data, s.len, "Subject: s\r\nFrom: root@x\r\n"),
 	       "complete: the mbox From line does not count as From:");
 	free(ok ? s.data : NULL);
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 /* complete_present - nothing is added when the fields are there */
@@ -499,7 +560,7 @@ static void complete_present(void)
 		snprintf(label, sizeof(label), "complete, %s: nothing added", cases[i].name);
 		tap_is_mem(ok ? s.data : "", ok ? s.len : 0, cases[i].want, strlen(cases[i].want), label);
 		free(ok ? s.data : NULL);
-		pn_message_free(&m);
+		free_msg(&m);
 	}
 
 	/* only Date missing: only Date is added */
@@ -517,7 +578,7 @@ static void complete_present(void)
 		       memcmp(s.data + strlen(head) + 31, tail, strlen(tail)) == 0,
 	       "complete: only the missing Date is added");
 	free(ok ? s.data : NULL);
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 /* full_names - -F names, quoted when they must be */
@@ -548,7 +609,7 @@ static void full_names(void)
 		snprintf(label, sizeof(label), "full name '%s'", cases[i].name);
 		tap_is_mem(ok ? s.data : "", ok ? s.len : 0, want, strlen(want), label);
 		free(ok ? s.data : NULL);
-		pn_message_free(&m);
+		free_msg(&m);
 	}
 	static const char *const bad[] = {"Evil\nBcc: x@y", "Evil\r\nBcc: x@y", "Evil\r"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -560,7 +621,7 @@ static void full_names(void)
 		ok = pn_message_complete(&m, "root@x", bad[i], "h", &err);
 		tap_ok(!ok && err.code == EX_DATAERR, "full name with a line break (%zu): EX_DATAERR",
 		       i + 1);
-		pn_message_free(&m);
+		free_msg(&m);
 	}
 }
 
@@ -586,7 +647,7 @@ static void flags(void)
 		snprintf(label, sizeof(label), "eightbit %s for %s", cases[i].eightbit ? "set" : "clear",
 			 cases[i].name);
 		tap_ok(ok && m.eightbit == cases[i].eightbit, "%s", label);
-		pn_message_free(&m);
+		free_msg(&m);
 	}
 
 	static const char nul[] = "Subject: s\n\na\0b\n";
@@ -594,11 +655,11 @@ static void flags(void)
 	struct pn_error err;
 	bool ok = read_msg(&m, nul, sizeof(nul) - 1, false, &err);
 	tap_ok(!ok && err.code == EX_DATAERR, "a NUL byte in the body: EX_DATAERR");
-	pn_message_free(&m);
+	free_msg(&m);
 	static const char nulh[] = "Subject: \0\n\nb\n";
 	ok = read_msg(&m, nulh, sizeof(nulh) - 1, true, &err);
 	tap_ok(!ok && err.code == EX_DATAERR, "a NUL byte in a header with -i: EX_DATAERR");
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 /* failing_sink - the sink's error comes back from pn_message_stream */
@@ -620,7 +681,7 @@ static void sink_failure(void)
 	ok = ok && !pn_message_stream(&m, failing_sink, &calls, &err);
 	tap_ok(ok && err.code == EX_IOERR, "a failing sink fails the stream with its error");
 	tap_is_int(calls, 1, "... and the stream stops at the first failure");
-	pn_message_free(&m);
+	free_msg(&m);
 }
 
 /* ---- large inputs ---- */
@@ -651,8 +712,9 @@ static void puts_(struct bytes *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* big_body - a 5 MB body spills to a file and streams back byte-exact */
-static void big_body(bool ignore_dots)
+/* big_body - a 5 MB body streams back byte-exact: from a pipe it spills
+ * to a temporary file, a regular file is read in place */
+static void big_body(bool ignore_dots, enum input_kind kind)
 {
 	struct bytes in = {0}, want = {0};
 	puts_(&in, "Subject: big\nBcc: hidden@x\n\n");
@@ -696,18 +758,28 @@ static void big_body(bool ignore_dots)
 		puts_(&want, "last\r\n");
 	puts_(&want, ".\r\n");
 
-	const char *name = ignore_dots ? "5 MB body with -i" : "5 MB body ending in a dot line";
+	char name[64];
+	snprintf(name, sizeof(name), "5 MB body %s, from a %s", ignore_dots ? "with -i" : "ending in a dot line",
+		 kind == INPUT_PIPE ? "pipe" : "file");
 	char label[128];
 	struct pn_message m;
 	struct pn_error err;
 	struct sink s;
+	input_kind = kind;
 	bool ok = read_msg(&m, in.p, in.n, ignore_dots, &err);
+	input_kind = INPUT_AUTO;
 	snprintf(label, sizeof(label), "%s: reads", name);
 	tap_ok(ok, "%s", label);
 	if (!ok)
 		printf("#   %s\n", err.msg);
-	snprintf(label, sizeof(label), "%s: spilled to a temporary file", name);
-	tap_ok(ok && m.spill_fd >= 0 && m.spill_len > 0 && m.mem.len <= 256 * 1024, "%s", label);
+	if (kind == INPUT_PIPE) {
+		snprintf(label, sizeof(label), "%s: spilled to a temporary file", name);
+		tap_ok(ok && m.file_fd < 0 && m.spill_fd >= 0 && m.spill_len > 0 && m.mem.len <= 256 * 1024, "%s",
+		       label);
+	} else {
+		snprintf(label, sizeof(label), "%s: read in place, not copied", name);
+		tap_ok(ok && m.file_fd >= 0 && m.spill_fd < 0 && m.mem.len == 0, "%s", label);
+	}
 	pn_message_drop(&m, "Bcc");
 	ok = ok && stream(&m, &s);
 	snprintf(label, sizeof(label), "%s: streams back byte-exact (%zu bytes)", name, want.n);
@@ -723,7 +795,7 @@ static void big_body(bool ignore_dots)
 	if (ok)
 		check_size(&m, &s, name);
 	free(ok ? s.data : NULL);
-	pn_message_free(&m);
+	free_msg(&m);
 	free(in.p);
 	free(want.p);
 }
@@ -761,7 +833,7 @@ static void header_bound(void)
 	tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0,
 	       "900 KiB header block: streams back byte-exact");
 	free(ok ? s.data : NULL);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	in.n = 0;
 	while (in.n < 1536 * 1024)
@@ -769,7 +841,7 @@ static void header_bound(void)
 	puts_(&in, "\nbody\n");
 	ok = read_msg(&m, in.p, in.n, false, &err);
 	tap_ok(!ok && err.code == EX_DATAERR, "1.5 MiB header block, a line across the bound: EX_DATAERR");
-	pn_message_free(&m);
+	free_msg(&m);
 
 	/* 128-byte lines: a line ends exactly at the bound and more fields follow */
 	filler(field, 128);
@@ -779,7 +851,7 @@ static void header_bound(void)
 	ok = read_msg(&m, in.p, in.n, false, &err);
 	tap_ok(!ok && err.code == EX_DATAERR,
 	       "header block of %zu bytes, a line ending at the bound: EX_DATAERR", in.n);
-	pn_message_free(&m);
+	free_msg(&m);
 
 	/* the bound counts the header block only: a big body after a small one is fine */
 	in.n = 0;
@@ -788,7 +860,7 @@ static void header_bound(void)
 		put(&in, field, 128);
 	ok = read_msg(&m, in.p, in.n, false, &err);
 	tap_ok(ok, "small header block, 1.5 MiB body of header-like lines: reads");
-	pn_message_free(&m);
+	free_msg(&m);
 	free(in.p);
 	free(want.p);
 }
@@ -818,7 +890,7 @@ static void long_first_line(void)
 	tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0,
 	       "no headers, a 1.5 MiB first line: streams back byte-exact");
 	free(ok ? s.data : NULL);
-	pn_message_free(&m);
+	free_msg(&m);
 	free(in.p);
 	free(want.p);
 }
@@ -881,7 +953,7 @@ static void boundaries(void)
 				 lines[li].ends ? "ends the message" : "is text");
 			tap_ok(ok && s.len == want.n && memcmp(s.data, want.p, want.n) == 0, "%s", label);
 			free(ok ? s.data : NULL);
-			pn_message_free(&m);
+			free_msg(&m);
 			free(in.p);
 			free(want.p);
 		}
@@ -894,22 +966,65 @@ static void drained(void)
 	puts_(&in, "Subject: s\n\na\n.\n");
 	while (in.n < 300 * 1024)
 		puts_(&in, "after the end\n");
-	int fd = input_fd(in.p, in.n);
+	for (enum input_kind k = INPUT_PIPE; k <= INPUT_FILE; k++) {
+		const char *kind = k == INPUT_PIPE ? "pipe" : "file";
+		input_kind = k;
+		int fd = input_fd(in.p, in.n);
+		input_kind = INPUT_AUTO;
+		if (fd < 0) {
+			tap_ok(false, "drained, %s: cannot make the input", kind);
+			continue;
+		}
+		struct pn_message m;
+		struct pn_error err;
+		pn_error_init(&err);
+		bool ok = pn_message_read(&m, fd, false, &err);
+		tap_ok(ok && m.raw_len == strlen("Subject: s\n\na\n"), "dot line, %s: the message ends there", kind);
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		tap_ok(r == 0, "dot line, %s: the rest of the input was read to its end (next read gave %zd)", kind,
+		       r);
+		input_done(fd, &m);
+		free_msg(&m);
+	}
 	free(in.p);
-	if (fd < 0) {
-		tap_ok(false, "drained: cannot make the input");
+}
+
+/* in_place - a regular file is read from where its offset stands, and a
+ * file cut short while the message is sent is an error, not a short message */
+static void in_place(void)
+{
+	const char *skip = "not the message: the caller read this line\n";
+	const char *msg = "Subject: in place\n\nline one\n.dot\nline three\n";
+	int fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	bool made = fd >= 0 && write_all(fd, skip, strlen(skip)) && write_all(fd, msg, strlen(msg)) &&
+		    lseek(fd, (off_t)strlen(skip), SEEK_SET) == (off_t)strlen(skip);
+	unlink(input_path);
+	tap_ok(made, "in place: the input file is made");
+	if (!made) {
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	struct pn_message m;
 	struct pn_error err;
+	struct sink s;
 	pn_error_init(&err);
-	bool ok = pn_message_read(&m, fd, false, &err);
-	tap_ok(ok && m.raw_len == strlen("Subject: s\n\na\n"), "dot line: the message ends there");
-	char c;
-	ssize_t r = read(fd, &c, 1);
-	tap_ok(r == 0, "dot line: the rest of the input was read to its end (next read gave %zd)", r);
-	close(fd);
-	pn_message_free(&m);
+	bool ok = pn_message_read(&m, fd, true, &err);
+	tap_ok(ok && m.file_fd == fd && m.raw_len == strlen(msg), "in place: the message starts at the file's offset");
+	ok = ok && stream(&m, &s);
+	const char *want = "Subject: in place\r\n\r\nline one\r\n..dot\r\nline three\r\n.\r\n";
+	tap_ok(ok && s.len == strlen(want) && memcmp(s.data, want, s.len) == 0,
+	       "in place: streams the message, and only it");
+	free(ok ? s.data : NULL);
+
+	pn_error_init(&err);
+	memset(&s, 0, sizeof(s));
+	ok = ftruncate(fd, (off_t)(strlen(skip) + 20)) == 0 && !pn_message_stream(&m, collect, &s, &err);
+	tap_ok(ok && err.code == EX_IOERR && strstr(err.msg, "got shorter"),
+	       "in place: a file cut short while it is sent fails with 74, saying so (%s)", err.msg);
+	free(s.data);
+	free_msg(&m);
 }
 
 int main(void)
@@ -931,8 +1046,11 @@ int main(void)
 	full_names();
 	flags();
 	sink_failure();
-	big_body(true);
-	big_body(false);
+	big_body(true, INPUT_PIPE);
+	big_body(false, INPUT_PIPE);
+	big_body(true, INPUT_FILE);
+	big_body(false, INPUT_FILE);
+	in_place();
 	header_bound();
 	long_first_line();
 	boundaries();
