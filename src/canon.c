@@ -23,10 +23,14 @@ static size_t end_line(struct pn_canon *c, char *out)
 
 /* pn_canon_feed - transform n bytes; out needs PN_CANON_OUT_MAX(n) bytes.
  * Works a run at a time: the bytes up to the next CR or LF are copied
- * whole (memchr and memcpy, not a test per byte). */
+ * whole (memchr and memcpy, not a test per byte).  CRs are rare in what
+ * callers send (LF text), so the next one is searched for once and kept,
+ * not once a line: a block without any costs one search. */
 size_t pn_canon_feed(struct pn_canon *c, const char *in, size_t n, char *out)
 {
 	size_t o = 0, i = 0;
+	const char *next_cr = NULL; /* the next CR at or after in + i, or NULL for none */
+	bool cr_known = false;
 	while (i < n) {
 		if (c->cr) {
 			c->cr = false;
@@ -37,11 +41,14 @@ size_t pn_canon_feed(struct pn_canon *c, const char *in, size_t n, char *out)
 			}
 		}
 		const char *p = in + i;
+		if (!cr_known || (next_cr && next_cr < p)) {
+			next_cr = memchr(p, '\r', n - i);
+			cr_known = true;
+		}
 		const char *lf = memchr(p, '\n', n - i);
 		size_t run = lf ? (size_t)(lf - p) : n - i;
-		const char *cr = memchr(p, '\r', run);
-		if (cr)
-			run = (size_t)(cr - p);
+		if (next_cr && (size_t)(next_cr - p) < run)
+			run = (size_t)(next_cr - p);
 		if (run) {
 			if (c->line_start && p[0] == '.' && c->stuff) {
 				out[o++] = '.';
