@@ -479,6 +479,10 @@ void pn_serve_verdict(struct pn_serve_reply *r, int exit_code, const struct pn_e
 	bool server = exit_code == EX_OK ? code >= 200 && code < 300 : code >= 400 && code < 600;
 	if (!server) {
 		pn_serve_local(r, exit_code, false, err->msg);
+		if (strcmp(err->enhanced, "5.3.4") == 0) { /* over the smarthost's SIZE: checked before MAIL */
+			r->code = 552;
+			snprintf(r->enhanced, sizeof(r->enhanced), "5.3.4");
+		}
 		return;
 	}
 	const char *text = strlen(out->reply) > 4 ? out->reply + 4 : ""; /* "250 " */

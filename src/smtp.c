@@ -242,6 +242,8 @@ static enum state st_ehlo(struct session *s)
 		s->out->code = 0;
 		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the message (%zu bytes) is larger than the server accepts (%lu bytes)"),
 			     pn_conn_name(s->c), s->msg->size, s->caps.size_max);
+		/* what the server's own refusal would carry (RFC 1870 552, RFC 3463) */
+		snprintf(s->err->enhanced, sizeof(s->err->enhanced), "5.3.4");
 		return S_FAIL;
 	}
 	return s->p->auth != PN_AUTH_OFF ? S_AUTH : S_ENVELOPE;

@@ -625,19 +625,30 @@ else
 	fi
 	bs_unlisten
 
+	# bs_fault NAME SPEC - the scripted server with SPEC, and $BS/NAME/rc
+	# for an account that uses it (plain, no AUTH); BS_FT_PID is its pid
+	bs_fault() {
+		BS_FT="$BS/$1"
+		mkdir -p "$BS_FT"
+		python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$BS_FT/port" --log "$BS_FT/log" --max-seconds 40 \
+			"$2" >"$BS_FT/out" 2>&1 &
+		BS_FT_PID=$!
+		for i in $(seq 250); do
+			[ -s "$BS_FT/port" ] && break
+			sleep 0.02
+		done
+		printf 'account default\nhost 127.0.0.1\nport %s\ntls off\nauth off\nfrom alice@postern.test\ntimeout 10\n' \
+			"$(cat "$BS_FT/port" 2>/dev/null || echo 9)" >"$BS_FT/rc"
+		chmod 600 "$BS_FT/rc"
+	}
+	bs_fault_stop() {
+		bs_unlisten
+		kill "$BS_FT_PID" 2>/dev/null || true
+		wait "$BS_FT_PID" 2>/dev/null || true
+	}
+
 	# a 4xx at the end of data, from the scripted server
-	BS_FT="$BS/fault"
-	mkdir -p "$BS_FT"
-	python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$BS_FT/port" --log "$BS_FT/log" --max-seconds 40 \
-		'{"dot": "451 4.3.0 Queue file write error"}' >"$BS_FT/out" 2>&1 &
-	BS_FT_PID=$!
-	for i in $(seq 250); do
-		[ -s "$BS_FT/port" ] && break
-		sleep 0.02
-	done
-	printf 'account default\nhost 127.0.0.1\nport %s\ntls off\nauth off\nfrom alice@postern.test\ntimeout 10\n' \
-		"$(cat "$BS_FT/port" 2>/dev/null || echo 9)" >"$BS_FT/rc"
-	chmod 600 "$BS_FT/rc"
+	bs_fault fault '{"dot": "451 4.3.0 Queue file write error"}'
 	if bs_listen "$BS_FT/rc"; then
 		bs_swaks --from alice@postern.test --to bob@postern.test
 		bs_sw_has '<\*\* +451 4\.3\.0 127\.0\.0\.1 said: 4\.3\.0 Queue file write error' \
@@ -645,9 +656,29 @@ else
 	else
 		not_ok "swaks: the smarthost's 451 after the dot comes back as 451" "no listener"
 	fi
-	bs_unlisten
-	kill "$BS_FT_PID" 2>/dev/null || true
-	wait "$BS_FT_PID" 2>/dev/null || true
+	bs_fault_stop
+
+	# over the smarthost's SIZE: postern refuses before MAIL, with the
+	# 552 5.3.4 the smarthost itself would give
+	bs_fault size-limit '{"caps": ["PIPELINING", "SIZE 1000", "8BITMIME", "ENHANCEDSTATUSCODES"]}'
+	if bs_listen "$BS_FT/rc"; then
+		bs_swaks --from alice@postern.test --to bob@postern.test --body "$(head -c 3000 /dev/zero | tr '\0' x)"
+		bs_sw_has '<\*\* +552 5\.3\.4 postern: .*larger than the server accepts \(1000 bytes\)' \
+			"swaks: a message over the smarthost's SIZE gets 552 5.3.4, saying the limit"
+		for i in $(seq 100); do # the server logs a connection once it has ended
+			grep -q '"commands"' "$BS_FT/log" 2>/dev/null && break
+			sleep 0.05
+		done
+		summary=$(python3 "$top_srcdir/tests/faultsmtp.py" --summary "$BS_FT/log" 2>&1)
+		if printf '%s\n' "$summary" | grep -q '^command .*EHLO' && ! printf '%s\n' "$summary" | grep -q 'MAIL FROM'; then
+			ok "... and the smarthost saw EHLO but never MAIL"
+		else
+			not_ok "... and the smarthost saw EHLO but never MAIL" "$summary"
+		fi
+	else
+		not_ok "swaks: a message over the smarthost's SIZE gets 552 5.3.4" "no listener"
+	fi
+	bs_fault_stop
 fi
 
 ###########################################################################

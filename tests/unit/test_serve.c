@@ -313,6 +313,8 @@ static void verdict_cases(void)
 		 "451 4.3.0 postern: lost"},
 		{"connection refused", EX_TEMPFAIL, 0, "", "", "451 4.3.0 postern: lost"},
 		{"TLS failed after 220", EX_UNAVAILABLE, 220, "220 ready", "", "554 5.3.0 postern: lost"},
+		{"over the smarthost's SIZE, refused before MAIL", EX_UNAVAILABLE, 250, "250 SIZE 1000", "5.3.4",
+		 "552 5.3.4 postern: lost"},
 	};
 	char label[200], line[700];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
