@@ -29,8 +29,7 @@ static size_t end_line(struct pn_canon *c, char *out)
 size_t pn_canon_feed(struct pn_canon *c, const char *in, size_t n, char *out)
 {
 	size_t o = 0, i = 0;
-	const char *next_cr = NULL; /* the next CR at or after in + i, or NULL for none */
-	bool cr_known = false;
+	const char *next_cr = memchr(in, '\r', n); /* the next CR at or after in + i, or NULL */
 	while (i < n) {
 		if (c->cr) {
 			c->cr = false;
@@ -41,10 +40,8 @@ size_t pn_canon_feed(struct pn_canon *c, const char *in, size_t n, char *out)
 			}
 		}
 		const char *p = in + i;
-		if (!cr_known || (next_cr && next_cr < p)) {
+		if (next_cr && next_cr < p)
 			next_cr = memchr(p, '\r', n - i);
-			cr_known = true;
-		}
 		const char *lf = memchr(p, '\n', n - i);
 		size_t run = lf ? (size_t)(lf - p) : n - i;
 		if (next_cr && (size_t)(next_cr - p) < run)

@@ -197,33 +197,39 @@ static bool read_all(struct reader *r, int fd)
 	return ok;
 }
 
-/* read_file - input bytes [off, off+n) from the regular file they are in */
-static bool read_file(const struct pn_message *m, size_t off, char *to, size_t n, struct pn_error *err)
+/* pread_all - n bytes of fd at pos; false with errno set, or with errno 0
+ * when the file ends first */
+static bool pread_all(int fd, char *to, size_t n, off_t pos)
 {
 	while (n) {
-		ssize_t r = pread(m->file_fd, to, n, m->file_off + (off_t)off);
+		ssize_t r = pread(fd, to, n, pos);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			pn_error_errno(err, EX_IOERR, errno, _("cannot read the message from standard input"));
-			return false;
-		}
-		if (r == 0) {
-			pn_error_set(err, EX_IOERR, _("the file on standard input got shorter while postern was sending it"));
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
 			return false;
 		}
 		to += r;
-		off += (size_t)r;
+		pos += r;
 		n -= (size_t)r;
 	}
 	return true;
 }
 
-/* read_at - copy input bytes [off, off+n) from memory or the spill file */
+/* read_at - copy input bytes [off, off+n) from the regular file they are
+ * in, or from memory and the spill file */
 static bool read_at(const struct pn_message *m, size_t off, char *to, size_t n, struct pn_error *err)
 {
-	if (m->file_fd >= 0)
-		return read_file(m, off, to, n, err);
+	if (m->file_fd >= 0) {
+		if (pread_all(m->file_fd, to, n, m->file_off + (off_t)off))
+			return true;
+		if (errno)
+			pn_error_errno(err, EX_IOERR, errno, _("cannot read the message from standard input"));
+		else
+			pn_error_set(err, EX_IOERR, _("the file on standard input got shorter while postern was sending it"));
+		return false;
+	}
 	if (off < m->mem.len) {
 		size_t take = m->mem.len - off < n ? m->mem.len - off : n;
 		memcpy(to, m->mem.data + off, take);
@@ -231,17 +237,9 @@ static bool read_at(const struct pn_message *m, size_t off, char *to, size_t n, 
 		to += take;
 		n -= take;
 	}
-	while (n) {
-		ssize_t r = pread(m->spill_fd, to, n, (off_t)(off - m->mem.len));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			pn_error_errno(err, EX_IOERR, r < 0 ? errno : EIO, _("cannot read the temporary file"));
-			return false;
-		}
-		to += r;
-		off += (size_t)r;
-		n -= (size_t)r;
+	if (n && !pread_all(m->spill_fd, to, n, (off_t)(off - m->mem.len))) {
+		pn_error_errno(err, EX_IOERR, errno ? errno : EIO, _("cannot read the temporary file"));
+		return false;
 	}
 	return true;
 }

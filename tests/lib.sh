@@ -44,12 +44,7 @@ run_postern() {
 run_postern_pipe() {
 	local input=$1
 	shift
-	set +e
-	cat "$input" | timeout 60 "$POSTERN" "$@" >"$WORK/out" 2>"$WORK/err"
-	RC=$?
-	set -e
-	ERR=$(cat "$WORK/err")
-	OUT=$(cat "$WORK/out")
+	run_postern <(cat "$input") "$@"
 }
 
 # expect_rc WANT DESC - the last run's exit code

@@ -88,14 +88,9 @@ static int input_fd(const char *p, size_t n)
 	int fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		return -1;
-	size_t o = 0;
-	while (o < n) {
-		ssize_t w = write(fd, p + o, n - o);
-		if (w <= 0) {
-			close(fd);
-			return -1;
-		}
-		o += (size_t)w;
+	if (!write_all(fd, p, n)) {
+		close(fd);
+		return -1;
 	}
 	unlink(input_path);
 	lseek(fd, 0, SEEK_SET);
