@@ -100,12 +100,14 @@ sys_slow() {
 		"$@" <"$SYS/msg" >/dev/null 2>"$WORK/slow.err" &
 	pid=$!
 	set -e
+	# the child to wait for is the passwordeval itself: ns.sh's own short
+	# children (id, mount) under the same pid must not end the wait
 	for i in $(seq 1 50); do
-		[ -z "$(pgrep -P "$pid" 2>/dev/null)" ] || break
+		[ -z "$(pgrep -P "$pid" -f 'sleep 2; cat' 2>/dev/null)" ] || break
 		sleep 0.1
 	done
-	if [ -z "$(pgrep -P "$pid" 2>/dev/null)" ]; then
-		not_ok "$what: postern started its passwordeval" "no child of $pid after 5 s"
+	if [ -z "$(pgrep -P "$pid" -f 'sleep 2; cat' 2>/dev/null)" ]; then
+		not_ok "$what: postern started its passwordeval" "no passwordeval child of $pid after 5 s"
 	else
 		check "$what: the watched process is postern" test "$(readlink "/proc/$pid/exe")" = "$exe"
 		if setpriv --reuid=pn-user --regid="$g" --init-groups cat "/proc/$pid/environ" >/dev/null 2>&1; then
