@@ -1,32 +1,44 @@
 /* envelope.c - building the envelope (see envelope.h). */
 #include "envelope.h"
 
-#include "aliases.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-/* gather - argv lists and, with -t, the header lists */
-static bool gather(struct pn_envelope_store *e, const struct pn_request *req, const struct pn_message *m,
+/* gather - the given addresses or argv lists and, with -t, the header
+ * lists */
+static bool gather(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_message *m,
 		   struct pn_error *err)
 {
-	for (size_t i = 0; i < req->nrcpt; i++)
-		if (!pn_address_parse_list(req->rcpt[i], strlen(req->rcpt[i]), &e->rcpt, err))
+	for (size_t i = 0; in->addrs && i < in->addrs->n; i++)
+		pn_addrlist_add(&e->rcpt, in->addrs->addr[i]);
+	for (size_t i = 0; i < in->nwords; i++)
+		if (!pn_address_parse_list(in->words[i], strlen(in->words[i]), &e->rcpt, err))
 			return false;
-	return !(req->read_recipients && m) || pn_message_recipients(m, &e->rcpt, err);
+	return !(in->read_recipients && m) || pn_message_recipients(m, &e->rcpt, err);
+}
+
+/* aliases - the account's aliases applied, read from its file unless the
+ * caller holds them already */
+static bool aliases(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
+		    struct pn_error *err)
+{
+	if (in->aliases)
+		return pn_aliases_expand(in->aliases, &e->rcpt, err);
+	if (!a->aliases)
+		return true;
+	struct pn_aliases *al = pn_aliases_load(a->aliases, err);
+	bool ok = al && pn_aliases_expand(al, &e->rcpt, err);
+	pn_aliases_free(al);
+	return ok;
 }
 
 /* expand - aliases, then qualification of what is still local */
-static bool expand(struct pn_envelope_store *e, const struct pn_account *a, struct pn_error *err)
+static bool expand(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
+		   struct pn_error *err)
 {
-	if (a->aliases) {
-		struct pn_aliases *al = pn_aliases_load(a->aliases, err);
-		bool ok = al && pn_aliases_expand(al, &e->rcpt, err);
-		pn_aliases_free(al);
-		if (!ok)
-			return false;
-	}
+	if (!aliases(e, in, a, err))
+		return false;
 	if (e->rcpt.n == 0) {
 		pn_error_set(err, EX_USAGE, _("no recipients: give them as arguments or use -t"));
 		return false;
@@ -59,13 +71,13 @@ static bool ascii_forms(struct pn_envelope_store *e, struct pn_error *err)
 	return true;
 }
 
-bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_request *req, const struct pn_account *a,
+bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
 		       const struct pn_identity *id, const struct pn_message *m, struct pn_error *err)
 {
 	memset(e, 0, sizeof(*e));
-	e->from = pn_account_from(a, req->from, id);
-	bool ok = (!*e->from || pn_address_check(e->from, N_("sender"), err)) && gather(e, req, m, err) && expand(e, a, err) &&
-		  ascii_forms(e, err);
+	e->from = pn_account_from(a, in->from, id);
+	bool ok = (!*e->from || pn_address_check(e->from, N_("sender"), err)) && gather(e, in, m, err) &&
+		  expand(e, in, a, err) && ascii_forms(e, err);
 	e->env = (struct pn_envelope){e->from, &e->rcpt, e->from_ascii, &e->rcpt_ascii, e->utf8_addr};
 	return ok;
 }

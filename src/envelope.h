@@ -10,7 +10,8 @@
 #define POSTERN_ENVELOPE_H
 
 #include "account.h"
-#include "cli.h"
+#include "aliases.h"
+#include "message.h"
 
 struct pn_envelope_store {
 	char *from, *from_ascii, *utf8_addr;
@@ -18,8 +19,23 @@ struct pn_envelope_store {
 	struct pn_envelope env; /* views of the above, for smtp.c */
 };
 
-/* pn_envelope_build - m may be NULL (no -t: -bv) */
-bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_request *req, const struct pn_account *a,
+/* what an envelope is made of, as the caller has it */
+struct pn_envelope_in {
+	const char *from;                /* -f or MAIL FROM ("" or "<>": the null
+					  * sender); NULL: the account's */
+	char *const *words;              /* argv recipient words, each an
+					  * address list (cron: "a@x,b@y") ... */
+	size_t nwords;
+	const struct pn_addrlist *addrs; /* ... or addresses parsed already
+					  * (-bs RCPT TO), taken as they are */
+	bool read_recipients;            /* -t: and the message's To, Cc, Bcc */
+	const struct pn_aliases *aliases; /* the account's, when the caller
+					  * loaded them (-bs: once a session);
+					  * NULL: read here if it has a file */
+};
+
+/* pn_envelope_build - m may be NULL (no -t: -bv, -bs RCPT) */
+bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
 		       const struct pn_identity *id, const struct pn_message *m, struct pn_error *err) PN_WUR;
 void pn_envelope_free(struct pn_envelope_store *e);
 

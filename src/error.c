@@ -1,4 +1,5 @@
-/* error.c - error values and the table from server replies to exit codes.
+/* error.c - the outcome value and the table from server replies to exit
+ * codes.
  *
  * Implements the exit code policy of DESIGN.md: 4xx is temporary (75); 5.1.1
  * is an unknown user (67); 5.1.3 a bad address (65); 5.7.x and 535 are
@@ -57,6 +58,89 @@ void pn_error_errno(struct pn_error *e, int code, int errnum, const char *fmt, .
 	pn_error_set(e, code, "%s: %s", what, PN_FOREIGN(strerror(errnum)));
 }
 
+/* copy_line - bounded copy made one line */
+static void copy_line(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+	sanitize(dst);
+}
+
+/* pn_error_reply - see error.h */
+void pn_error_reply(struct pn_error *e, enum pn_phase phase, const char *host, int reply, const char *enhanced,
+		    const char *server, const char *fmt, ...)
+{
+	if (pn_error_isset(e))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	sanitize(e->msg);
+	e->code = pn_exit_for_reply(reply, enhanced);
+	e->reply = reply;
+	copy_line(e->enhanced, sizeof(e->enhanced), enhanced);
+	copy_line(e->server, sizeof(e->server), server);
+	e->phase = phase;
+	copy_line(e->host, sizeof(e->host), host);
+}
+
+/* pn_error_where - see error.h */
+void pn_error_where(struct pn_error *e, enum pn_phase phase, const char *host)
+{
+	if (e->phase == PN_PHASE_LOCAL)
+		e->phase = phase;
+	if (!e->host[0])
+		copy_line(e->host, sizeof(e->host), host);
+}
+
+/* pn_error_accepted - see error.h */
+void pn_error_accepted(struct pn_error *e, const char *host, int reply, const char *enhanced, const char *server)
+{
+	if (pn_error_isset(e))
+		return;
+	e->reply = reply;
+	copy_line(e->enhanced, sizeof(e->enhanced), enhanced);
+	copy_line(e->server, sizeof(e->server), server);
+	e->phase = PN_PHASE_DOT;
+	copy_line(e->host, sizeof(e->host), host);
+}
+
+/* pn_error_phase_name - see error.h; protocol words, not translated */
+const char *pn_error_phase_name(enum pn_phase phase)
+{
+	static const char *const names[] = {
+		[PN_PHASE_LOCAL] = "local", [PN_PHASE_CONNECT] = "connect", [PN_PHASE_GREETING] = "greeting",
+		[PN_PHASE_EHLO] = "EHLO", [PN_PHASE_STARTTLS] = "STARTTLS", [PN_PHASE_AUTH] = "AUTH",
+		[PN_PHASE_MAIL] = "MAIL", [PN_PHASE_RCPT] = "RCPT", [PN_PHASE_DATA] = "DATA",
+		[PN_PHASE_DOT] = "end-of-data",
+	};
+	return (unsigned)phase < PN_ARRAY_LEN(names) ? names[phase] : "local";
+}
+
+/* digits - how many decimal digits start t, looking at most at n octets */
+static size_t digits(const char *t, size_t n)
+{
+	size_t i = 0;
+	while (i < n && t[i] >= '0' && t[i] <= '9')
+		i++;
+	return i;
+}
+
+/* pn_enhanced_parse - see error.h (RFC 3463 2: class "." subject "."
+ * detail, subject and detail of one to three digits) */
+size_t pn_enhanced_parse(const char *t, size_t n, int cls)
+{
+	if (n < 5 || (t[0] != '2' && t[0] != '4' && t[0] != '5') || (cls && t[0] != '0' + cls) || t[1] != '.')
+		return 0;
+	size_t s = digits(t + 2, n - 2);
+	size_t pos = 2 + s;
+	if (s < 1 || s > 3 || pos >= n || t[pos] != '.')
+		return 0;
+	size_t d = digits(t + pos + 1, n - pos - 1);
+	size_t end = pos + 1 + d;
+	return d >= 1 && d <= 3 && (end == n || t[end] == ' ') ? end : 0;
+}
+
 /* exit_for_enhanced - class.subject.detail decides when present */
 static int exit_for_enhanced(const char *enh)
 {
@@ -78,7 +162,7 @@ int pn_exit_for_reply(int reply_code, const char *enhanced)
 		return EX_TEMPFAIL;
 	if (reply_code < 500 || reply_code > 599)
 		return EX_PROTOCOL;
-	if (enhanced && enhanced[0] == '5')
+	if (enhanced && enhanced[0] == '5' && enhanced[1])
 		return exit_for_enhanced(enhanced);
 	if (reply_code == 535 || reply_code == 530)
 		return EX_NOPERM;

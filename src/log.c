@@ -26,7 +26,7 @@ static bool quoted(struct pn_buf *b, const char *key, const char *text)
 static bool format(const struct pn_log_entry *e, struct pn_buf *b)
 {
 	const struct pn_account *a = e->account;
-	const struct pn_outcome *o = e->outcome;
+	const struct pn_error *o = e->err;
 	bool auth = pn_account_auth(a) != PN_AUTH_OFF; /* as configured, like msmtp */
 	bool ok = pn_buf_printf(b, "host=%s tls=%s auth=%s", a->host ? a->host : "", a->tls ? "on" : "off", auth ? "on" : "off");
 	if (auth && a->user)
@@ -36,9 +36,9 @@ static bool format(const struct pn_log_entry *e, struct pn_buf *b)
 		ok = ok && pn_buf_printf(b, "%s%s", i ? "," : "", e->rcpt->addr[i]);
 	if (!e->err->code)
 		ok = ok && pn_buf_printf(b, " mailsize=%zu", e->mailsize);
-	if (e->err->code && o && o->code) {
-		ok = ok && pn_buf_printf(b, " smtpstatus=%d", o->code);
-		ok = ok && quoted(b, "smtpmsg", o->reply);
+	if (o->code && o->server[0]) { /* the server's reply that decided */
+		ok = ok && pn_buf_printf(b, " smtpstatus=%d", o->reply);
+		ok = ok && quoted(b, "smtpmsg", o->server);
 	}
 	if (e->err->code)
 		ok = ok && quoted(b, "errormsg", e->err->msg);

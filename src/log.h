@@ -18,8 +18,7 @@ struct pn_log_entry {
 	const char *from;
 	const struct pn_addrlist *rcpt;
 	size_t mailsize;
-	const struct pn_outcome *outcome;
-	const struct pn_error *err; /* code 0: success */
+	const struct pn_error *err; /* the outcome; code 0: success */
 	const char *deadletter;     /* where the message was kept, or NULL */
 };
 

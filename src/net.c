@@ -240,6 +240,13 @@ size_t pn_conn_unread(const struct pn_conn *c)
 	return c->rlen - c->rpos;
 }
 
+/* pn_conn_pending - see net.h */
+bool pn_conn_pending(struct pn_conn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	return c->rpos < c->rlen || poll(&p, 1, 0) > 0;
+}
+
 /* pn_conn_wait - see net.h */
 bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err)
 {

@@ -41,6 +41,11 @@ void pn_conn_transport(struct pn_conn *c, const struct pn_transport *t);
 /* pn_conn_unread - bytes received and not yet consumed */
 size_t pn_conn_unread(const struct pn_conn *c);
 
+/* pn_conn_pending - whether the peer has sent anything not yet consumed,
+ * without waiting (bytes buffered, or the socket readable: data, or the
+ * end of the connection) */
+bool pn_conn_pending(struct pn_conn *c);
+
 /* pn_conn_wait - wait for the fd to become ready for want, up to the
  * timeout; false with err set on timeout */
 bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err) PN_WUR;

@@ -1,6 +1,8 @@
 /* reply.c - SMTP reply parser (see reply.h). */
 #include "reply.h"
 
+#include "error.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -37,19 +39,11 @@ static size_t digits(const char *s, size_t n, size_t max)
 /* parse_enhanced - "c.sss.ddd" at the start of text, class matching code */
 static void parse_enhanced(struct pn_reply *r, const char *s, size_t n)
 {
-	size_t a = digits(s, n, 1);
-	if (a != 1 || s[0] != '0' + r->code / 100 || a >= n || s[a] != '.')
-		return;
-	size_t b = digits(s + a + 1, n - a - 1, 3);
-	size_t pos = a + 1 + b;
-	if (b < 1 || b > 3 || pos >= n || s[pos] != '.')
-		return;
-	size_t c = digits(s + pos + 1, n - pos - 1, 3);
-	size_t end = pos + 1 + c;
-	if (c < 1 || c > 3 || (end < n && s[end] != ' '))
-		return;
-	memcpy(r->enhanced, s, end);
-	r->enhanced[end] = '\0';
+	size_t end = pn_enhanced_parse(s, n, r->code / 100);
+	if (end && end < sizeof(r->enhanced)) {
+		memcpy(r->enhanced, s, end);
+		r->enhanced[end] = '\0';
+	}
 }
 
 /* pn_reply_feed - one line of a reply, without its CRLF */

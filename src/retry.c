@@ -45,23 +45,19 @@ static void sleep_ms(long ms)
 }
 
 bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
-		      const struct pn_message *m, struct pn_outcome *out, struct pn_error *err)
+		      const struct pn_message *m, struct pn_error *out)
 {
 	long long start = now_ms();
 	for (int attempt = 0;; attempt++) {
-		struct pn_error e;
-		pn_error_init(&e);
-		bool ok = pn_smtp_deliver(p, env, m, out, &e);
-		bool transient = !ok && e.code == EX_TEMPFAIL && !out->dot_sent;
+		bool ok = pn_smtp_deliver(p, env, m, out);
+		bool transient = !ok && out->code == EX_TEMPFAIL && out->phase != PN_PHASE_DOT;
 		long wait = transient && attempt < rt->extra ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
 		if (wait >= 0 && now_ms() - start + wait > rt->max_s * 1000LL)
 			wait = -1;
-		if (ok || wait < 0) {
-			*err = e;
+		if (ok || wait < 0)
 			return ok;
-		}
 		if (p->verbose)
-			fprintf(stderr, _("--- %s; trying again in %.1f s (retry %d of %d)\n"), e.msg, wait / 1000.0,
+			fprintf(stderr, _("--- %s; trying again in %.1f s (retry %d of %d)\n"), out->msg, wait / 1000.0,
 				attempt + 1, rt->extra);
 		sleep_ms(wait);
 	}

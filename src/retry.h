@@ -21,8 +21,9 @@ struct pn_retry {
 /* pn_retry_wait_ms - the wait before retry n (1, 2, ...); r in [0, 1) */
 long pn_retry_wait_ms(int delay_s, int n, double r);
 
-/* pn_retry_deliver - pn_smtp_deliver, retried as above */
+/* pn_retry_deliver - pn_smtp_deliver, retried as above; out is the last
+ * attempt's outcome */
 bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
-		      const struct pn_message *m, struct pn_outcome *out, struct pn_error *err) PN_WUR;
+		      const struct pn_message *m, struct pn_error *out) PN_WUR;
 
 #endif

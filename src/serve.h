@@ -82,12 +82,15 @@ void pn_serve_reply_set(struct pn_serve_reply *r, int code, const char *enhanced
  * "postern: MSG". */
 void pn_serve_local(struct pn_serve_reply *r, int exit_code, bool address, const char *msg);
 
-/* pn_serve_verdict - the answer to the final dot: the smarthost's own code
- * and enhanced code when it gave a 2xx, 4xx or 5xx reply (421 becomes 451:
- * the smarthost closing is not this session closing), with the text
- * "HOST said: ..."; else pn_serve_local() */
-void pn_serve_verdict(struct pn_serve_reply *r, int exit_code, const struct pn_error *err,
-		      const struct pn_outcome *out, const char *host);
+/* pn_serve_verdict - the answer to the final dot, derived from the
+ * outcome by one rule: when it holds a reply code (the smarthost's, or the
+ * one postern gave in its place, as 552 5.3.4 for a message over SIZE) of
+ * the class the outcome calls for (2xx for a delivery, 4xx or 5xx for a
+ * refusal), that code (421 becomes 451: the smarthost closing is not this
+ * session closing), its enhanced code (else C.0.0) and "HOST said: TEXT"
+ * (postern's own text where the server said nothing); otherwise
+ * pn_serve_local() from the exit code */
+void pn_serve_verdict(struct pn_serve_reply *r, const struct pn_error *o);
 
 /* what a session calls for each transaction; each sets the reply */
 struct pn_serve_ops {

@@ -453,46 +453,25 @@ void pn_serve_local(struct pn_serve_reply *r, int exit_code, bool address, const
 	pn_serve_reply_set(r, code, enh, "postern: %s", msg);
 }
 
-/* enhanced_of - "C.S.D" at the start of text, with class C; its length */
-static size_t enhanced_of(const char *t, int cls)
+/* pn_serve_verdict - see serve.h: one rule, from the outcome alone */
+void pn_serve_verdict(struct pn_serve_reply *r, const struct pn_error *o)
 {
-	if (t[0] != '0' + cls || t[1] != '.')
-		return 0;
-	size_t i = 2;
-	for (int part = 0; part < 2; part++) {
-		size_t d = 0;
-		while (t[i] >= '0' && t[i] <= '9' && d < 4) {
-			i++;
-			d++;
-		}
-		if (d < 1 || d > 3 || (part == 0 && t[i] != '.'))
-			return 0;
-		i += part == 0;
-	}
-	return t[i] == ' ' || !t[i] ? i : 0;
-}
-
-void pn_serve_verdict(struct pn_serve_reply *r, int exit_code, const struct pn_error *err,
-		      const struct pn_outcome *out, const char *host)
-{
-	int code = out->code;
-	bool server = exit_code == EX_OK ? code >= 200 && code < 300 : code >= 400 && code < 600;
-	if (!server) {
-		pn_serve_local(r, exit_code, false, err->msg);
-		if (strcmp(err->enhanced, "5.3.4") == 0) { /* over the smarthost's SIZE: checked before MAIL */
-			r->code = 552;
-			snprintf(r->enhanced, sizeof(r->enhanced), "5.3.4");
-		}
+	int code = o->reply;
+	bool replied = o->code ? code >= 400 && code <= 599 : code >= 200 && code <= 299;
+	if (!replied) {
+		pn_serve_local(r, o->code ? o->code : EX_SOFTWARE, false, o->msg);
 		return;
 	}
-	const char *text = strlen(out->reply) > 4 ? out->reply + 4 : ""; /* "250 " */
-	size_t el = enhanced_of(text, code / 100);
 	char enh[16];
-	if (el)
-		snprintf(enh, sizeof(enh), "%.*s", (int)el, text);
-	else if (exit_code != EX_OK && enhanced_of(err->enhanced, code / 100))
-		snprintf(enh, sizeof(enh), "%s", err->enhanced);
+	if (o->enhanced[0] == '0' + code / 100)
+		snprintf(enh, sizeof(enh), "%s", o->enhanced);
 	else
 		snprintf(enh, sizeof(enh), "%d.0.0", code / 100);
-	pn_serve_reply_set(r, code == 421 ? 451 : code, enh, "%s said: %s", host ? host : "the smarthost", text);
+	code = code == 421 ? 451 : code;
+	if (!o->server[0]) {
+		pn_serve_reply_set(r, code, enh, "postern: %s", o->msg);
+		return;
+	}
+	const char *text = strlen(o->server) > 4 ? o->server + 4 : ""; /* after "250 " */
+	pn_serve_reply_set(r, code, enh, "%s said: %s", o->host[0] ? o->host : "the smarthost", text);
 }

@@ -45,13 +45,16 @@ struct session {
 	struct pn_conn *c;
 	struct pn_tls *tls;
 	bool tls_on, broken, data_open;
-	int refused_code;          /* the first refusal, for the log */
-	char refused_reply[512];
+	enum pn_phase phase;       /* what the reply being waited for answers */
+	char cur[512];             /* the last reply on one line */
+	struct {                   /* the recipient refusal that decides */
+		int code;
+		char enhanced[16], line[512];
+	} refusal;
 	struct caps caps;
 	struct pn_reply r;
 	struct pn_buf line;
-	struct pn_outcome *out;
-	struct pn_error *err;
+	struct pn_error *err;      /* the outcome of the session */
 };
 
 /* trace - one transcript line on stderr with -v */
@@ -136,17 +139,15 @@ static bool read_reply(struct session *s)
 			     pn_conn_name(s->c), s->line.data);
 		return false;
 	}
-	s->out->code = s->r.code;
-	pn_reply_oneline(&s->r, s->out->reply, sizeof(s->out->reply));
+	pn_reply_oneline(&s->r, s->cur, sizeof(s->cur));
 	return true;
 }
 
 /* reply_error - the current reply is the failure; what says what failed */
 static enum state reply_error(struct session *s, const char *what)
 {
-	pn_error_set(s->err, pn_exit_for_reply(s->r.code, s->r.enhanced), "%s: %s: %s",
-		     pn_conn_name(s->c), what, s->out->reply);
-	snprintf(s->err->enhanced, sizeof(s->err->enhanced), "%s", s->r.enhanced);
+	const char *name = pn_conn_name(s->c);
+	pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s", name, what, s->cur);
 	return S_FAIL;
 }
 
@@ -159,6 +160,7 @@ static bool command(struct session *s, const char *cmd)
 /* st_connect - TCP connect, trust store, implicit TLS */
 static enum state st_connect(struct session *s)
 {
+	s->phase = PN_PHASE_CONNECT;
 	s->c = pn_conn_open(s->p->host, s->p->port, s->p->timeout, s->err);
 	if (!s->c)
 		return S_FAIL;
@@ -172,7 +174,7 @@ static enum state st_connect(struct session *s)
 	if (s->p->tls == PN_TLS_IMPLICIT) {
 		if (!pn_tls_start(s->tls, s->c, s->err))
 			return S_FAIL;
-		s->tls_on = s->out->tls = true;
+		s->tls_on = true;
 		trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
 	}
 	return S_GREETING;
@@ -181,6 +183,7 @@ static enum state st_connect(struct session *s)
 /* st_greeting - 220, or the server turns us away */
 static enum state st_greeting(struct session *s)
 {
+	s->phase = PN_PHASE_GREETING;
 	pn_conn_phase(s->c, N_("while waiting for the greeting"));
 	if (!read_reply(s))
 		return S_FAIL;
@@ -222,6 +225,7 @@ static void parse_caps(struct session *s)
 /* st_ehlo - EHLO, or HELO when the server does not know EHLO */
 static enum state st_ehlo(struct session *s)
 {
+	s->phase = PN_PHASE_EHLO;
 	pn_conn_phase(s->c, N_("while sending EHLO"));
 	if (!send_cmd(s, "EHLO %s", s->p->helo) || !flush(s) || !read_reply(s))
 		return S_FAIL;
@@ -239,11 +243,12 @@ static enum state st_ehlo(struct session *s)
 	if (s->p->tls == PN_TLS_STARTTLS && !s->tls_on)
 		return S_STARTTLS;
 	if (s->msg && s->caps.size_max && s->msg->size > s->caps.size_max) { /* before any credential */
-		s->out->code = 0;
-		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the message (%zu bytes) is larger than the server accepts (%lu bytes)"),
-			     pn_conn_name(s->c), s->msg->size, s->caps.size_max);
-		/* what the server's own refusal would carry (RFC 1870 552, RFC 3463) */
-		snprintf(s->err->enhanced, sizeof(s->err->enhanced), "5.3.4");
+		/* postern answers for the server, as its refusal would (RFC 1870
+		 * 552, RFC 3463 5.3.4) */
+		const char *name = pn_conn_name(s->c);
+		pn_error_reply(s->err, s->phase, s->p->host, 552, "5.3.4", "",
+			       _("%s: the message (%zu bytes) is larger than the server accepts (%lu bytes)"), name,
+			       s->msg->size, s->caps.size_max);
 		return S_FAIL;
 	}
 	return s->p->auth != PN_AUTH_OFF ? S_AUTH : S_ENVELOPE;
@@ -258,6 +263,7 @@ static enum state st_starttls(struct session *s)
 			     pn_conn_name(s->c));
 		return S_FAIL;
 	}
+	s->phase = PN_PHASE_STARTTLS;
 	pn_conn_phase(s->c, N_("while starting TLS"));
 	if (!command(s, "STARTTLS"))
 		return S_FAIL;
@@ -271,7 +277,7 @@ static enum state st_starttls(struct session *s)
 	}
 	if (!pn_tls_start(s->tls, s->c, s->err))
 		return S_FAIL;
-	s->tls_on = s->out->tls = true;
+	s->tls_on = true;
 	trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
 	memset(&s->caps, 0, sizeof(s->caps)); /* forget what was said in clear */
 	return S_EHLO;
@@ -336,10 +342,9 @@ static enum state st_auth(struct session *s)
 			     name, s->caps.auth);
 		return S_FAIL;
 	}
+	s->phase = PN_PHASE_AUTH;
 	pn_conn_phase(s->c, N_("while authenticating"));
-	enum state next = auth_exchange(s, &sasl);
-	s->out->auth = next == S_ENVELOPE;
-	return next;
+	return auth_exchange(s, &sasl);
 }
 
 /* xtext - RFC 3461 4 encoding of an ENVID */
@@ -424,50 +429,73 @@ static bool send_rcpt(struct session *s, const char *addr)
 	return send_cmd(s, "RCPT TO:<%s>", addr);
 }
 
-/* note_refused - add one refused recipient to the error text */
-static void note_refused(struct session *s, struct pn_buf *refused, int *code, const char *addr)
+/* note_refused - add one refused recipient to the list; the refusal that
+ * decides is the first one, unless a later one is permanent where the
+ * first was not: then no retry can deliver the message as it is */
+static void note_refused(struct session *s, struct pn_buf *refused, const char *addr)
 {
 	int c = pn_exit_for_reply(s->r.code, s->r.enhanced);
-	if (!s->refused_code) {
-		s->refused_code = s->r.code;
-		snprintf(s->refused_reply, sizeof(s->refused_reply), "%s", s->out->reply);
+	int had = s->refusal.code ? pn_exit_for_reply(s->refusal.code, s->refusal.enhanced) : 0;
+	if (!had || (had == EX_TEMPFAIL && c != EX_TEMPFAIL)) {
+		s->refusal.code = s->r.code;
+		snprintf(s->refusal.enhanced, sizeof(s->refusal.enhanced), "%s", s->r.enhanced);
+		snprintf(s->refusal.line, sizeof(s->refusal.line), "%s", s->cur);
 	}
-	if (!pn_error_isset(s->err) && (!*code || (*code == EX_TEMPFAIL && c != EX_TEMPFAIL))) {
-		*code = c;
-		snprintf(s->err->enhanced, sizeof(s->err->enhanced), "%s", s->r.enhanced);
-	}
-	if (!pn_buf_printf(refused, "%s%s (%s)", refused->len ? ", " : "", addr, s->out->reply))
+	if (!pn_buf_printf(refused, "%s%s (%s)", refused->len ? ", " : "", addr, s->cur))
 		(void)0; /* the list is long enough to say what happened */
 }
 
-/* envelope_replies - read the replies to a batch of pipelined RCPTs */
-static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_buf *refused, int *code)
+/* rcpt_replies - read the replies to a batch of pipelined RCPTs */
+static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_buf *refused)
 {
+	s->phase = PN_PHASE_RCPT;
 	for (size_t i = from; i < to; i++) {
 		if (!read_reply(s))
 			return false;
 		if (s->p->on_rcpt)
-			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[i], s->r.code, s->out->reply);
+			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[i], s->r.code, s->cur);
 		if (s->r.code < 200 || s->r.code > 299)
-			note_refused(s, refused, code, s->rcpt->addr[i]);
+			note_refused(s, refused, s->rcpt->addr[i]);
 	}
 	return true;
 }
 
-/* envelope - MAIL, every RCPT, DATA; pipelined in batches when offered */
-static bool envelope(struct session *s, struct pn_buf *refused, int *code, bool *mail_ok, int *data_code)
+/* mail_reply - the reply to MAIL FROM; *mail_ok false when it refused */
+static bool mail_reply(struct session *s, bool *mail_ok)
+{
+	s->phase = PN_PHASE_MAIL;
+	if (!read_reply(s))
+		return false;
+	*mail_ok = s->r.code == 250;
+	if (!*mail_ok)
+		reply_error(s, _("sender address refused"));
+	return true;
+}
+
+/* data_reply - the reply to DATA */
+static bool data_reply(struct session *s, int *data_code)
+{
+	s->phase = PN_PHASE_DATA;
+	if (!read_reply(s))
+		return false;
+	*data_code = s->r.code;
+	return true;
+}
+
+/* envelope - MAIL, every RCPT, DATA; pipelined in batches when offered.
+ * After a refused MAIL the replies to what was pipelined behind it are
+ * read and dropped: they answer for want of MAIL (503), not the message. */
+static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, int *data_code)
 {
 	char params[400];
 	mail_params(s, params, sizeof(params));
 	bool pipe = s->caps.pipelining;
-	if (!send_cmd(s, "MAIL FROM:<%s>%s", s->from, params) || (!pipe && (!flush(s) || !read_reply(s))))
+	s->phase = PN_PHASE_MAIL;
+	if (!send_cmd(s, "MAIL FROM:<%s>%s", s->from, params) || (!pipe && (!flush(s) || !mail_reply(s, mail_ok))))
 		return false;
-	bool mail_read = !pipe;
-	*mail_ok = !pipe ? s->r.code == 250 : true;
-	if (!*mail_ok) {
-		reply_error(s, _("sender address refused"));
+	if (!pipe && !*mail_ok)
 		return true;
-	}
+	bool mail_read = !pipe;
 	size_t n = s->rcpt->n;
 	for (size_t i = 0; i < n;) {
 		size_t end = pipe ? (i + RCPT_BATCH < n ? i + RCPT_BATCH : n) : i + 1;
@@ -477,32 +505,20 @@ static bool envelope(struct session *s, struct pn_buf *refused, int *code, bool 
 		bool last = end == n && !s->p->verify; /* the batch that ends with DATA */
 		if (last && pipe && !send_cmd(s, "DATA"))
 			return false;
-		if (!flush(s))
+		if (!flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
 			return false;
-		if (!mail_read) {
-			if (!read_reply(s))
-				return false;
-			mail_read = true;
-			*mail_ok = s->r.code == 250;
-			if (!*mail_ok) { /* what follows was refused for want of MAIL: drain it */
-				reply_error(s, _("sender address refused"));
-				return rcpt_replies(s, i, end, refused, code) && (!last || read_reply(s));
-			}
-		}
-		if (!rcpt_replies(s, i, end, refused, code))
+		mail_read = true;
+		if (!*mail_ok) /* what follows was refused for want of MAIL: drain it */
+			return rcpt_replies(s, i, end, refused) && (!last || data_reply(s, data_code));
+		if (!rcpt_replies(s, i, end, refused))
 			return false;
 		i = end;
 	}
-	if (s->p->verify)
-		return true;
-	if (!pipe && !refused->len && !command(s, "DATA"))
+	if (s->p->verify || refused->len)
+		return !pipe || s->p->verify || data_reply(s, data_code);
+	if (!pipe && !send_cmd(s, "DATA"))
 		return false;
-	if (pipe || !refused->len) {
-		if (pipe && !read_reply(s))
-			return false;
-		*data_code = s->r.code;
-	}
-	return true;
+	return (pipe || flush(s)) && data_reply(s, data_code);
 }
 
 /* choose_forms - UTF-8 addresses with SMTPUTF8, else A-label domains */
@@ -530,6 +546,17 @@ static enum state verified(struct session *s)
 	return command(s, "RSET") ? S_QUIT : S_FAIL;
 }
 
+/* refused_error - the outcome when recipients were refused */
+static enum state refused_error(struct session *s, const struct pn_buf *refused, int data_code)
+{
+	const char *name = pn_conn_name(s->c);
+	pn_error_reply(s->err, PN_PHASE_RCPT, s->p->host, s->refusal.code, s->refusal.enhanced, s->refusal.line,
+		       s->p->verify ? _("%s: recipients refused: %s") : _("%s: recipients refused, nothing was sent: %s"),
+		       name, refused->data);
+	s->data_open = data_code == 354;
+	return S_FAIL;
+}
+
 /* st_envelope - the transaction up to 354, all or nothing */
 static enum state st_envelope(struct session *s)
 {
@@ -539,20 +566,14 @@ static enum state st_envelope(struct session *s)
 
 	struct pn_buf refused;
 	pn_buf_init(&refused, 700);
-	int code = 0, data_code = 0;
+	int data_code = 0;
 	bool mail_ok = false;
 	enum state next = S_FAIL;
-	if (!envelope(s, &refused, &code, &mail_ok, &data_code)) {
-		/* the error is set */
-	} else if (!mail_ok) {
-		/* the error is set from the MAIL reply */
-	} else if (refused.len) {
-		s->out->code = s->refused_code; /* the log shows the refusal, not DATA's 354 */
-		snprintf(s->out->reply, sizeof(s->out->reply), "%s", s->refused_reply);
-		pn_error_set(s->err, code, s->p->verify ? _("%s: recipients refused: %s")
-						       : _("%s: recipients refused, nothing was sent: %s"),
-			     pn_conn_name(s->c), refused.data);
+	if (!envelope(s, &refused, &mail_ok, &data_code) || !mail_ok) {
+		/* the outcome is set: the connection failed, or MAIL was refused */
 		s->data_open = data_code == 354;
+	} else if (refused.len) {
+		next = refused_error(s, &refused, data_code);
 	} else if (s->p->verify) {
 		next = verified(s);
 	} else if (data_code != 354) {
@@ -574,19 +595,42 @@ static bool body_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
 	return false;
 }
 
+/* early_reply - the server spoke before the end of data went out: a
+ * refusal stands; anything else breaks the protocol, since the message
+ * was not complete when it was answered */
+static enum state early_reply(struct session *s)
+{
+	s->broken = true;
+	if (!read_reply(s))
+		return S_FAIL;
+	if (s->r.code >= 400)
+		return reply_error(s, _("the message was refused before it was sent"));
+	pn_error_set(s->err, EX_PROTOCOL,
+		     _("%s: the server broke the protocol: it replied '%s' before the end of the message"),
+		     pn_conn_name(s->c), s->cur);
+	return S_FAIL;
+}
+
 /* st_body - the message, the end of data, and the verdict */
 static enum state st_body(struct session *s)
 {
 	pn_conn_phase(s->c, N_("while sending the message body"));
+	if (pn_conn_unread(s->c)) /* it came with the 354, before any of the message */
+		return early_reply(s);
 	trace(s, "--> [message: %zu bytes]", s->msg->size);
-	if (!pn_message_stream(s->msg, body_sink, s, s->err) || !flush(s))
+	if (!pn_message_stream(s->msg, body_sink, s, s->err))
 		return S_FAIL;
-	s->out->dot_sent = true;
+	if (pn_conn_pending(s->c)) /* the end of data is still in the buffer */
+		return early_reply(s);
+	if (!flush(s))
+		return S_FAIL;
+	s->phase = PN_PHASE_DOT;
 	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
 	if (!read_reply(s))
 		return S_FAIL;
 	if (s->r.code != 250)
 		return reply_error(s, _("the message was refused"));
+	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
 	return S_QUIT;
 }
 
@@ -625,11 +669,11 @@ static const struct {
 
 /* pn_smtp_deliver - see smtp.h */
 bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *env,
-		     const struct pn_message *msg, struct pn_outcome *out, struct pn_error *err)
+		     const struct pn_message *msg, struct pn_error *out)
 {
 	struct session s = {.p = p, .env = env, .from = env->from_ascii, .rcpt = env->rcpt_ascii,
-			    .msg = msg, .out = out, .err = err};
-	memset(out, 0, sizeof(*out));
+			    .msg = msg, .err = out};
+	pn_error_init(out);
 	pn_reply_init(&s.r);
 	pn_buf_init(&s.line, PN_REPLY_LINE_MAX);
 	enum state st = S_CONNECT;
@@ -637,8 +681,10 @@ bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *e
 		trace(&s, "--- state %s", states[st].name);
 		st = states[st].run(&s);
 	}
-	if (st == S_FAIL)
+	if (st == S_FAIL) {
+		pn_error_where(out, s.phase, p->host);
 		fail_cleanup(&s);
+	}
 	pn_tls_free(s.tls, s.c);
 	pn_conn_close(s.c);
 	pn_reply_free(&s.r);

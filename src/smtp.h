@@ -45,21 +45,15 @@ struct pn_envelope {
 	const char *utf8_addr;          /* an address whose local part is not ASCII */
 };
 
-struct pn_outcome {
-	int code;          /* last reply code seen, 0 if none */
-	char reply[512];   /* that reply on one line */
-	bool tls;          /* TLS was established */
-	bool auth;         /* AUTH succeeded */
-	bool dot_sent;     /* the end of data went out */
-};
-
 /* pn_dsn_valid - a DSN request value: 'N' NOTIFY (never, or a list of
  * success, failure, delay), 'R' RET (full or hdrs), 'V' ENVID (printable
  * ASCII, at most 100 characters); RFC 3461 4.1, 4.3, 4.4 */
 bool pn_dsn_valid(char what, const char *v);
 
-/* pn_smtp_deliver - one session for msg (NULL with p->verify) */
+/* pn_smtp_deliver - one session for msg (NULL with p->verify).  True when
+ * the server accepted the message (out then holds its 250 reply); else out
+ * holds the refusal or failure, the first one of the session. */
 bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *env,
-		     const struct pn_message *msg, struct pn_outcome *out, struct pn_error *err) PN_WUR;
+		     const struct pn_message *msg, struct pn_error *out) PN_WUR;
 
 #endif

@@ -658,6 +658,19 @@ else
 	fi
 	bs_fault_stop
 
+	# MAIL refused 451 by a smarthost that offers PIPELINING: the RCPT and
+	# DATA sent behind it are answered 503 for want of MAIL, and must not
+	# replace the real, temporary refusal in the -bs verdict
+	bs_fault mail451 '{"mail": "451 4.3.0 Try again later"}'
+	if bs_listen "$BS_FT/rc"; then
+		bs_swaks --from alice@postern.test --to bob@postern.test
+		bs_sw_has '<\*\* +451 4\.3\.0 127\.0\.0\.1 said: 4\.3\.0 Try again later' \
+			"swaks: a pipelined MAIL refused 451 comes back as 451 4.3.0, not the 503 that followed it"
+	else
+		not_ok "swaks: a pipelined MAIL refused 451 comes back as 451" "no listener"
+	fi
+	bs_fault_stop
+
 	# over the smarthost's SIZE: postern refuses before MAIL, with the
 	# 552 5.3.4 the smarthost itself would give
 	bs_fault size-limit '{"caps": ["PIPELINING", "SIZE 1000", "8BITMIME", "ENHANCEDSTATUSCODES"]}'

@@ -344,6 +344,17 @@ FT_MODE=plain
 # ---------------------------------------------------------------- MAIL, RCPT, DATA
 
 ft_case 75 'sender address refused: 451 4\.3\.0 Try again later$' none "MAIL 451" '{"mail": "451 4.3.0 Try again later"}'
+# the first refusal wins: RCPT and DATA pipelined behind the refused MAIL
+# are answered 503 (no MAIL), and those replies never replace the 451
+FT_EXTRA="logfile $FT/mail451.log"
+ft_case 75 'sender address refused: 451 4\.3\.0 Try again later$' none "MAIL 451 with RCPT and DATA pipelined behind it" \
+	'{"mail": "451 4.3.0 Try again later"}'
+FT_EXTRA=
+check "MAIL 451: RCPT and DATA went out with MAIL, in one write" \
+	test "$(ft_cmds 1 | head -n 4 | tr '\n' '|')/$(ft_waits 1 | head -n 4 | tr '\n' ' ')" = \
+	"EHLO client.postern.test|MAIL FROM:<alice@postern.test> SIZE=$ft_size|RCPT TO:<bob@postern.test>|DATA|/wait wait pipe pipe "
+check "MAIL 451: the log line keeps the 451, not the 503 to the pipelined DATA" \
+	has "smtpstatus=451 smtpmsg='451 4\.3\.0 Try again later' errormsg='.*' exitcode=EX_TEMPFAIL\$" "$FT/mail451.log"
 ft_case 69 'sender address refused: 550 5\.1\.0 <alice@postern.test>: Sender address rejected$' none \
 	"MAIL 550" '{"mail": "550 5.1.0 <alice@postern.test>: Sender address rejected"}'
 ft_case 77 'sender address refused: 553 5\.7\.1 <alice@postern.test>: not owned by user$' none \

@@ -285,51 +285,60 @@ static void local_cases(void)
 
 struct vcase {
 	const char *name;
-	int exit_code;
-	int out_code;
-	const char *reply;
-	const char *err_enhanced;
-	const char *want; /* the reply line without CRLF */
+	int exit_code;        /* what the outcome's exit code is */
+	int reply_code;       /* 0: no reply decided */
+	const char *enhanced;
+	const char *server;   /* the server's reply on one line */
+	const char *want;     /* the reply line without CRLF */
 };
 
-/* verdict_cases - the smarthost's answer passed on */
+/* vcase_outcome - the outcome value a case describes */
+static void vcase_outcome(const struct vcase *t, struct pn_error *o)
+{
+	pn_error_init(o);
+	if (t->reply_code && t->exit_code)
+		pn_error_reply(o, PN_PHASE_RCPT, "smtp.example.com", t->reply_code, t->enhanced, t->server, "lost");
+	else if (t->reply_code)
+		pn_error_accepted(o, "smtp.example.com", t->reply_code, t->enhanced, t->server);
+	else
+		pn_error_set(o, t->exit_code, "lost");
+}
+
+/* verdict_cases - the answer to the final dot, from the outcome alone */
 static void verdict_cases(void)
 {
 	static const struct vcase cases[] = {
-		{"250 with enhanced", EX_OK, 250, "250 2.0.0 Ok: queued as ABC", "",
+		{"250 with enhanced", 0, 250, "2.0.0", "250 2.0.0 Ok: queued as ABC",
 		 "250 2.0.0 smtp.example.com said: 2.0.0 Ok: queued as ABC"},
-		{"250 without enhanced", EX_OK, 250, "250 Ok", "", "250 2.0.0 smtp.example.com said: Ok"},
-		{"554 5.7.1", EX_NOPERM, 554, "554 5.7.1 <x@y>: Relay access denied", "5.7.1",
+		{"250 without enhanced", 0, 250, "", "250 Ok", "250 2.0.0 smtp.example.com said: Ok"},
+		{"554 5.7.1", EX_NOPERM, 554, "5.7.1", "554 5.7.1 <x@y>: Relay access denied",
 		 "554 5.7.1 smtp.example.com said: 5.7.1 <x@y>: Relay access denied"},
-		{"452 4.3.1", EX_TEMPFAIL, 452, "452 4.3.1 Insufficient system storage", "4.3.1",
+		{"452 4.3.1", EX_TEMPFAIL, 452, "4.3.1", "452 4.3.1 Insufficient system storage",
 		 "452 4.3.1 smtp.example.com said: 4.3.1 Insufficient system storage"},
-		{"421 becomes 451", EX_TEMPFAIL, 421, "421 4.4.2 closing", "4.4.2",
+		{"421 becomes 451", EX_TEMPFAIL, 421, "4.4.2", "421 4.4.2 closing",
 		 "451 4.4.2 smtp.example.com said: 4.4.2 closing"},
-		{"550 without enhanced", EX_UNAVAILABLE, 550, "550 no such user", "",
+		{"550 without enhanced", EX_UNAVAILABLE, 550, "", "550 no such user",
 		 "550 5.0.0 smtp.example.com said: no such user"},
-		{"enhanced class mismatch", EX_UNAVAILABLE, 550, "550 4.1.1 odd", "",
+		{"enhanced class mismatch", EX_UNAVAILABLE, 550, "", "550 4.1.1 odd",
 		 "550 5.0.0 smtp.example.com said: 4.1.1 odd"},
-		{"lost after the dot", EX_TEMPFAIL, 354, "354 go ahead", "",
-		 "451 4.3.0 postern: lost"},
+		{"MAIL 451 stays temporary", EX_TEMPFAIL, 451, "4.3.0", "451 4.3.0 try later",
+		 "451 4.3.0 smtp.example.com said: 4.3.0 try later"},
+		{"lost after the dot", EX_TEMPFAIL, 0, "", "", "451 4.3.0 postern: lost"},
 		{"connection refused", EX_TEMPFAIL, 0, "", "", "451 4.3.0 postern: lost"},
-		{"TLS failed after 220", EX_UNAVAILABLE, 220, "220 ready", "", "554 5.3.0 postern: lost"},
-		{"over the smarthost's SIZE, refused before MAIL", EX_UNAVAILABLE, 250, "250 SIZE 1000", "5.3.4",
+		{"TLS failed after 220", EX_UNAVAILABLE, 0, "", "", "554 5.3.0 postern: lost"},
+		{"a protocol error on a 2xx reply", EX_PROTOCOL, 250, "", "250 Ok", "554 5.3.0 postern: lost"},
+		{"over the smarthost's SIZE, refused before MAIL", EX_UNAVAILABLE, 552, "5.3.4", "",
 		 "552 5.3.4 postern: lost"},
 	};
 	char label[200], line[700];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct vcase *t = &cases[i];
-		struct pn_error err;
-		pn_error_init(&err);
-		if (t->exit_code)
-			pn_error_set(&err, t->exit_code, "lost");
-		snprintf(err.enhanced, sizeof(err.enhanced), "%s", t->err_enhanced);
-		struct pn_outcome out;
-		memset(&out, 0, sizeof(out));
-		out.code = t->out_code;
-		snprintf(out.reply, sizeof(out.reply), "%s", t->reply);
+		struct pn_error o;
+		vcase_outcome(t, &o);
+		snprintf(label, sizeof(label), "verdict %s: exit code", t->name);
+		tap_is_int(o.code, t->exit_code, label);
 		struct pn_serve_reply r;
-		pn_serve_verdict(&r, t->exit_code, &err, &out, "smtp.example.com");
+		pn_serve_verdict(&r, &o);
 		snprintf(line, sizeof(line), "%d %s %s", r.code, r.enhanced, r.text);
 		snprintf(label, sizeof(label), "verdict %s", t->name);
 		tap_is_str(line, t->want, label);

@@ -1,0 +1,92 @@
+/* acquire.c - what a run needs before it reads the message: the caller's
+ * identity, the configuration, the account, its secret and its log file,
+ * taken with the postern group where a system account needs it, and the
+ * group given up for good before anything else happens (see run.h).
+ * SECURITY: the secret is fetched here into a struct hold; the caller's
+ * own sources (keyring, ~/.netrc, the terminal) and -X are only ever used
+ * with the caller's rights.
+ */
+#include "run.h"
+
+#include "log.h"
+#include "privilege.h"
+
+#include <unistd.h>
+
+/* load_config - -C FILE alone, or the standard files */
+static bool load_config(const struct pn_request *req, struct pn_config *cfg, struct pn_error *err)
+{
+	if (req->config_file)
+		return pn_config_load(cfg, req->config_file, false, err);
+	return pn_config_load_standard(cfg, err);
+}
+
+/* pn_run_setup - see run.h */
+bool pn_run_setup(const struct pn_request *req, struct run *r, struct pn_error *err)
+{
+	bool ok = pn_identity_get(&r->id, err) && (!req->config_file || pn_priv_drop(err));
+	pn_config_init(&r->cfg, r->id.home);
+	return ok && load_config(req, &r->cfg, err);
+}
+
+/* pn_run_choose - see run.h */
+const struct pn_account *pn_run_choose(const struct pn_request *req, struct run *r, struct pn_error *err)
+{
+	bool ok = pn_run_setup(req, r, err);
+	const struct pn_account *a = ok ? pn_account_choose(&r->cfg, req->account, req->from, r->id.login, err) : NULL;
+	return a && pn_account_check(a, err) ? a : NULL;
+}
+
+/* pn_run_take_privileged - see run.h */
+bool pn_run_take_privileged(const struct pn_request *req, const struct pn_account *a, const struct pn_identity *id,
+			    struct hold *h, struct pn_error *logerr, struct pn_error *err)
+{
+	struct pn_secret_ctx sctx = {id->home, true};
+	bool ok = true;
+	if (pn_account_auth(a) != PN_AUTH_OFF && (a->password || a->passwordeval))
+		ok = pn_secret_get(a, &sctx, &h->secret, err);
+	if (ok && h->logpath && !req->logfile)
+		h->logfd = pn_log_open(h->logpath, logerr);
+	return ok;
+}
+
+/* pn_run_take_own - see run.h */
+bool pn_run_take_own(const struct pn_account *a, const struct pn_identity *id, struct hold *h,
+		     struct pn_error *logerr, struct pn_error *err)
+{
+	struct pn_secret_ctx sctx = {id->home, false};
+	bool ok = true;
+	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.value)
+		ok = pn_secret_get(a, &sctx, &h->secret, err);
+	if (ok && h->logpath && h->logfd < 0 && !pn_error_isset(logerr))
+		h->logfd = pn_log_open(h->logpath, logerr);
+	return ok;
+}
+
+/* pn_run_acquire - see run.h */
+bool pn_run_acquire(const struct pn_request *req, const struct pn_account *a, struct run *r, struct pn_error *err)
+{
+	bool priv = a->system && pn_priv_active();
+	r->h->logpath = req->logfile ? req->logfile : a->logfile;
+	struct pn_error logerr;
+	pn_error_init(&logerr);
+	bool ok = !priv || pn_priv_raise(err);
+	if (ok && priv)
+		ok = pn_run_take_privileged(req, a, &r->id, r->h, &logerr, err);
+	if (!pn_priv_drop(err))
+		return false;
+	if (ok)
+		ok = pn_run_take_own(a, &r->id, r->h, &logerr, err);
+	if (pn_error_isset(&logerr))
+		pn_fail(&logerr); /* a log that cannot be written does not stop delivery */
+	return ok;
+}
+
+/* pn_run_release - see run.h */
+void pn_run_release(struct run *r)
+{
+	if (r->h && r->h->logfd > 2)
+		close(r->h->logfd);
+	pn_config_free(&r->cfg);
+	pn_identity_free(&r->id);
+}
