@@ -341,6 +341,31 @@ printf 'EHLO x\r\nMAIL FROM:<alice@postern.test>\r\nQUIT\r\n' >"$BS/mailonly"
 bs_raw "$BS_RC" "$BS/mailonly" -a nosuch
 bs_out_has "^451 4\\.3\\.5 postern: no account named 'nosuch'" "-a with an unknown account: MAIL gets 451 4.3.5"
 
+# the aliases file is read once a session, not once per RCPT (1,000 RCPTs
+# against a large file cost seconds of CPU when it was read each time)
+if command -v strace >/dev/null; then
+	printf 'carol: carol@postern.test\nteam: carol, bob@postern.test\n' >"$BS/aliases"
+	BS_RC_AL=$(bs_rc aliases "aliases $BS/aliases")
+	{
+		printf 'EHLO x\r\nMAIL FROM:<alice@postern.test>\r\n'
+		for i in $(seq 20); do printf 'RCPT TO:<team>\r\n'; done
+		printf 'RSET\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<carol>\r\nQUIT\r\n'
+	} >"$BS/al-session"
+	set +e
+	strace -f -qq -e trace=open,openat -o "$BS/al-trace" "$POSTERN" -C "$BS_RC_AL" -bs <"$BS/al-session" >"$BS/al-out" 2>"$BS/al-err"
+	set -e
+	n_ok=$(tr -d '\r' <"$BS/al-out" | grep -c '^250 2\.1\.5' || true)
+	n_open=$(grep -c "\"$BS/aliases\"" "$BS/al-trace" || true)
+	if [ "$n_ok" = 21 ] && [ "$n_open" = 1 ]; then
+		ok "-bs: 21 RCPTs through aliases, the aliases file opened once in the session"
+	else
+		not_ok "-bs: 21 RCPTs through aliases, the aliases file opened once in the session" \
+			"RCPTs accepted: $n_ok (want 21), opens: $n_open (want 1)" "$(cat "$BS/al-out" "$BS/al-err")"
+	fi
+else
+	bs_missing "strace is not installed" 1
+fi
+
 ###########################################################################
 # limits
 

@@ -391,6 +391,12 @@ ft_case 67 'recipients refused, nothing was sent: bob@postern.test \(450 4\.1\.1
 
 ft_case 75 'DATA refused: 451 4\.3\.0 Error: queue file write error$' none "DATA 451" '{"data": "451 4.3.0 Error: queue file write error"}'
 ft_case 69 'DATA refused: 554 5\.0\.0 Transaction failed$' none "DATA 554" '{"data": "554 5.0.0 Transaction failed"}'
+# a reply to the end of data that came before the message: the 354 and a
+# 250 in one packet, then the server hangs up; never exit 0
+ft_case 76 "the server broke the protocol: it replied '250 2\\.0\\.0 Ok: queued' before the end of the message\$" none \
+	"354 and 250 in one packet before the body" '{"data": {"raw": "354 go ahead\r\n250 2.0.0 Ok: queued\r\n", "drop": "close"}}'
+ft_case 75 "the message was refused before it was sent: 451 4\\.3\\.0 out of space\$" none \
+	"354 and a 451 in one packet before the body" '{"data": {"raw": "354 go ahead\r\n451 4.3.0 out of space\r\n"}}'
 FT_INPUT="$FT/big"
 ft_case 75 'connection (lost|closed by the server) while sending the message body' none \
 	"the server hangs up in the middle of the body" '{"body": {"drop_after": 20000}}'
