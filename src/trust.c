@@ -4,6 +4,7 @@
  */
 #include "trust.h"
 
+#include <gnutls/crypto.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -283,6 +284,20 @@ int pn_trust_each_anchor(struct pn_trust *t, const unsigned char *const *chain, 
 		found++;
 	}
 	return found;
+}
+
+bool pn_trust_id(const struct pn_trust *t, char *out)
+{
+	unsigned char d[32];
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, t->pem, t->len, d) < 0)
+		return false;
+	memcpy(out, "sha256:", 7);
+	for (size_t i = 0; i < sizeof(d); i++) {
+		out[7 + 2 * i] = "0123456789abcdef"[d[i] >> 4];
+		out[8 + 2 * i] = "0123456789abcdef"[d[i] & 15];
+	}
+	out[7 + 2 * sizeof(d)] = '\0';
+	return true;
 }
 
 void pn_trust_free(struct pn_trust *t)
