@@ -256,6 +256,31 @@ static void ids(void)
 	pn_trust_free(t);
 }
 
+/* broken - a block whose names decode but whose end is not base64 is
+ * never passed as an anchor (a certificate cut short or garbled) */
+static void broken(void)
+{
+	char *bad = pn_xstrdup(CA_A);
+	bad[strlen(bad) - strlen("hmet\n-----END CERTIFICATE-----\n")] = '*';
+	struct pn_error err;
+	pn_error_init(&err);
+	struct pn_trust *t = pn_trust_read(file("broken-end.pem", bad), &err);
+	struct seen s = {.n = 0};
+	tap_is_int(anchors(t, (const char *[]){LEAF_OF_A}, 1, &s), 0,
+		   "a CA whose names decode but whose end is garbled is not an anchor");
+	seen_free(&s);
+	pn_trust_free(t);
+	char *twice = pn_xasprintf("%s%s", bad, CA_A);
+	t = pn_trust_read(file("broken-then-good.pem", twice), &err);
+	s = (struct seen){.n = 0};
+	tap_is_int(anchors(t, (const char *[]){LEAF_OF_A}, 1, &s), 1, "... a good copy after it still is");
+	tap_ok(s.n == 1 && same(&s.got[0], CA_A), "... byte for byte");
+	seen_free(&s);
+	pn_trust_free(t);
+	free(twice);
+	free(bad);
+}
+
 static void errors(void)
 {
 	struct {
@@ -293,6 +318,7 @@ int main(void)
 	names("long names", CA_C_LONG_NAMES);
 	lookups();
 	ids();
+	broken();
 	errors();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
