@@ -37,6 +37,7 @@ struct pn_tls {
 	unsigned vstatus;       /* the verification's status, from verify() */
 	char *cache;            /* tls_session_cache, or NULL */
 	int port;
+	char trust_id[PN_TRUST_ID_LEN]; /* what verify() trusts, for the cache */
 	unsigned char *resume;  /* the cached session to offer */
 	size_t resume_len;
 	bool started;           /* a handshake completed */
@@ -127,6 +128,29 @@ static int verify(gnutls_session_t session)
 	return t->vstatus ? -1 : 0;
 }
 
+/* cache_key - what this run verifies under: a cached session is offered
+ * only when it was made under the same (tlscache.h) */
+static struct pn_tlscache_key cache_key(const struct pn_tls *t)
+{
+	return (struct pn_tlscache_key){t->hostname, t->port, t->certcheck, t->certcheck ? t->trust_id : NULL};
+}
+
+/* open_cache - the session cached under this run's trust, if any.  The
+ * trust file's bytes (read anyway) are hashed only here, when a cache is
+ * configured; GnuTLS's own system trust is named as such. */
+static void open_cache(struct pn_tls *t, const struct pn_tls_params *p)
+{
+	if (t->certcheck && t->trust && !pn_trust_id(t->trust, t->trust_id))
+		return; /* no identity for the trust: no cache at all */
+	if (t->certcheck && !t->trust)
+		snprintf(t->trust_id, sizeof(t->trust_id), "gnutls-system");
+	t->cache = pn_xstrdup(p->session_cache);
+	t->port = p->port;
+	struct pn_tlscache_key k = cache_key(t);
+	if (!pn_tlscache_load(t->cache, &k, &t->resume, &t->resume_len))
+		t->resume = NULL;
+}
+
 /* pn_tls_prepare - credentials and trust, ready for a handshake */
 struct pn_tls *pn_tls_prepare(const struct pn_tls_params *p, struct pn_error *err)
 {
@@ -143,12 +167,8 @@ struct pn_tls *pn_tls_prepare(const struct pn_tls_params *p, struct pn_error *er
 		pn_tls_free(t, NULL);
 		return NULL;
 	}
-	if (p->session_cache) {
-		t->cache = pn_xstrdup(p->session_cache);
-		t->port = p->port;
-		if (!pn_tlscache_load(t->cache, t->hostname, t->port, &t->resume, &t->resume_len))
-			t->resume = NULL;
-	}
+	if (p->session_cache)
+		open_cache(t, p);
 	return t;
 }
 
@@ -263,8 +283,9 @@ static void save_session(struct pn_tls *t)
 	if (tls13 && !(gnutls_session_get_flags(t->session) & GNUTLS_SFLAGS_SESSION_TICKET))
 		return;
 	gnutls_datum_t d = {NULL, 0};
+	struct pn_tlscache_key k = cache_key(t);
 	if (gnutls_session_get_data2(t->session, &d) == 0 && d.size)
-		pn_tlscache_save(t->cache, t->hostname, t->port, d.data, d.size);
+		pn_tlscache_save(t->cache, &k, d.data, d.size);
 	if (d.data) {
 		pn_wipe(d.data, d.size);
 		gnutls_free(d.data);

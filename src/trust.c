@@ -4,6 +4,7 @@
  */
 #include "trust.h"
 
+#include <gnutls/crypto.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -94,7 +95,12 @@ static bool next_block(const struct pn_trust *t, size_t *pos, const char **b, co
 }
 
 /* b64 - base64 text (line breaks and blanks skipped) into t->der, at
- * most about max bytes of it; its length, or 0 when the text is not base64 */
+ * most about max bytes of it; its length, or 0 when the text is not base64.
+ * Written here although GnuTLS has gnutls_base64_decode2 (nettle's decoder
+ * underneath): measured in its place, a send through a 146-certificate
+ * bundle took 14.65 M instructions instead of 9.37 M, nettle decoding one
+ * character per call and GnuTLS copying and allocating twice for each of
+ * the prefixes decoded below; that would undo what decoding lazily won. */
 static size_t b64(struct pn_trust *t, const char *s, const char *e, size_t max)
 {
 	static signed char val[256];
@@ -278,11 +284,27 @@ int pn_trust_each_anchor(struct pn_trust *t, const unsigned char *const *chain, 
 			continue;
 		if (all == (size_t)-1 && len == PREFIX)
 			len = b64(t, b, e, all);
+		if (!len) /* the names decoded but the rest is not base64 */
+			continue;
 		if (add(ctx, t->der, len) < 0)
 			return -1;
 		found++;
 	}
 	return found;
+}
+
+bool pn_trust_id(const struct pn_trust *t, char *out)
+{
+	unsigned char d[32];
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, t->pem, t->len, d) < 0)
+		return false;
+	memcpy(out, "sha256:", 7);
+	for (size_t i = 0; i < sizeof(d); i++) {
+		out[7 + 2 * i] = "0123456789abcdef"[d[i] >> 4];
+		out[8 + 2 * i] = "0123456789abcdef"[d[i] & 15];
+	}
+	out[7 + 2 * sizeof(d)] = '\0';
+	return true;
 }
 
 void pn_trust_free(struct pn_trust *t)

@@ -84,8 +84,9 @@ tc_send cached
 expect_rc 0 "session cache: the first send"
 check "session cache: no session to resume the first time" test "$TC_RESUMED" = no
 check "session cache: the file is written with mode 0600" test "$(stat -c %a "$TC" 2>/dev/null)" = 600
-check "session cache: it names the host and port it is for" \
-	grep -aq "^postern-tls-session 1 $SMARTHOST_HOST $PORT_SUBMISSION\$" "$TC"
+TC_ID=sha256:$(sha256sum <"$SMARTHOST_CA" | cut -d' ' -f1)
+check "session cache: it names the host, port and trust (certcheck, the CA file's SHA-256) it is for" \
+	grep -aqE "^postern-tls-session 2 $SMARTHOST_HOST $PORT_SUBMISSION on $TC_ID [0-9]+\$" "$TC"
 tc_send cached
 expect_rc 0 "session cache: the second send"
 check "session cache: the second send resumes the session" test "$TC_RESUMED" = yes
@@ -112,9 +113,73 @@ check "session cache: ... the untrusted certificate is still refused before AUTH
 tc_send cached-smtps
 check "session cache: another port gets a full handshake (exit $RC)" test "$TC_RESUMED:$RC" = no:0
 check "session cache: ... and the file is then for that port" \
-	grep -aq "^postern-tls-session 1 $SMARTHOST_HOST $PORT_SMTPS\$" "$TC"
+	grep -aqE "^postern-tls-session 2 $SMARTHOST_HOST $PORT_SMTPS on $TC_ID [0-9]+\$" "$TC"
 
-printf 'postern-tls-session 1 %s %s\ngarbage instead of a session\n' "$SMARTHOST_HOST" "$PORT_SUBMISSION" >"$TC"
+printf 'postern-tls-session 2 %s %s on %s 29\ngarbage instead of a session\n' \
+	"$SMARTHOST_HOST" "$PORT_SUBMISSION" "$TC_ID" >"$TC"
 chmod 600 "$TC"
 tc_send cached
 check "session cache: a garbled file only costs a full handshake (exit $RC)" test "$TC_RESUMED:$RC" = no:0
+
+# ------------------------------------------- session cache: trust binding
+# A cached session is resumed only under the trust it was verified with
+# (certcheck, the trust file's contents, host, port): a resumed handshake
+# checks no certificate, so a session made without verification, or under a
+# trust file that has since lost the CA, must cost a full (and refused)
+# handshake, never AUTH.
+TB=$WORK/tls-session-bind
+TB_TRUST=$WORK/trust-swap.pem
+cp "$SMARTHOST_CA" "$TB_TRUST"
+TB_RC=$(config tlsbind "account loose : sub
+port $PORT_UNTRUSTED
+tls_certcheck off
+tls_session_cache $TB
+
+account strict : sub
+port $PORT_UNTRUSTED
+tls_session_cache $TB
+
+account pinned : sub
+tls_trust_file $TB_TRUST
+tls_session_cache $TB")
+rm -f "$TB"
+# tb_send ACCOUNT - a -v send through $TB_RC; $TC_RESUMED as tc_send's
+tb_send() {
+	run_postern "$WORK/trust.msg" -C "$TB_RC" -a "$1" -v bob@postern.test
+	if grep -q '^--- TLS established: .*(resumed)' "$WORK/err"; then TC_RESUMED=yes; else TC_RESUMED=no; fi
+}
+tb_send loose
+tb_send loose
+check "session cache: an account without certcheck resumes its own session (exit $RC)" \
+	test "$TC_RESUMED:$RC" = yes:0
+tb_send strict
+expect_rc 69 "session cache: a strict account does not resume the session of one without certcheck"
+expect_err "certificate verification failed: .*issuer is unknown" \
+	"session cache: ... it makes a full handshake and refuses the certificate"
+check "session cache: ... before AUTH" lacks '^--> AUTH' "$WORK/err"
+check "session cache: ... nor did it resume (the pattern is right: loose did)" test "$TC_RESUMED" = no
+
+tb_send pinned
+tb_send pinned
+check "session cache: the same trust file resumes (exit $RC)" test "$TC_RESUMED:$RC" = yes:0
+check "session cache: ... and AUTH follows" has '^--> AUTH' "$WORK/err"
+cp "$SMARTHOST_UNTRUSTED_CA" "$TB_TRUST"
+tb_send pinned
+expect_rc 69 "session cache: the trust file lost the CA: no resumption"
+check "session cache: ... refused before AUTH" lacks '^--> AUTH' "$WORK/err"
+check "session cache: ... the file is still the strict account's own (not resumed)" test "$TC_RESUMED" = no
+cp "$SMARTHOST_CA" "$TB_TRUST"
+tb_send pinned
+check "session cache: the CA back in the trust file: sending works again (exit $RC)" test "$RC" = 0
+
+# a session that would resume (the pinned account's, made under the CA
+# now back in its file) is not used once cut short or with bytes added
+tb_send pinned
+cp -p "$TB" "$TB.good"
+check "session cache: (the pinned account's session resumes as it is: exit $RC)" test "$TC_RESUMED:$RC" = yes:0
+head -c -1 "$TB.good" >"$TB" && chmod 600 "$TB"
+tb_send pinned
+check "session cache: a session cut short only costs a full handshake (exit $RC)" test "$TC_RESUMED:$RC" = no:0
+{ cat "$TB.good"; printf x; } >"$TB" && chmod 600 "$TB"
+tb_send pinned
+check "session cache: a session with a byte added only costs a full handshake (exit $RC)" test "$TC_RESUMED:$RC" = no:0

@@ -234,6 +234,53 @@ static void lookups(void)
 	pn_trust_free(t);
 }
 
+/* ids - the trust identity a TLS session is bound to: the SHA-256 of the
+ * file's bytes (the value below is sha256sum's for CA_A), changed by any
+ * change to the file, the same for the same bytes elsewhere */
+static void ids(void)
+{
+	struct pn_error err;
+	pn_error_init(&err);
+	char a[PN_TRUST_ID_LEN], a2[PN_TRUST_ID_LEN], ab[PN_TRUST_ID_LEN];
+	struct pn_trust *t = pn_trust_read(file("id-a.pem", CA_A), &err);
+	tap_ok(t && pn_trust_id(t, a), "a trust file has an identity");
+	tap_is_str(a, "sha256:67e593b3dad5d5af65da4fc373bac9499fa00ed41d20ad0132d246581c0bb097", "... the SHA-256 of its bytes");
+	pn_trust_free(t);
+	t = pn_trust_read(file("id-a-again.pem", CA_A), &err);
+	tap_ok(t && pn_trust_id(t, a2) && strcmp(a, a2) == 0, "the same bytes in another file: the same identity");
+	pn_trust_free(t);
+	char *both = pn_xasprintf("%s%s", CA_A, CA_B);
+	t = pn_trust_read(file("id-ab.pem", both), &err);
+	free(both);
+	tap_ok(t && pn_trust_id(t, ab) && strcmp(a, ab) != 0, "a certificate added: another identity");
+	pn_trust_free(t);
+}
+
+/* broken - a block whose names decode but whose end is not base64 is
+ * never passed as an anchor (a certificate cut short or garbled) */
+static void broken(void)
+{
+	char *bad = pn_xstrdup(CA_A);
+	bad[strlen(bad) - strlen("hmet\n-----END CERTIFICATE-----\n")] = '*';
+	struct pn_error err;
+	pn_error_init(&err);
+	struct pn_trust *t = pn_trust_read(file("broken-end.pem", bad), &err);
+	struct seen s = {.n = 0};
+	tap_is_int(anchors(t, (const char *[]){LEAF_OF_A}, 1, &s), 0,
+		   "a CA whose names decode but whose end is garbled is not an anchor");
+	seen_free(&s);
+	pn_trust_free(t);
+	char *twice = pn_xasprintf("%s%s", bad, CA_A);
+	t = pn_trust_read(file("broken-then-good.pem", twice), &err);
+	s = (struct seen){.n = 0};
+	tap_is_int(anchors(t, (const char *[]){LEAF_OF_A}, 1, &s), 1, "... a good copy after it still is");
+	tap_ok(s.n == 1 && same(&s.got[0], CA_A), "... byte for byte");
+	seen_free(&s);
+	pn_trust_free(t);
+	free(twice);
+	free(bad);
+}
+
 static void errors(void)
 {
 	struct {
@@ -270,6 +317,8 @@ int main(void)
 	names("leaf", LEAF_OF_A);
 	names("long names", CA_C_LONG_NAMES);
 	lookups();
+	ids();
+	broken();
 	errors();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
