@@ -352,7 +352,7 @@ if command -v strace >/dev/null; then
 		printf 'RSET\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<carol>\r\nQUIT\r\n'
 	} >"$BS/al-session"
 	set +e
-	strace -f -qq -e trace=open,openat -o "$BS/al-trace" "$POSTERN" -C "$BS_RC_AL" -bs <"$BS/al-session" >"$BS/al-out" 2>"$BS/al-err"
+	strace -f -qq -e trace=open,openat -o "$BS/al-trace" "$POSTERN" -C "$BS_RC_AL" -bs -a default <"$BS/al-session" >"$BS/al-out" 2>"$BS/al-err"
 	set -e
 	n_ok=$(tr -d '\r' <"$BS/al-out" | grep -c '^250 2\.1\.5' || true)
 	n_open=$(grep -c "\"$BS/aliases\"" "$BS/al-trace" || true)
