@@ -56,7 +56,7 @@ bool pn_run_take_own(const struct pn_account *a, const struct pn_identity *id, s
 {
 	struct pn_secret_ctx sctx = {id->home, false};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.value)
+	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p)
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && h->logfd < 0 && !pn_error_isset(logerr))
 		h->logfd = pn_log_open(h->logpath, logerr);

@@ -13,6 +13,26 @@ void pn_buf_init(struct pn_buf *b, size_t max)
 	b->len = 0;
 	b->size = 0;
 	b->max = max;
+	b->secret = false;
+}
+
+/* pn_buf_init_secret - an empty buffer for a secret (see buf.h) */
+void pn_buf_init_secret(struct pn_buf *b, size_t max)
+{
+	pn_buf_init(b, max);
+	b->secret = true;
+}
+
+/* move - the contents into fresh memory of size bytes, the old memory
+ * wiped and freed: realloc() could leave a copy of a secret behind */
+static void move(struct pn_buf *b, size_t size)
+{
+	char *fresh = pn_xmalloc(size);
+	if (b->data)
+		memcpy(fresh, b->data, b->len + 1);
+	pn_wipe(b->data, b->size);
+	free(b->data);
+	b->data = fresh;
 }
 
 /* grow - make room for n more bytes plus the terminating NUL */
@@ -26,7 +46,10 @@ static bool grow(struct pn_buf *b, size_t n)
 	size_t size = b->size ? b->size : 256;
 	while (size < need)
 		size *= 2;
-	b->data = pn_xrealloc(b->data, size);
+	if (b->secret)
+		move(b, size);
+	else
+		b->data = pn_xrealloc(b->data, size);
 	b->size = size;
 	return true;
 }
@@ -68,6 +91,8 @@ bool pn_buf_printf(struct pn_buf *b, const char *fmt, ...)
 /* pn_buf_reset - forget the contents, keep the memory */
 void pn_buf_reset(struct pn_buf *b)
 {
+	if (b->secret)
+		pn_wipe(b->data, b->len);
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -83,18 +108,47 @@ void pn_buf_consume(struct pn_buf *b, size_t n)
 	memmove(b->data, b->data + n, b->len - n);
 	b->len -= n;
 	b->data[b->len] = '\0';
+	if (b->secret)
+		pn_wipe(b->data + b->len + 1, n);
 }
 
-/* pn_buf_free - release the memory */
+/* pn_buf_free - release the memory (wiped first for a secret) */
 void pn_buf_free(struct pn_buf *b)
 {
+	bool secret = b->secret;
+	if (secret)
+		pn_wipe(b->data, b->size);
 	free(b->data);
 	pn_buf_init(b, b->max);
+	b->secret = secret;
 }
 
-/* pn_buf_wipe_free - clear everything the buffer ever held, then free it */
-void pn_buf_wipe_free(struct pn_buf *b)
+/* pn_secret_copy - see buf.h */
+void pn_secret_copy(struct pn_secret *s, const char *p, size_t n)
 {
-	pn_wipe(b->data, b->size);
+	s->p = pn_xmalloc(n + 1);
+	memcpy(s->p, p, n);
+	s->p[n] = '\0';
+	s->n = n;
+}
+
+/* pn_secret_take - see buf.h */
+void pn_secret_take(struct pn_secret *s, struct pn_buf *b)
+{
+	if (!b->data) {
+		pn_secret_copy(s, "", 0);
+		return;
+	}
+	pn_secret_copy(s, b->data, b->len);
 	pn_buf_free(b);
+}
+
+/* pn_secret_wipe - see buf.h */
+void pn_secret_wipe(struct pn_secret *s)
+{
+	if (s->p)
+		pn_wipe(s->p, s->n + 1);
+	free(s->p);
+	s->p = NULL;
+	s->n = 0;
 }

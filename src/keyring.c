@@ -36,10 +36,10 @@ static bool session_bus(void)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, char **out, char *why,
+enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, struct pn_secret *out, char *why,
 					 size_t why_size)
 {
-	*out = NULL;
+	out->p = NULL;
 	if (getauxval(AT_SECURE)) {
 		snprintf(why, why_size, "%s", _("the keyring cannot be used by a set-group-ID postern"));
 		return PN_KEYRING_UNAVAILABLE;
@@ -76,17 +76,17 @@ enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, cha
 		snprintf(why, why_size, "%s", _("not in the keyring"));
 		return PN_KEYRING_NOT_FOUND;
 	}
-	*out = pn_xstrdup(pw);
+	pn_secret_copy(out, pw, strlen(pw));
 	pfree(pw); /* libsecret clears it */
 	return PN_KEYRING_FOUND;
 }
 
 #else
 
-enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, char **out, char *why,
+enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, struct pn_secret *out, char *why,
 					 size_t why_size)
 {
-	*out = NULL;
+	out->p = NULL;
 	snprintf(why, why_size, "%s", _("this postern was built without keyring support"));
 	return PN_KEYRING_UNAVAILABLE;
 }

@@ -8,13 +8,13 @@
 #ifndef POSTERN_KEYRING_H
 #define POSTERN_KEYRING_H
 
-#include "common.h"
+#include "buf.h"
 
 enum pn_keyring_result { PN_KEYRING_FOUND, PN_KEYRING_NOT_FOUND, PN_KEYRING_UNAVAILABLE };
 
 /* pn_keyring_lookup - *out is set when found; why (a short reason, static
  * or in why_buf) when not found or unavailable */
-enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, char **out, char *why,
+enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, struct pn_secret *out, char *why,
 					 size_t why_size);
 
 #endif

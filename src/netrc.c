@@ -96,9 +96,10 @@ static char *scan(char *text, const char *host, const char *user)
 	return def.password;
 }
 
-bool pn_netrc_lookup(const char *path, const char *host, const char *user, char **out, struct pn_error *err)
+bool pn_netrc_lookup(const char *path, const char *host, const char *user, struct pn_secret *out,
+		     struct pn_error *err)
 {
-	*out = NULL;
+	out->p = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false; /* no file, no entry */
@@ -109,7 +110,7 @@ bool pn_netrc_lookup(const char *path, const char *host, const char *user, char 
 		return false;
 	}
 	struct pn_buf b;
-	pn_buf_init(&b, NETRC_MAX);
+	pn_buf_init_secret(&b, NETRC_MAX); /* the file holds passwords */
 	char chunk[4096];
 	ssize_t n;
 	bool ok = true;
@@ -120,9 +121,10 @@ bool pn_netrc_lookup(const char *path, const char *host, const char *user, char 
 	if (!ok || n < 0) {
 		pn_error_set(err, EX_CONFIG, _("cannot read %s"), path);
 	} else if (b.data) {
-		char *pw = scan(b.data, host, user);
-		*out = pw ? pn_xstrdup(pw) : NULL;
+		const char *pw = scan(b.data, host, user);
+		if (pw)
+			pn_secret_copy(out, pw, strlen(pw));
 	}
-	pn_buf_wipe_free(&b);
-	return *out != NULL;
+	pn_buf_free(&b);
+	return out->p != NULL;
 }

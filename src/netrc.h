@@ -6,11 +6,13 @@
 #ifndef POSTERN_NETRC_H
 #define POSTERN_NETRC_H
 
+#include "buf.h"
 #include "error.h"
 
-/* pn_netrc_lookup - true with *out set when found; false with *out NULL
+/* pn_netrc_lookup - true with *out set when found; false with out->p NULL
  * when there is no entry (or no file); false with err set (78) for a file
  * that is unsafe or unreadable */
-bool pn_netrc_lookup(const char *path, const char *host, const char *user, char **out, struct pn_error *err);
+bool pn_netrc_lookup(const char *path, const char *host, const char *user, struct pn_secret *out,
+		     struct pn_error *err);
 
 #endif

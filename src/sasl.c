@@ -55,40 +55,39 @@ const char *pn_sasl_name(enum pn_sasl_mech m)
 	return "NONE";
 }
 
-/* b64 - base64 of n bytes as a fresh C string */
-static char *b64(const void *p, size_t n)
+/* b64 - base64 of n bytes into r */
+static bool b64(const void *p, size_t n, struct pn_secret *r)
 {
 	gnutls_datum_t in = {(unsigned char *)p, (unsigned)n}, out = {NULL, 0};
 	if (gnutls_base64_encode2(&in, &out) < 0)
-		return NULL;
-	char *s = pn_xstrndup((char *)out.data, out.size);
+		return false;
+	pn_secret_copy(r, (char *)out.data, out.size);
 	pn_wipe(out.data, out.size);
 	gnutls_free(out.data);
-	return s;
+	return true;
 }
 
 /* plain_response - base64("\0user\0password") */
-static char *plain_response(const struct pn_sasl *s)
+static bool plain_response(const struct pn_sasl *s, struct pn_secret *r)
 {
-	size_t u = strlen(s->user), p = strlen(s->password);
+	size_t u = strlen(s->user), p = s->password->n;
 	char *raw = pn_xmalloc(u + p + 2);
 	raw[0] = '\0';
 	memcpy(raw + 1, s->user, u);
 	raw[u + 1] = '\0';
-	memcpy(raw + u + 2, s->password, p);
-	char *r = b64(raw, u + p + 2);
+	memcpy(raw + u + 2, s->password->p, p);
+	bool ok = b64(raw, u + p + 2, r);
 	pn_wipe(raw, u + p + 2);
 	free(raw);
-	return r;
+	return ok;
 }
 
 /* cram_response - base64("user " hex(HMAC-MD5(password, challenge))) */
-static char *cram_response(const struct pn_sasl *s, const gnutls_datum_t *chal)
+static bool cram_response(const struct pn_sasl *s, const gnutls_datum_t *chal, struct pn_secret *r)
 {
 	unsigned char mac[16];
-	if (gnutls_hmac_fast(GNUTLS_MAC_MD5, s->password, strlen(s->password), chal->data,
-			     chal->size, mac) < 0)
-		return NULL;
+	if (gnutls_hmac_fast(GNUTLS_MAC_MD5, s->password->p, s->password->n, chal->data, chal->size, mac) < 0)
+		return false;
 	size_t u = strlen(s->user);
 	char *raw = pn_xmalloc(u + 1 + 32 + 1);
 	memcpy(raw, s->user, u);
@@ -97,46 +96,47 @@ static char *cram_response(const struct pn_sasl *s, const gnutls_datum_t *chal)
 		raw[u + 1 + 2 * i] = "0123456789abcdef"[mac[i] >> 4];
 		raw[u + 2 + 2 * i] = "0123456789abcdef"[mac[i] & 15];
 	}
-	char *r = b64(raw, u + 33);
+	bool ok = b64(raw, u + 33, r);
 	pn_wipe(raw, u + 34);
 	pn_wipe(mac, sizeof(mac));
 	free(raw);
-	return r;
+	return ok;
 }
 
-char *pn_sasl_initial(struct pn_sasl *s)
+bool pn_sasl_initial(struct pn_sasl *s, struct pn_secret *out)
 {
 	s->step = 0;
-	if (s->mech == PN_SASL_PLAIN) {
-		s->step = 1;
-		return plain_response(s);
-	}
-	return NULL;
+	out->p = NULL;
+	if (s->mech != PN_SASL_PLAIN)
+		return false;
+	s->step = 1;
+	return plain_response(s, out);
 }
 
-char *pn_sasl_step(struct pn_sasl *s, const char *challenge)
+bool pn_sasl_step(struct pn_sasl *s, const char *challenge, struct pn_secret *out)
 {
 	gnutls_datum_t in = {(unsigned char *)challenge, (unsigned)strlen(challenge)}, chal = {NULL, 0};
+	out->p = NULL;
 	if (in.size && gnutls_base64_decode2(&in, &chal) < 0)
-		return NULL;
-	char *r = NULL;
+		return false;
+	bool ok = false;
 	switch (s->mech) {
 	case PN_SASL_PLAIN: /* the server asked for the response we did not send */
-		r = s->step == 0 ? plain_response(s) : NULL;
+		ok = s->step == 0 && plain_response(s, out);
 		break;
 	case PN_SASL_LOGIN:
 		if (s->step == 0)
-			r = b64(s->user, strlen(s->user));
+			ok = b64(s->user, strlen(s->user), out);
 		else if (s->step == 1)
-			r = b64(s->password, strlen(s->password));
+			ok = b64(s->password->p, s->password->n, out);
 		break;
 	case PN_SASL_CRAM_MD5:
-		r = (s->step == 0 && chal.size) ? cram_response(s, &chal) : NULL;
+		ok = s->step == 0 && chal.size && cram_response(s, &chal, out);
 		break;
 	case PN_SASL_NONE:
 		break;
 	}
 	s->step++;
 	gnutls_free(chal.data);
-	return r;
+	return ok;
 }

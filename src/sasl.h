@@ -2,13 +2,13 @@
  *
  * PLAIN (RFC 4616), LOGIN (draft-murchison-sasl-login) and CRAM-MD5
  * (RFC 2195).  Choosing a mechanism is a pure function.  Responses are
- * base64 text that the caller sends and then wipes with pn_free_wiped.
+ * base64 text in a pn_secret that the caller sends and then wipes.
  * SECURITY: the user name and password pass through here.
  */
 #ifndef POSTERN_SASL_H
 #define POSTERN_SASL_H
 
-#include "common.h"
+#include "buf.h"
 
 enum pn_sasl_mech { PN_SASL_NONE, PN_SASL_PLAIN, PN_SASL_LOGIN, PN_SASL_CRAM_MD5 };
 
@@ -21,15 +21,15 @@ const char *pn_sasl_name(enum pn_sasl_mech m);
 struct pn_sasl {
 	enum pn_sasl_mech mech;
 	const char *user;
-	const char *password;
+	const struct pn_secret *password;
 	int step;
 };
 
-/* pn_sasl_initial - the initial response, or NULL for a mechanism that has
- * none (the server speaks first) */
-char *pn_sasl_initial(struct pn_sasl *s);
-/* pn_sasl_step - the answer to a base64 challenge; NULL when the challenge
- * is malformed or the exchange should have ended */
-char *pn_sasl_step(struct pn_sasl *s, const char *challenge);
+/* pn_sasl_initial - the initial response in out; false for a mechanism
+ * that has none (the server speaks first) */
+bool pn_sasl_initial(struct pn_sasl *s, struct pn_secret *out);
+/* pn_sasl_step - the answer to a base64 challenge in out; false when the
+ * challenge is malformed or the exchange should have ended */
+bool pn_sasl_step(struct pn_sasl *s, const char *challenge, struct pn_secret *out);
 
 #endif

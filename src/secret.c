@@ -128,7 +128,7 @@ static bool run_eval(const struct pn_account *a, bool clean_env, struct pn_secre
 	else if (!buf[0])
 		pn_error_set(err, EX_CONFIG, _("account %s: passwordeval printed no password"), a->name);
 	else {
-		out->value = pn_xstrdup(buf);
+		pn_secret_copy(out, buf, strlen(buf));
 		ok = true;
 	}
 	pn_wipe(buf, SECRET_MAX);
@@ -159,7 +159,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	ok = write(fd, "\n", 1) == 1 && ok && n > 0;
 	if (ok)
-		out->value = pn_xstrdup(buf);
+		pn_secret_copy(out, buf, n);
 	pn_wipe(buf, sizeof(buf));
 	free(q);
 	close(fd);
@@ -170,18 +170,18 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 bool pn_secret_get(const struct pn_account *a, const struct pn_secret_ctx *ctx, struct pn_secret *out,
 		   struct pn_error *err)
 {
-	out->value = NULL;
+	out->p = NULL;
 	if (a->password) {
-		out->value = pn_xstrdup(a->password);
+		pn_secret_copy(out, a->password, strlen(a->password));
 		return true;
 	}
 	if (a->passwordeval)
 		return run_eval(a, ctx->clean_env, out, err);
 	char why[300];
-	if (pn_keyring_lookup(a->host, a->user, &out->value, why, sizeof(why)) == PN_KEYRING_FOUND)
+	if (pn_keyring_lookup(a->host, a->user, out, why, sizeof(why)) == PN_KEYRING_FOUND)
 		return true;
 	char *netrc = pn_xasprintf("%s/.netrc", ctx->home ? ctx->home : "/nonexistent");
-	bool found = pn_netrc_lookup(netrc, a->host, a->user, &out->value, err);
+	bool found = pn_netrc_lookup(netrc, a->host, a->user, out, err);
 	free(netrc);
 	if (found)
 		return true;
@@ -195,8 +195,3 @@ bool pn_secret_get(const struct pn_account *a, const struct pn_secret_ctx *ctx, 
 	return false;
 }
 
-void pn_secret_wipe(struct pn_secret *s)
-{
-	pn_free_wiped(s->value);
-	s->value = NULL;
-}

@@ -11,11 +11,8 @@
 #ifndef POSTERN_SECRET_H
 #define POSTERN_SECRET_H
 
+#include "buf.h"
 #include "config.h"
-
-struct pn_secret {
-	char *value; /* NUL-terminated, NULL when there is none */
-};
 
 struct pn_secret_ctx {
 	const char *home;  /* for ~/.netrc */
@@ -24,6 +21,5 @@ struct pn_secret_ctx {
 
 bool pn_secret_get(const struct pn_account *a, const struct pn_secret_ctx *ctx, struct pn_secret *out,
 		   struct pn_error *err) PN_WUR;
-void pn_secret_wipe(struct pn_secret *s);
 
 #endif

@@ -73,7 +73,7 @@ static bool deliver(const struct pn_request *req, const struct pn_envelope_in *e
 	p.dsn_envid = req->dsn_envid;
 	p.verify = !m;
 	p.on_rcpt = m ? NULL : print_verdict;
-	p.password = r->h->secret.value;
+	p.password = &r->h->secret;
 	return pn_envelope_build(env, ein, a, &r->id, m, out) && (!m || rewrite(req, a, env->from, p.helo, m, out)) &&
 	       pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
 				&env->env, m, out); /* -bv is not retried: it would report twice */

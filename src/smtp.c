@@ -101,13 +101,17 @@ PN_PRINTF(2, 3) static bool send_cmd(struct session *s, const char *fmt, ...)
 }
 
 /* send_secret - queue a command carrying credentials; redacted in -v */
-static bool send_secret(struct session *s, const char *prefix, const char *secret)
+static bool send_secret(struct session *s, const char *prefix, const struct pn_secret *secret)
 {
-	char *cmd = pn_xasprintf("%s%s", prefix, secret);
+	struct pn_buf cmd;
+	pn_buf_init_secret(&cmd, CMD_MAX);
 	char shown[80];
 	snprintf(shown, sizeof(shown), "%s[redacted]", prefix);
-	bool ok = write_line(s, cmd, shown);
-	pn_free_wiped(cmd);
+	bool fits = pn_buf_addstr(&cmd, prefix) && pn_buf_append(&cmd, secret->p, secret->n);
+	if (!fits)
+		pn_error_set(s->err, EX_DATAERR, _("%s: command too long: %s"), pn_conn_name(s->c), shown);
+	bool ok = fits && write_line(s, cmd.data, shown);
+	pn_buf_free(&cmd);
 	return ok;
 }
 
@@ -287,14 +291,16 @@ static enum state st_starttls(struct session *s)
 static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 {
 	const char *name = pn_sasl_name(sasl->mech);
-	char *ir = pn_sasl_initial(sasl);
+	struct pn_secret ir;
+	bool have_ir = pn_sasl_initial(sasl, &ir);
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "AUTH %s ", name);
-	bool ok = (ir && strlen(prefix) + strlen(ir) + 2 <= CMD_MAX) ? send_secret(s, prefix, ir)
-								    : send_cmd(s, "AUTH %s", name);
-	if (ok && ir && strlen(prefix) + strlen(ir) + 2 <= CMD_MAX) {
-		pn_free_wiped(ir);
-		ir = NULL;
+	/* an initial response that does not fit the line waits for "334 " */
+	bool inline_ir = have_ir && strlen(prefix) + ir.n + 2 <= CMD_MAX;
+	bool ok = inline_ir ? send_secret(s, prefix, &ir) : send_cmd(s, "AUTH %s", name);
+	if (inline_ir) {
+		pn_secret_wipe(&ir);
+		have_ir = false;
 	}
 	enum state next = S_FAIL;
 	for (int round = 0; ok && round < AUTH_ROUNDS; round++) {
@@ -308,17 +314,18 @@ static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 			next = reply_error(s, _("authentication failed"));
 			break;
 		}
-		char *resp = ir ? ir : pn_sasl_step(sasl, s->r.text.data ? s->r.text.data : "");
-		ir = NULL;
-		if (!resp) {
+		struct pn_secret resp = ir;
+		if (!have_ir && !pn_sasl_step(sasl, s->r.text.data ? s->r.text.data : "", &resp)) {
 			pn_error_set(s->err, EX_PROTOCOL, _("%s: unexpected authentication challenge for %s"),
 				     pn_conn_name(s->c), name);
 			break;
 		}
-		ok = send_secret(s, "", resp);
-		pn_free_wiped(resp);
+		have_ir = false;
+		ok = send_secret(s, "", &resp);
+		pn_secret_wipe(&resp);
 	}
-	pn_free_wiped(ir);
+	if (have_ir)
+		pn_secret_wipe(&ir);
 	if (next == S_FAIL && !pn_error_isset(s->err))
 		pn_error_set(s->err, EX_PROTOCOL, _("%s: authentication did not finish"), pn_conn_name(s->c));
 	return next;
@@ -336,7 +343,9 @@ static enum state st_auth(struct session *s)
 		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the server does not offer authentication (AUTH)"), name);
 		return S_FAIL;
 	}
-	struct pn_sasl sasl = {pn_sasl_choose(s->caps.auth, s->p->auth), s->p->user, s->p->password, 0};
+	static const struct pn_secret none = {(char *)"", 0};
+	struct pn_sasl sasl = {pn_sasl_choose(s->caps.auth, s->p->auth), s->p->user,
+			       s->p->password ? s->p->password : &none, 0};
 	if (sasl.mech == PN_SASL_NONE) {
 		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: no usable authentication method; the server offers:%s"),
 			     name, s->caps.auth);

@@ -27,7 +27,7 @@ struct pn_smtp_params {
 	struct pn_tls_params tlsp;
 	int auth; /* enum pn_auth; PN_AUTH_OFF: no AUTH */
 	const char *user;
-	const char *password;
+	const struct pn_secret *password; /* NULL: none */
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
 	int verbose; /* transcript on stderr */
 	/* -bv: MAIL and RCPT only, then RSET; each recipient's verdict is

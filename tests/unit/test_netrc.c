@@ -22,9 +22,13 @@ static char *lookup(const char *text, mode_t mode, const char *host, const char 
 	fclose(f);
 	chmod(path, mode);
 	pn_error_init(err);
-	char *out = NULL;
+	struct pn_secret out;
 	pn_netrc_lookup(path, host, user, &out, err);
-	return out;
+	char *copy = out.p ? strdup(out.p) : NULL;
+	if (out.p)
+		tap_ok(strlen(out.p) == out.n, "the password's length is its text's");
+	pn_secret_wipe(&out);
+	return copy;
 }
 
 struct ncase {
@@ -65,8 +69,8 @@ int main(void)
 	tap_ok(!got && err.code == EX_CONFIG && strstr(err.msg, "chmod 600"), "a netrc others can read is refused");
 	free(got);
 	pn_error_init(&err);
-	char *none = NULL;
-	tap_ok(!pn_netrc_lookup("/nonexistent/netrc", "h", "u", &none, &err) && !pn_error_isset(&err),
+	struct pn_secret none;
+	tap_ok(!pn_netrc_lookup("/nonexistent/netrc", "h", "u", &none, &err) && !none.p && !pn_error_isset(&err),
 	       "no netrc file: no entry, no error");
 
 	/* back-off: doubles, capped at 60 s, jitter between 0.5 and 1.5 times */

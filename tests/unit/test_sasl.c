@@ -65,92 +65,97 @@ static void choose(void)
 	tap_is_str(pn_sasl_name(PN_SASL_NONE), "NONE", "name of NONE");
 }
 
-/* check - compare and free a response */
-static void check(char *got, const char *want, const char *what)
+#define PW(text) (&(const struct pn_secret){(char *)(text), sizeof(text) - 1})
+
+/* response - the initial response (chal NULL) or the answer to chal, as a
+ * fresh string; NULL when there is none */
+static char *response(struct pn_sasl *s, const char *chal)
 {
+	struct pn_secret r;
+	if (!(chal ? pn_sasl_step(s, chal, &r) : pn_sasl_initial(s, &r)))
+		return NULL;
+	tap_ok(r.p && strlen(r.p) == r.n, "the response's length is its text's");
+	char *copy = strdup(r.p);
+	pn_secret_wipe(&r);
+	tap_ok(!r.p && !r.n, "a wiped secret is empty");
+	return copy;
+}
+
+/* check - compare a response (chal NULL: the initial one) */
+static void check(struct pn_sasl *s, const char *chal, const char *want, const char *what)
+{
+	char *got = response(s, chal);
 	tap_is_str(got, want, what);
-	if (got)
-		pn_free_wiped(got);
+	free(got);
 }
 
 static void plain(void)
 {
 	struct pn_sasl s = {.mech = PN_SASL_PLAIN, .user = "alice@postern.test",
-			    .password = "correct horse"};
+			    .password = PW("correct horse")};
 	/* base64 of "\0alice@postern.test\0correct horse" */
-	check(pn_sasl_initial(&s), "AGFsaWNlQHBvc3Rlcm4udGVzdABjb3JyZWN0IGhvcnNl",
+	check(&s, NULL, "AGFsaWNlQHBvc3Rlcm4udGVzdABjb3JyZWN0IGhvcnNl",
 	      "PLAIN initial response");
-	check(pn_sasl_step(&s, ""), NULL, "PLAIN: a step after the initial response is NULL");
-	check(pn_sasl_step(&s, ""), NULL, "PLAIN: and the next one too");
+	check(&s, "", NULL, "PLAIN: a step after the initial response is NULL");
+	check(&s, "", NULL, "PLAIN: and the next one too");
 
 	/* the server asked for the response postern did not send first */
-	struct pn_sasl s2 = {.mech = PN_SASL_PLAIN, .user = "u", .password = ""};
+	struct pn_sasl s2 = {.mech = PN_SASL_PLAIN, .user = "u", .password = PW("")};
 	s2.step = 0;
-	check(pn_sasl_step(&s2, ""), "AHUA", "PLAIN response to an empty challenge: \\0u\\0");
-	check(pn_sasl_step(&s2, ""), NULL, "PLAIN: only once");
+	check(&s2, "", "AHUA", "PLAIN response to an empty challenge: \\0u\\0");
+	check(&s2, "", NULL, "PLAIN: only once");
 }
 
 static void login(void)
 {
 	struct pn_sasl s = {.mech = PN_SASL_LOGIN, .user = "alice@postern.test",
-			    .password = "correct horse"};
-	char *r = pn_sasl_initial(&s);
-	tap_ok(r == NULL, "LOGIN has no initial response");
-	free(r);
-	check(pn_sasl_step(&s, "VXNlcm5hbWU6"), "YWxpY2VAcG9zdGVybi50ZXN0",
+			    .password = PW("correct horse")};
+	check(&s, NULL, NULL, "LOGIN has no initial response");
+	check(&s, "VXNlcm5hbWU6", "YWxpY2VAcG9zdGVybi50ZXN0",
 	      "LOGIN: Username: gives base64 of the user");
-	check(pn_sasl_step(&s, "UGFzc3dvcmQ6"), "Y29ycmVjdCBob3JzZQ==",
+	check(&s, "UGFzc3dvcmQ6", "Y29ycmVjdCBob3JzZQ==",
 	      "LOGIN: Password: gives base64 of the password");
-	check(pn_sasl_step(&s, "UGFzc3dvcmQ6"), NULL, "LOGIN: a third challenge is NULL");
+	check(&s, "UGFzc3dvcmQ6", NULL, "LOGIN: a third challenge is NULL");
 
-	struct pn_sasl bad = {.mech = PN_SASL_LOGIN, .user = "u", .password = "p"};
-	r = pn_sasl_initial(&bad);
-	free(r);
-	check(pn_sasl_step(&bad, "!!not base64!!"), NULL, "LOGIN: malformed base64 challenge is NULL");
+	struct pn_sasl bad = {.mech = PN_SASL_LOGIN, .user = "u", .password = PW("p")};
+	free(response(&bad, NULL));
+	check(&bad, "!!not base64!!", NULL, "LOGIN: malformed base64 challenge is NULL");
 }
 
 static void cram_md5(void)
 {
 	/* RFC 2195 section 2 */
-	struct pn_sasl s = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = "tanstaaftanstaaf"};
-	char *r = pn_sasl_initial(&s);
-	tap_ok(r == NULL, "CRAM-MD5 has no initial response");
-	free(r);
+	struct pn_sasl s = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = PW("tanstaaftanstaaf")};
+	check(&s, NULL, NULL, "CRAM-MD5 has no initial response");
 	/* base64 of "<1896.697170952@postoffice.reston.mci.net>" */
-	check(pn_sasl_step(&s, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"),
+	check(&s, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
 	      /* base64 of "tim b913a602c7eda7a495b4e6e7334d3890" */
 	      "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw", "CRAM-MD5: RFC 2195 example");
-	check(pn_sasl_step(&s, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"), NULL,
+	check(&s, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+", NULL,
 	      "CRAM-MD5: a second challenge is NULL");
 
-	struct pn_sasl bad = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = "tanstaaftanstaaf"};
-	r = pn_sasl_initial(&bad);
-	free(r);
-	check(pn_sasl_step(&bad, "PDE4OTYu*&^%"), NULL, "CRAM-MD5: malformed base64 challenge is NULL");
+	struct pn_sasl bad = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = PW("tanstaaftanstaaf")};
+	free(response(&bad, NULL));
+	check(&bad, "PDE4OTYu*&^%", NULL, "CRAM-MD5: malformed base64 challenge is NULL");
 
-	struct pn_sasl empty = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = "x"};
-	r = pn_sasl_initial(&empty);
-	free(r);
-	check(pn_sasl_step(&empty, ""), NULL, "CRAM-MD5: an empty challenge is NULL");
+	struct pn_sasl empty = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = PW("x")};
+	free(response(&empty, NULL));
+	check(&empty, "", NULL, "CRAM-MD5: an empty challenge is NULL");
 
 	/* another password gives another digest: the password is used */
-	struct pn_sasl other = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = "tanstaaftanstaag"};
-	r = pn_sasl_initial(&other);
-	free(r);
-	r = pn_sasl_step(&other, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
+	struct pn_sasl other = {.mech = PN_SASL_CRAM_MD5, .user = "tim", .password = PW("tanstaaftanstaag")};
+	free(response(&other, NULL));
+	char *r = response(&other, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
 	tap_ok(r && strcmp(r, "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw") != 0,
 	       "CRAM-MD5: a different password gives a different response");
-	if (r)
-		pn_free_wiped(r);
+	free(r);
 }
 
 static void none(void)
 {
-	struct pn_sasl s = {.mech = PN_SASL_NONE, .user = "u", .password = "p"};
-	char *r = pn_sasl_initial(&s);
-	tap_ok(r == NULL, "NONE: no initial response");
-	free(r);
-	check(pn_sasl_step(&s, "VXNlcm5hbWU6"), NULL, "NONE: no step response");
+	struct pn_sasl s = {.mech = PN_SASL_NONE, .user = "u", .password = PW("p")};
+	check(&s, NULL, NULL, "NONE: no initial response");
+	check(&s, "VXNlcm5hbWU6", NULL, "NONE: no step response");
 }
 
 int main(void)
