@@ -11,7 +11,9 @@
 
 #include "buf.h"
 
+#include <ctype.h>
 #include <idn2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,8 +23,7 @@
 
 void pn_addrlist_init(struct pn_addrlist *l)
 {
-	l->addr = NULL;
-	l->n = l->cap = 0;
+	memset(l, 0, sizeof(*l));
 }
 
 void pn_addrlist_free(struct pn_addrlist *l)
@@ -30,6 +31,7 @@ void pn_addrlist_free(struct pn_addrlist *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->addr[i]);
 	free(l->addr);
+	free(l->slot);
 	pn_addrlist_init(l);
 }
 
@@ -43,9 +45,62 @@ static bool same_address(const char *a, const char *b)
 	       strcasecmp(da, db) == 0;
 }
 
+/* addr_hash - FNV-1a over the address, the domain folded the way
+ * strcasecmp folds it, so that addresses same_address calls equal hash
+ * alike */
+static size_t addr_hash(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = a; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		h = (h ^ (at && p > at ? (unsigned char)tolower(c) : c)) * 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* find_slot - the slot holding an address equal to addr, or the empty slot
+ * where it would go; the table is never full (load at most one half) */
+static size_t find_slot(const struct pn_addrlist *l, const char *addr)
+{
+	size_t mask = l->nslot - 1;
+	for (size_t i = addr_hash(addr) & mask;; i = (i + 1) & mask)
+		if (!l->slot[i] || same_address(l->addr[l->slot[i] - 1], addr))
+			return i;
+}
+
+/* index_tail - index addr[indexed..n), growing the table to keep its load
+ * at most one half; a table that grows is rebuilt from the whole list */
+static void index_tail(struct pn_addrlist *l)
+{
+	if (2 * (l->n + 1) > l->nslot) {
+		size_t want = l->nslot ? l->nslot : 16;
+		while (2 * (l->n + 1) > want)
+			want *= 2;
+		free(l->slot);
+		l->slot = pn_xcalloc(want, sizeof(*l->slot));
+		l->nslot = want;
+		l->indexed = 0;
+	}
+	for (; l->indexed < l->n; l->indexed++) {
+		size_t i = find_slot(l, l->addr[l->indexed]);
+		if (!l->slot[i]) /* a duplicate appended by hand: the first one stays */
+			l->slot[i] = l->indexed + 1;
+	}
+}
+
+void pn_addrlist_reindex(struct pn_addrlist *l)
+{
+	free(l->slot);
+	l->slot = NULL;
+	l->nslot = l->indexed = 0;
+}
+
 bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr)
 {
-	for (size_t i = 0; i < l->n; i++)
+	if (l->nslot && l->slot[find_slot(l, addr)])
+		return true;
+	for (size_t i = l->indexed; i < l->n; i++) /* appended by hand */
 		if (same_address(l->addr[i], addr))
 			return true;
 	return false;
@@ -53,13 +108,17 @@ bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr)
 
 void pn_addrlist_add(struct pn_addrlist *l, const char *addr)
 {
-	if (pn_addrlist_has(l, addr))
+	index_tail(l);
+	size_t i = find_slot(l, addr);
+	if (l->slot[i])
 		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 8;
 		l->addr = pn_xrealloc(l->addr, l->cap * sizeof(*l->addr));
 	}
 	l->addr[l->n++] = pn_xstrdup(addr);
+	l->slot[i] = l->n;
+	l->indexed = l->n;
 }
 
 const char *pn_address_domain(const char *addr)

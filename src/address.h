@@ -9,16 +9,28 @@
 
 #include "error.h"
 
+/* addr[0..n) in the order first added.  slot is a hash index over
+ * addr[0..indexed), kept up to date by pn_addrlist_add; entries appended by
+ * hand are searched one by one until the next add indexes them.  Whoever
+ * rewrites addr[i] in place calls pn_addrlist_reindex before searching the
+ * list again. */
 struct pn_addrlist {
 	char **addr;
 	size_t n, cap;
+	size_t *slot; /* 0: empty, else 1 + an index into addr */
+	size_t nslot, indexed;
 };
 
 void pn_addrlist_init(struct pn_addrlist *l);
 void pn_addrlist_free(struct pn_addrlist *l);
-/* pn_addrlist_add - append unless an equal address is there already */
+/* pn_addrlist_add - append unless an equal address is there already: local
+ * parts compare exactly, domains (after the last '@') without case; a name
+ * without '@' compares exactly.  Hashed: n additions cost O(n). */
 void pn_addrlist_add(struct pn_addrlist *l, const char *addr);
+/* pn_addrlist_has - an equal address is in the list */
 bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr);
+/* pn_addrlist_reindex - forget the index after addr[i] changed in place */
+void pn_addrlist_reindex(struct pn_addrlist *l);
 
 /* pn_address_parse_list - append the addr-specs of an address list
  * (display names, comments, quoted strings, angle addresses, groups);

@@ -206,7 +206,7 @@ static void keep_dead(const struct pn_request *req, const struct pn_account *a, 
 		return;
 	/* without an envelope, the sender as given (NULL: the account's own) */
 	struct pn_dead_info info = {a->name, env->from ? env->from : (char *)req->from,
-				    env->rcpt, {req->rcpt, req->nrcpt, req->nrcpt}, req->read_recipients,
+				    env->rcpt, {.addr = req->rcpt, .n = req->nrcpt, .cap = req->nrcpt}, req->read_recipients,
 				    err->code, err->msg};
 	struct pn_error kerr;
 	pn_error_init(&kerr);

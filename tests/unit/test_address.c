@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #define MAXADDR 6
 
@@ -203,6 +204,83 @@ static void addrlist(void)
 	tap_is_str(pn_address_domain("root"), NULL, "domain: none without '@'");
 }
 
+/* cpu_seconds - CPU time this process has used: unlike the wall clock it
+ * does not grow when other work shares the machine */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define MANY 200000   /* additions: each of MANY / 2 values twice */
+#define CPU_BUDGET 5.0 /* seconds; hashed adds take ~0.1, a pairwise scan
+			* runs past this before 50,000 additions */
+
+/* many_address - the i-th address added: value v = i * 7919 mod MANY/2 runs
+ * through every value twice; the second time the domain is upper case (the
+ * same address), and for every tenth value the local part too (another one) */
+static void many_address(char *a, size_t size, size_t i)
+{
+	size_t v = i * 7919 % (MANY / 2);
+	bool again = i >= MANY / 2;
+	snprintf(a, size, "%s%zu@%s", again && v % 10 == 0 ? "User" : "user", v,
+		 again ? "HOST.Example" : "host.example");
+}
+
+/* dedup_many - 200,000 additions come out exact, in the order of first
+ * appearance, within a CPU budget the old pairwise scan cannot meet */
+static void dedup_many(void)
+{
+	struct pn_addrlist l;
+	pn_addrlist_init(&l);
+	char a[64], want[64];
+	double start = cpu_seconds();
+	size_t i = 0;
+	for (; i < MANY; i++) {
+		if (i % 1000 == 0 && cpu_seconds() - start > CPU_BUDGET)
+			break; /* fail now rather than run for minutes */
+		many_address(a, sizeof(a), i);
+		pn_addrlist_add(&l, a);
+	}
+	tap_ok(i == MANY, "dedup: %d additions within %.0f s of CPU (stopped after %zu)", MANY, CPU_BUDGET, i);
+	tap_is_int((long)l.n, i == MANY ? MANY / 2 + MANY / 20 : (long)l.n, "dedup: every address once");
+	size_t bad = 0, k = 0;
+	for (size_t j = 0; j < i && k < l.n; j++) {
+		many_address(want, sizeof(want), j);
+		if (j < MANY / 2 || strncmp(want, "User", 4) == 0)
+			bad += strcmp(l.addr[k++], want) != 0;
+	}
+	tap_ok(bad == 0 && k == l.n, "dedup: first appearances, in order");
+	many_address(a, sizeof(a), MANY - 1);
+	tap_ok(pn_addrlist_has(&l, a), "dedup: has finds an address by another domain case");
+	pn_addrlist_free(&l);
+}
+
+/* appended_by_hand - entries appended without pn_addrlist_add (envelope.c
+ * does) and entries rewritten in place are still found */
+static void appended_by_hand(void)
+{
+	struct pn_addrlist l;
+	pn_addrlist_init(&l);
+	pn_addrlist_add(&l, "a@x");
+	l.addr = realloc(l.addr, 8 * sizeof(*l.addr));
+	l.cap = 8;
+	l.addr[l.n++] = strdup("b@x");
+	l.addr[l.n++] = strdup("b@X");
+	tap_ok(pn_addrlist_has(&l, "B@x") == false && pn_addrlist_has(&l, "b@x"), "by hand: found before the next add");
+	pn_addrlist_add(&l, "b@x");
+	pn_addrlist_add(&l, "c@x");
+	tap_is_int((long)l.n, 4, "by hand: the next add indexes them");
+	free(l.addr[0]);
+	l.addr[0] = strdup("a@y");
+	pn_addrlist_reindex(&l);
+	tap_ok(pn_addrlist_has(&l, "a@Y") && !pn_addrlist_has(&l, "a@x"), "reindex: the rewritten address is found");
+	pn_addrlist_add(&l, "a@y");
+	tap_is_int((long)l.n, 4, "reindex: and not added again");
+	pn_addrlist_free(&l);
+}
+
 struct ccase {
 	const char *name;
 	const char *addr;
@@ -258,6 +336,8 @@ int main(void)
 	errors();
 	explicit_length();
 	addrlist();
+	dedup_many();
+	appended_by_hand();
 	check();
 	return tap_done();
 }
