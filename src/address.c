@@ -5,7 +5,12 @@
  * "@a,@b:" is dropped, RFC 5321 4.1.2), otherwise the mailbox itself with
  * comments and folding white space removed.  Quoted strings are kept as they
  * are.  Display names are never parsed further, so encoded words stay
- * intact in the header, which postern passes on unchanged.
+ * intact in the header, which postern passes on unchanged.  Bare words
+ * separated by white space are separate addresses in a command-line word
+ * only; in a header field they are a malformed mailbox.
+ *
+ * The list de-duplicates through a hash index (open addressing, linear
+ * probing, load at most one half), so n recipients cost O(n).
  */
 #include "address.h"
 
@@ -183,6 +188,7 @@ struct scan {
 	struct pn_buf angle; /* text inside <> */
 	bool has_angle;
 	bool space; /* white space or a comment since the last token */
+	bool field; /* a header field's value: RFC 5322 only, no word lists */
 	struct pn_addrlist *out;
 	struct pn_error *err;
 };
@@ -262,13 +268,32 @@ static bool emit(struct scan *s, const char *addr, size_t n)
 	return ok;
 }
 
+/* several_words - in a header field, a bare mailbox of several words is
+ * neither an addr-spec nor a name-addr (RFC 5322 3.4): guessing which word
+ * is the address, or taking each, would send where the writer did not mean */
+static bool several_words(struct scan *s, const char *p)
+{
+	char shown[68];
+	size_t n = 0;
+	for (; *p && n < 64; p++) /* for the message: GAP as a blank, no controls */
+		shown[n++] = *p == GAP ? ' ' : (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	memcpy(shown + n, *p ? "..." : "", *p ? 4 : 1);
+	pn_error_set(s->err, EX_DATAERR,
+		     _("cannot parse address list: '%s' is not one address (a display name needs the address "
+		       "in angle brackets, and addresses are separated by commas)"),
+		     shown);
+	return false;
+}
+
 /* finish_mailbox - emit the collected mailbox, if any, and reset.  Bare
  * words separated by white space ("a@b c@d", sendmail's old list form) are
- * separate addresses. */
+ * separate addresses in a command-line word, and refused in a header field. */
 static bool finish_mailbox(struct scan *s)
 {
 	bool ok = true;
-	if (s->has_angle) {
+	if (!s->has_angle && s->field && s->plain.len && memchr(s->plain.data, GAP, s->plain.len)) {
+		ok = several_words(s, s->plain.data);
+	} else if (s->has_angle) {
 		const char *addr = strip_route(s->angle.data ? s->angle.data : "");
 		ok = emit(s, addr, strlen(addr));
 	} else {
@@ -323,6 +348,8 @@ static bool scan_char(struct scan *s)
 		s->space = true;
 		return skip_comment(s);
 	case '"':
+		if (s->field && s->has_angle)
+			return fail(s, _("text after the angle address"));
 		if (!token_gap(s, ch))
 			return fail(s, _("address too long"));
 		return copy_quoted(s, &s->plain);
@@ -343,6 +370,8 @@ static bool scan_char(struct scan *s)
 		s->space = true;
 		return true;
 	default:
+		if (s->field && s->has_angle)
+			return fail(s, _("text after the angle address"));
 		s->p++;
 		if (!token_gap(s, ch) || !pn_buf_append(&s->plain, &ch, 1))
 			return fail(s, _("address too long"));
@@ -350,16 +379,15 @@ static bool scan_char(struct scan *s)
 	}
 }
 
-/* pn_address_parse_list - see address.h */
-bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out,
-			   struct pn_error *err)
+/* parse - an address list; field: the value of a header field */
+static bool parse(const char *text, size_t len, struct pn_addrlist *out, bool field, struct pn_error *err)
 {
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)text[i] < 0x20 && text[i] != '\t') {
 			pn_error_set(err, EX_DATAERR, _("address list contains a line break, NUL or control byte"));
 			return false;
 		}
-	struct scan s = {.p = text, .end = text + len, .out = out, .err = err};
+	struct scan s = {.p = text, .end = text + len, .out = out, .field = field, .err = err};
 	pn_buf_init(&s.plain, 4 * ADDR_MAX);
 	pn_buf_init(&s.angle, 4 * ADDR_MAX);
 	bool ok = true;
@@ -370,4 +398,16 @@ bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out
 	pn_buf_free(&s.plain);
 	pn_buf_free(&s.angle);
 	return ok;
+}
+
+/* pn_address_parse_list - see address.h */
+bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out, struct pn_error *err)
+{
+	return parse(text, len, out, false, err);
+}
+
+/* pn_address_parse_field - see address.h */
+bool pn_address_parse_field(const char *text, size_t len, struct pn_addrlist *out, struct pn_error *err)
+{
+	return parse(text, len, out, true, err);
 }

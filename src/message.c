@@ -244,13 +244,26 @@ static bool read_at(const struct pn_message *m, size_t off, char *to, size_t n, 
 	return true;
 }
 
-/* field_name_len - length of "Name" in "Name:", 0 if the line is no field */
-static size_t field_name_len(const char *s, size_t n)
+/* field_name - length of "Name" in "Name:" or in the obsolete "Name :"
+ * (RFC 5322 4.5: white space between the name and the colon), and in
+ * *value where the value starts; 0 if the line is no field */
+static size_t field_name(const char *s, size_t n, size_t *value)
 {
 	size_t i = 0;
 	while (i < n && (unsigned char)s[i] > 32 && (unsigned char)s[i] < 127 && s[i] != ':')
 		i++;
-	return (i > 0 && i < n && s[i] == ':') ? i : 0;
+	size_t c = i;
+	while (c < n && (s[c] == ' ' || s[c] == '\t'))
+		c++;
+	*value = c + 1;
+	return (i > 0 && c < n && s[c] == ':') ? i : 0;
+}
+
+/* field_name_len - length of the name, 0 if the line is no field */
+static size_t field_name_len(const char *s, size_t n)
+{
+	size_t value;
+	return field_name(s, n, &value);
 }
 
 /* next_line - the header line at s[0..n): *len with its line end, *text
@@ -281,22 +294,59 @@ static bool next_line(const char *s, size_t n, size_t *len, size_t *text, bool *
 }
 
 /* add_field - a new field starts at off */
-static void add_field(struct pn_message *m, size_t off, size_t len, size_t name_len)
+static void add_field(struct pn_message *m, size_t off, size_t len, size_t name_len, size_t value_off)
 {
 	m->fields = pn_xrealloc(m->fields, (m->nfields + 1) * sizeof(*m->fields));
-	m->fields[m->nfields++] = (struct pn_field){off, len, name_len, false};
+	m->fields[m->nfields++] = (struct pn_field){off, len, name_len, value_off, false};
+}
+
+/* field_follows - a header field starts on some line of h[off, n) before
+ * the first empty line */
+static bool field_follows(const char *h, size_t off, size_t n)
+{
+	while (off < n) {
+		size_t len, text;
+		bool bare_cr;
+		next_line(h + off, n - off, &len, &text, &bare_cr);
+		if (text == 0)
+			return false;
+		if (field_name_len(h + off, text))
+			return true;
+		off += len;
+	}
+	return false;
+}
+
+/* stray_line - the line at off, neither a field nor a continuation, ends a
+ * header block of nfields fields.  It starts a body that lacks its empty
+ * line (as sendmail takes it) unless it has a colon (a field with a
+ * malformed name: "Reply To:", or an 8-bit byte in it) or fields follow it before the
+ * empty line: moving those into the body would drop a Bcc recipient or a
+ * Content-Type without a word, so the message is refused instead. */
+static bool stray_line(const struct pn_message *m, size_t off, size_t len, size_t text, size_t lineno,
+		       struct pn_error *err)
+{
+	const char *h = m->head.data;
+	if (!m->nfields || (!memchr(h + off, ':', text) && !field_follows(h, off + len, m->head.len)))
+		return true;
+	pn_error_set(err, EX_DATAERR,
+		     _("line %zu of the header block is neither a header field nor the continuation of one (the "
+		       "header fields end at the first empty line)"),
+		     lineno);
+	return false;
 }
 
 /* parse_head - split the header block into fields; find where the body starts */
 static bool parse_head(struct pn_message *m, struct pn_error *err)
 {
 	const char *h = m->head.data ? m->head.data : "";
-	size_t n = m->head.len, off = 0;
+	size_t n = m->head.len, off = 0, lineno = 0;
 	while (off < n) {
-		size_t len, text;
+		size_t len, text, value;
 		bool bare_cr;
 		bool ended = next_line(h + off, n - off, &len, &text, &bare_cr);
-		size_t name = field_name_len(h + off, text);
+		size_t name = field_name(h + off, text, &value);
+		lineno++;
 		bool field = name || ((h[off] == ' ' || h[off] == '\t') && m->nfields);
 		if (field && bare_cr) {
 			pn_error_set(err, EX_DATAERR, _("a header field contains a lone CR before text that is no header field"));
@@ -313,12 +363,14 @@ static bool parse_head(struct pn_message *m, struct pn_error *err)
 		if ((h[off] == ' ' || h[off] == '\t') && m->nfields)
 			m->fields[m->nfields - 1].len += len;
 		else if (name)
-			add_field(m, off, len, name);
+			add_field(m, off, len, name, value);
 		else if (off == 0 && len > 5 && strncmp(h, "From ", 5) == 0) {
-			add_field(m, off, len, 0); /* the mbox "From " line: never sent */
+			add_field(m, off, len, 0, len); /* the mbox "From " line: never sent */
 			m->fields[0].drop = true;
-		} else
+		} else if (stray_line(m, off, len, text, lineno, err))
 			break; /* a line that is no header: the body starts here */
+		else
+			return false;
 		off += len;
 	}
 	if (off >= n && n == HEAD_MAX && m->raw_len > HEAD_MAX) {
@@ -383,8 +435,8 @@ static bool field_is(const struct pn_message *m, const struct pn_field *f, const
 /* unfold - a field's value without its line breaks, leading blanks trimmed */
 static char *unfold(const struct pn_message *m, const struct pn_field *f)
 {
-	const char *v = m->head.data + f->off + f->name_len + 1;
-	size_t n = f->len - f->name_len - 1;
+	const char *v = m->head.data + f->off + f->value_off;
+	size_t n = f->len - f->value_off;
 	char *out = pn_xmalloc(n + 1);
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -427,10 +479,14 @@ bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out, 
 			if (!field_is(m, &m->fields[i], names[k]))
 				continue;
 			char *v = unfold(m, &m->fields[i]);
-			bool ok = pn_address_parse_list(v, strlen(v), out, err);
+			struct pn_error perr;
+			pn_error_init(&perr);
+			bool ok = pn_address_parse_field(v, strlen(v), out, &perr);
 			free(v);
-			if (!ok)
+			if (!ok) {
+				pn_error_set(err, perr.code, _("%s (in the %s field)"), perr.msg, names[k]);
 				return false;
+			}
 		}
 	return true;
 }

@@ -20,6 +20,7 @@
 struct pn_field {
 	size_t off, len;  /* the whole field, continuation lines and line end included */
 	size_t name_len;
+	size_t value_off; /* after the ':' (RFC 5322 4.5: "Bcc :" has blanks before it) */
 	bool drop;        /* not transmitted */
 };
 

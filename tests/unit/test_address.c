@@ -167,6 +167,65 @@ static void explicit_length(void)
 	tap_is_int((long)l.n, 0, "free empties the list");
 }
 
+/* field_lists - a header field's value: RFC 5322 rules, no word lists */
+static void field_lists(void)
+{
+	static const struct pcase ok[] = {
+		{"field: display name in angles", "Carol Dave <bob@example.com>", {"bob@example.com"}},
+		{"field: two mailboxes", "Carol <c@x>, Dave <d@x>", {"c@x", "d@x"}},
+		{"field: folding around @ and .", "a @ b . c", {"a@b.c"}},
+		{"field: quoted local part with blanks", "\"john doe\"@x", {"\"john doe\"@x"}},
+		{"field: a bare local name", "root", {"root"}},
+		{"field: a comment after the address", "bob@x (Bob), <c@y> (C)", {"bob@x", "c@y"}},
+		{"field: group", "friends: a@b, Carol <c@d>;", {"a@b", "c@d"}},
+	};
+	static const struct pcase bad[] = {
+		{"field: display name without angles", "Carol Dave bob@example.com", {0}},
+		{"field: two bare addresses", "a@b c@d", {0}},
+		{"field: a comment between two bare addresses", "a@b(c)d@e", {0}},
+		{"field: quoted display name without angles", "\"Carol\" bob@x", {0}},
+		{"field: a group of bare words", "friends: a@b c@d;", {0}},
+		{"field: a word after the angle address", "Carol <c@x> dave@y", {0}},
+		{"field: a quoted string after the angle address", "<c@x> \"d\"", {0}},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct pn_addrlist l;
+		struct pn_error err;
+		pn_addrlist_init(&l);
+		pn_error_init(&err);
+		bool parsed = pn_address_parse_field(ok[i].in, strlen(ok[i].in), &l, &err);
+		size_t n = 0;
+		while (n < MAXADDR && ok[i].want[n])
+			n++;
+		bool same = parsed && l.n == n;
+		for (size_t k = 0; same && k < n; k++)
+			same = strcmp(l.addr[k], ok[i].want[k]) == 0;
+		tap_ok(same, "%s", ok[i].name);
+		pn_addrlist_free(&l);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pn_addrlist l;
+		struct pn_error err;
+		pn_addrlist_init(&l);
+		pn_error_init(&err);
+		bool parsed = pn_address_parse_field(bad[i].in, strlen(bad[i].in), &l, &err);
+		tap_ok(!parsed && err.code == EX_DATAERR && l.n == 0, "%s: refused with EX_DATAERR, nothing added",
+		       bad[i].name);
+		pn_addrlist_free(&l);
+	}
+	struct pn_addrlist l;
+	struct pn_error err;
+	pn_addrlist_init(&l);
+	pn_error_init(&err);
+	const char *cd = "Carol Dave bob@example.com";
+	bool parsed = pn_address_parse_field(cd, strlen(cd), &l, &err);
+	tap_ok(!parsed && strstr(err.msg, "'Carol Dave bob@example.com' is not one address"),
+	       "field: the message shows the words");
+	parsed = pn_address_parse_list(cd, strlen(cd), &l, &err);
+	tap_ok(parsed && l.n == 3, "argv word: the same words are three recipients");
+	pn_addrlist_free(&l);
+}
+
 /* addrlist - add, has, dedup by domain case only */
 static void addrlist(void)
 {
@@ -335,6 +394,7 @@ int main(void)
 	lists();
 	errors();
 	explicit_length();
+	field_lists();
 	addrlist();
 	dedup_many();
 	appended_by_hand();

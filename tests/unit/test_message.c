@@ -298,12 +298,55 @@ static void transforms(void)
 		 "Subject: s\r\n\r\nbody\r\n.\r\n"},
 		{"lone CR before a blank line ends the header", "Subject: s\r\r\nBcc: x@y\n", false, "Bcc",
 		 "Subject: s\r\n\r\nBcc: x@y\r\n.\r\n"},
+		/* RFC 5322 4.5: white space before the colon (obsolete syntax) */
+		{"obsolete Bcc with a blank before the colon dropped", "To: a@b\nBcc : x@y\nSubject: s\n\nbody\n",
+		 false, "Bcc", "To: a@b\r\nSubject: s\r\n\r\nbody\r\n.\r\n"},
+		{"obsolete Bcc with tabs and a continuation dropped",
+		 "bcc\t \t: x@y,\n z@w\nSubject: s\n\nbody\n", false, "Bcc", "Subject: s\r\n\r\nbody\r\n.\r\n"},
+		{"obsolete field names pass unchanged", "To : a@b\nX-A\t:\tv\n\nbody\n", false, NULL,
+		 "To : a@b\r\nX-A\t:\tv\r\n\r\nbody\r\n.\r\n"},
+		{"a non-header line with no field after it starts the body", "Subject: s\nhello world\nmore\n\np2\n",
+		 false, NULL, "Subject: s\r\n\r\nhello world\r\nmore\r\n\r\np2\r\n.\r\n"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i]);
 }
 
 /* ---- headers and recipients ---- */
+
+/* stray_lines - a line in the header block that is no field is refused
+ * when it has a colon or fields follow it: never moved into the body */
+static void stray_lines(void)
+{
+	static const struct {
+		const char *name, *in, *line;
+	} cases[] = {
+		{"a blank inside a field name", "To: a@b\nReply To: c@d\nSubject: s\n\nbody\n", "line 2 "},
+		{"an 8-bit byte in a field name", "To: a@b\nS\xc3\xbc" "bject: s\n\nbody\n", "line 2 "},
+		{"no colon, a field after it", "To: a@b\nSubject: s\nBcc carol@x\nX-A: v\n\nbody\n", "line 3 "},
+		{"no colon, a field after it, no empty line", "To: a@b\nhello\nthere\nX-A: v\n", "line 2 "},
+		{"a colon, last before the empty line", "To: a@b\nBcc carol@x: y\n\nbody\n", "line 2 "},
+		{"after the mbox From line", "From x Mon Jan  1 00:00:00 2024\nTo: a@b\nDear Bob: hi\n", "line 3 "},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		bool ok = read_msg(&m, cases[i].in, strlen(cases[i].in), false, &err);
+		tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, cases[i].line) &&
+			       strstr(err.msg, "neither a header field"),
+		       "header block: %s: refused with EX_DATAERR naming the line", cases[i].name);
+		if (ok || !strstr(err.msg, cases[i].line))
+			printf("#   %s\n", ok ? "read" : err.msg);
+		free_msg(&m);
+	}
+	/* no header block at all: the whole input is the body, colons or not */
+	static const char nohead[] = "Dear Bob: hello\nTo: x@y\n\nb\n";
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_msg(&m, nohead, strlen(nohead), false, &err);
+	tap_ok(ok && m.nfields == 0 && m.body_off == 0, "no header block: a first line with a colon is body");
+	free_msg(&m);
+}
 
 static void headers(void)
 {
@@ -313,6 +356,7 @@ static void headers(void)
 				 "X-Twice: second\n"
 				 "X-Empty:\n"
 				 "X-Spaces:    padded\n"
+				 "X-Obs \t: obsolete\n"
 				 "\n"
 				 "X-Body: not a header\n";
 	struct pn_message m;
@@ -329,6 +373,7 @@ static void headers(void)
 		{"X-Twice", "first"},
 		{"X-Empty", ""},
 		{"X-Spaces", "padded"},
+		{"X-Obs", "obsolete"},
 		{"X-Body", NULL},
 		{"X-Missing", NULL},
 		{"Subjec", NULL},
@@ -387,7 +432,7 @@ static void recipients(void)
 
 	/* found by tests/fuzz/fuzz_message: fields behind a lone CR are read for
 	 * -t as the server will see them; a lone CR inside an address is refused */
-	static const char crhead[] = "Subject: hi\rTo: x@y\r c@d\rBcc: h@z\n\nb\n";
+	static const char crhead[] = "Subject: hi\rTo: x@y,\r c@d\rBcc: h@z\n\nb\n";
 	ok = read_msg(&m, crhead, strlen(crhead), false, &err);
 	pn_error_init(&err);
 	ok = ok && pn_message_recipients(&m, &l, &err);
@@ -417,6 +462,31 @@ static void recipients(void)
 	ok = ok && pn_message_recipients(&m, &l, &err);
 	tap_ok(ok && l.n == 2 && strcmp(l.addr[0], "new@y") == 0 && strcmp(l.addr[1], "hid@z") == 0,
 	       "recipients: Resent-To and Resent-Bcc replace To when Resent- fields exist");
+	pn_addrlist_free(&l);
+	free_msg(&m);
+
+	/* RFC 5322 4.5: "Bcc :" and "To :" are Bcc and To fields, and the fields
+	 * after them stay in the header block */
+	static const char obs[] = "To\t: a@b\nBcc : carol@x\nSubject: s\nCc :d@e\n\nb\n";
+	ok = read_msg(&m, obs, strlen(obs), false, &err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(ok && l.n == 3 && strcmp(l.addr[0], "a@b") == 0 && strcmp(l.addr[1], "carol@x") == 0 &&
+		       strcmp(l.addr[2], "d@e") == 0,
+	       "recipients: obsolete 'To\\t:', 'Bcc :' and 'Cc :' fields are read");
+	char *subj = pn_message_header(&m, "subject");
+	tap_is_str(subj, "s", "recipients: the field after 'Bcc :' is still a header field");
+	free(subj);
+	pn_addrlist_free(&l);
+	free_msg(&m);
+
+	/* in a header field white space separates no addresses (only argv words) */
+	static const char words[] = "To: Carol Dave bob@example.com\nSubject: s\n\nb\n";
+	ok = read_msg(&m, words, strlen(words), false, &err);
+	pn_error_init(&err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(!ok && err.code == EX_DATAERR && l.n == 0, "recipients: 'To: Carol Dave bob@example.com' is refused");
+	tap_ok(strstr(err.msg, "(in the To field)") && strstr(err.msg, "Carol Dave bob@example.com"),
+	       "recipients: the message names the field and shows the words");
 	pn_addrlist_free(&l);
 	free_msg(&m);
 
@@ -1035,6 +1105,7 @@ int main(void)
 
 	transforms();
 	headers();
+	stray_lines();
 	recipients();
 	complete_added();
 	complete_present();
