@@ -248,7 +248,8 @@ static int one_message(const struct pn_request *req, const struct pn_account *a,
 	memset(&env, 0, sizeof(env));
 	bool verify = req->mode == PN_MODE_VERIFY;
 	/* the input is read to its end even when nothing can be sent */
-	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL), err);
+	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL),
+						   a ? a->dead_letter : NULL, err);
 	ok = ok && (verify || have_msg) && deliver(req, a, r, verify ? NULL : &m, &env, out, err);
 	if (!r->session)
 		pn_secret_wipe(&r->h->secret);

@@ -196,7 +196,7 @@ static void one(const uint8_t *data, size_t size, bool ignore_dots, bool use_pip
 	struct pn_error err;
 	pn_error_init(&err);
 	int fd = input_fd(data, size, use_pipe);
-	bool ok = pn_message_read(&m, fd, ignore_dots, &err); /* a memfd: read in place */
+	bool ok = pn_message_read(&m, fd, ignore_dots, NULL, &err); /* a memfd: read in place */
 	if (!ok) {
 		if (!pn_error_isset(&err))
 			fuzz_fail("pn_message_read failed without an error", 0);

@@ -110,7 +110,7 @@ static bool read_msg(struct pn_message *m, const char *p, size_t n, bool ignore_
 		m->file_fd = -1;
 		return false;
 	}
-	bool ok = pn_message_read(m, fd, ignore_dots, err);
+	bool ok = pn_message_read(m, fd, ignore_dots, NULL, err);
 	if (!ok && m->file_fd >= 0) {
 		close(m->file_fd);
 		m->file_fd = -1;
@@ -1043,7 +1043,7 @@ static void drained(void)
 		struct pn_message m;
 		struct pn_error err;
 		pn_error_init(&err);
-		bool ok = pn_message_read(&m, fd, false, &err);
+		bool ok = pn_message_read(&m, fd, false, NULL, &err);
 		tap_ok(ok && m.raw_len == strlen("Subject: s\n\na\n"), "dot line, %s: the message ends there", kind);
 		char c;
 		ssize_t r = read(fd, &c, 1);
@@ -1052,6 +1052,82 @@ static void drained(void)
 		input_done(fd, &m);
 		free_msg(&m);
 	}
+	free(in.p);
+}
+
+/* raw_equals - pn_message_raw gives exactly want[0..n) */
+static bool raw_equals(const struct pn_message *m, const char *want, size_t n)
+{
+	struct sink s;
+	struct pn_error err;
+	pn_error_init(&err);
+	memset(&s, 0, sizeof(s));
+	bool ok = pn_message_raw(m, collect, &s, &err) && s.len == n && memcmp(s.data, want, n) == 0;
+	free(s.data);
+	return ok;
+}
+
+/* read_spill - read in.p through a pipe with $TMPDIR missing */
+static bool read_spill(struct pn_message *m, const struct bytes *in, const char *fallback, struct pn_error *err)
+{
+	pn_error_init(err);
+	input_kind = INPUT_PIPE;
+	int fd = input_fd(in->p, in->n);
+	input_kind = INPUT_AUTO;
+	if (fd < 0) {
+		memset(m, 0, sizeof(*m));
+		m->spill_fd = m->file_fd = -1;
+		return false;
+	}
+	bool ok = pn_message_read(m, fd, true, fallback, err);
+	input_done(fd, m); /* the writer wrote all: no SIGPIPE */
+	return ok;
+}
+
+/* no_tmpdir - with $TMPDIR unusable the spill goes to the fallback folder's
+ * tmp/; without one the input is still read to its end, and 74 */
+static void no_tmpdir(void)
+{
+	struct bytes in = {0};
+	puts_(&in, "Subject: spill\n\n");
+	for (int i = 0; in.n < 1024 * 1024; i++) {
+		char line[96];
+		snprintf(line, sizeof(line), "line %d of a message larger than what is kept in memory\n", i);
+		puts_(&in, line);
+	}
+	char missing[300], dl[300], dltmp[320], notdir[300];
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	snprintf(dl, sizeof(dl), "%s/dl", dir);
+	snprintf(dltmp, sizeof(dltmp), "%s/dl/tmp", dir);
+	snprintf(notdir, sizeof(notdir), "%s/notdir", dir); /* a file: no folder can be made there */
+	close(open(notdir, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	setenv("TMPDIR", missing, 1);
+
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_spill(&m, &in, dl, &err);
+	tap_ok(ok && !m.lost, "no TMPDIR, a fallback folder: the message is read");
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	tap_ok(raw_equals(&m, in.p, in.n), "no TMPDIR, a fallback folder: kept byte for byte");
+	/* rmdir succeeds on an empty folder only */
+	tap_ok(rmdir(dltmp) == 0, "no TMPDIR, a fallback folder: the spill file in its tmp/ has no name");
+	rmdir(dl);
+	free_msg(&m);
+
+	ok = read_spill(&m, &in, NULL, &err);
+	tap_ok(!ok && err.code == EX_IOERR && m.lost && strstr(err.msg, missing),
+	       "no TMPDIR, no fallback: 74 naming the directory, the input read to its end");
+	pn_error_init(&err);
+	tap_ok(!raw_equals(&m, in.p, in.n), "no TMPDIR, no fallback: no raw copy of a part");
+	free_msg(&m);
+
+	ok = read_spill(&m, &in, notdir, &err);
+	tap_ok(!ok && err.code == EX_IOERR && m.lost && strstr(err.msg, missing) && strstr(err.msg, "dead_letter"),
+	       "no TMPDIR, an unusable fallback: 74 naming both");
+	free_msg(&m);
+	unlink(notdir);
+	setenv("TMPDIR", dir, 1);
 	free(in.p);
 }
 
@@ -1075,7 +1151,7 @@ static void in_place(void)
 	struct pn_error err;
 	struct sink s;
 	pn_error_init(&err);
-	bool ok = pn_message_read(&m, fd, true, &err);
+	bool ok = pn_message_read(&m, fd, true, NULL, &err);
 	tap_ok(ok && m.file_fd == fd && m.raw_len == strlen(msg), "in place: the message starts at the file's offset");
 	ok = ok && stream(&m, &s);
 	const char *want = "Subject: in place\r\n\r\nline one\r\n..dot\r\nline three\r\n.\r\n";
@@ -1117,6 +1193,7 @@ int main(void)
 	big_body(true, INPUT_FILE);
 	big_body(false, INPUT_FILE);
 	in_place();
+	no_tmpdir();
 	header_bound();
 	long_first_line();
 	boundaries();
