@@ -5,13 +5,20 @@
  * "@a,@b:" is dropped, RFC 5321 4.1.2), otherwise the mailbox itself with
  * comments and folding white space removed.  Quoted strings are kept as they
  * are.  Display names are never parsed further, so encoded words stay
- * intact in the header, which postern passes on unchanged.
+ * intact in the header, which postern passes on unchanged.  Bare words
+ * separated by white space are separate addresses in a command-line word
+ * only; in a header field they are a malformed mailbox.
+ *
+ * The list de-duplicates through a hash index (open addressing, linear
+ * probing, load at most one half), so n recipients cost O(n).
  */
 #include "address.h"
 
 #include "buf.h"
 
+#include <ctype.h>
 #include <idn2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,8 +28,7 @@
 
 void pn_addrlist_init(struct pn_addrlist *l)
 {
-	l->addr = NULL;
-	l->n = l->cap = 0;
+	memset(l, 0, sizeof(*l));
 }
 
 void pn_addrlist_free(struct pn_addrlist *l)
@@ -30,6 +36,7 @@ void pn_addrlist_free(struct pn_addrlist *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->addr[i]);
 	free(l->addr);
+	free(l->slot);
 	pn_addrlist_init(l);
 }
 
@@ -43,9 +50,62 @@ static bool same_address(const char *a, const char *b)
 	       strcasecmp(da, db) == 0;
 }
 
+/* addr_hash - FNV-1a over the address, the domain folded the way
+ * strcasecmp folds it, so that addresses same_address calls equal hash
+ * alike */
+static size_t addr_hash(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = a; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		h = (h ^ (at && p > at ? (unsigned char)tolower(c) : c)) * 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* find_slot - the slot holding an address equal to addr, or the empty slot
+ * where it would go; the table is never full (load at most one half) */
+static size_t find_slot(const struct pn_addrlist *l, const char *addr)
+{
+	size_t mask = l->nslot - 1;
+	for (size_t i = addr_hash(addr) & mask;; i = (i + 1) & mask)
+		if (!l->slot[i] || same_address(l->addr[l->slot[i] - 1], addr))
+			return i;
+}
+
+/* index_tail - index addr[indexed..n), growing the table to keep its load
+ * at most one half; a table that grows is rebuilt from the whole list */
+static void index_tail(struct pn_addrlist *l)
+{
+	if (2 * (l->n + 1) > l->nslot) {
+		size_t want = l->nslot ? l->nslot : 16;
+		while (2 * (l->n + 1) > want)
+			want *= 2;
+		free(l->slot);
+		l->slot = pn_xcalloc(want, sizeof(*l->slot));
+		l->nslot = want;
+		l->indexed = 0;
+	}
+	for (; l->indexed < l->n; l->indexed++) {
+		size_t i = find_slot(l, l->addr[l->indexed]);
+		if (!l->slot[i]) /* a duplicate appended by hand: the first one stays */
+			l->slot[i] = l->indexed + 1;
+	}
+}
+
+void pn_addrlist_reindex(struct pn_addrlist *l)
+{
+	free(l->slot);
+	l->slot = NULL;
+	l->nslot = l->indexed = 0;
+}
+
 bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr)
 {
-	for (size_t i = 0; i < l->n; i++)
+	if (l->nslot && l->slot[find_slot(l, addr)])
+		return true;
+	for (size_t i = l->indexed; i < l->n; i++) /* appended by hand */
 		if (same_address(l->addr[i], addr))
 			return true;
 	return false;
@@ -53,13 +113,17 @@ bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr)
 
 void pn_addrlist_add(struct pn_addrlist *l, const char *addr)
 {
-	if (pn_addrlist_has(l, addr))
+	index_tail(l);
+	size_t i = find_slot(l, addr);
+	if (l->slot[i])
 		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 8;
 		l->addr = pn_xrealloc(l->addr, l->cap * sizeof(*l->addr));
 	}
 	l->addr[l->n++] = pn_xstrdup(addr);
+	l->slot[i] = l->n;
+	l->indexed = l->n;
 }
 
 const char *pn_address_domain(const char *addr)
@@ -124,6 +188,7 @@ struct scan {
 	struct pn_buf angle; /* text inside <> */
 	bool has_angle;
 	bool space; /* white space or a comment since the last token */
+	bool field; /* a header field's value: RFC 5322 only, no word lists */
 	struct pn_addrlist *out;
 	struct pn_error *err;
 };
@@ -203,13 +268,32 @@ static bool emit(struct scan *s, const char *addr, size_t n)
 	return ok;
 }
 
+/* several_words - in a header field, a bare mailbox of several words is
+ * neither an addr-spec nor a name-addr (RFC 5322 3.4): guessing which word
+ * is the address, or taking each, would send where the writer did not mean */
+static bool several_words(struct scan *s, const char *p)
+{
+	char shown[68];
+	size_t n = 0;
+	for (; *p && n < 64; p++) /* for the message: GAP as a blank, no controls */
+		shown[n++] = *p == GAP ? ' ' : (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	memcpy(shown + n, *p ? "..." : "", *p ? 4 : 1);
+	pn_error_set(s->err, EX_DATAERR,
+		     _("cannot parse address list: '%s' is not one address (a display name needs the address "
+		       "in angle brackets, and addresses are separated by commas)"),
+		     shown);
+	return false;
+}
+
 /* finish_mailbox - emit the collected mailbox, if any, and reset.  Bare
  * words separated by white space ("a@b c@d", sendmail's old list form) are
- * separate addresses. */
+ * separate addresses in a command-line word, and refused in a header field. */
 static bool finish_mailbox(struct scan *s)
 {
 	bool ok = true;
-	if (s->has_angle) {
+	if (!s->has_angle && s->field && s->plain.len && memchr(s->plain.data, GAP, s->plain.len)) {
+		ok = several_words(s, s->plain.data);
+	} else if (s->has_angle) {
 		const char *addr = strip_route(s->angle.data ? s->angle.data : "");
 		ok = emit(s, addr, strlen(addr));
 	} else {
@@ -264,6 +348,8 @@ static bool scan_char(struct scan *s)
 		s->space = true;
 		return skip_comment(s);
 	case '"':
+		if (s->field && s->has_angle)
+			return fail(s, _("text after the angle address"));
 		if (!token_gap(s, ch))
 			return fail(s, _("address too long"));
 		return copy_quoted(s, &s->plain);
@@ -284,6 +370,8 @@ static bool scan_char(struct scan *s)
 		s->space = true;
 		return true;
 	default:
+		if (s->field && s->has_angle)
+			return fail(s, _("text after the angle address"));
 		s->p++;
 		if (!token_gap(s, ch) || !pn_buf_append(&s->plain, &ch, 1))
 			return fail(s, _("address too long"));
@@ -291,16 +379,15 @@ static bool scan_char(struct scan *s)
 	}
 }
 
-/* pn_address_parse_list - see address.h */
-bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out,
-			   struct pn_error *err)
+/* parse - an address list; field: the value of a header field */
+static bool parse(const char *text, size_t len, struct pn_addrlist *out, bool field, struct pn_error *err)
 {
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)text[i] < 0x20 && text[i] != '\t') {
 			pn_error_set(err, EX_DATAERR, _("address list contains a line break, NUL or control byte"));
 			return false;
 		}
-	struct scan s = {.p = text, .end = text + len, .out = out, .err = err};
+	struct scan s = {.p = text, .end = text + len, .out = out, .field = field, .err = err};
 	pn_buf_init(&s.plain, 4 * ADDR_MAX);
 	pn_buf_init(&s.angle, 4 * ADDR_MAX);
 	bool ok = true;
@@ -311,4 +398,16 @@ bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out
 	pn_buf_free(&s.plain);
 	pn_buf_free(&s.angle);
 	return ok;
+}
+
+/* pn_address_parse_list - see address.h */
+bool pn_address_parse_list(const char *text, size_t len, struct pn_addrlist *out, struct pn_error *err)
+{
+	return parse(text, len, out, false, err);
+}
+
+/* pn_address_parse_field - see address.h */
+bool pn_address_parse_field(const char *text, size_t len, struct pn_addrlist *out, struct pn_error *err)
+{
+	return parse(text, len, out, true, err);
 }

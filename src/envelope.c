@@ -43,7 +43,9 @@ static bool expand(struct pn_envelope_store *e, const struct pn_envelope_in *in,
 		pn_error_set(err, EX_USAGE, _("no recipients: give them as arguments or use -t"));
 		return false;
 	}
-	return pn_account_qualify(a, &e->rcpt, err);
+	bool ok = pn_account_qualify(a, &e->rcpt, err);
+	pn_addrlist_reindex(&e->rcpt); /* qualifying rewrote names in place */
+	return ok;
 }
 
 /* ascii_forms - the A-label form of every address */

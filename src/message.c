@@ -32,15 +32,21 @@ struct reader {
 	struct pn_message *m;
 	enum dot_state st;
 	bool ignore_dots, ended, nul;
+	const char *fallback; /* the folder whose tmp/ takes the spill when $TMPDIR fails, or NULL */
+	bool moved;           /* the spill file is there already */
 	struct pn_error *err;
 };
 
-/* pn_message_tmpfile - see message.h (also the spill file beyond MEM_MAX) */
-int pn_message_tmpfile(struct pn_error *err)
+/* tmp_dir - $TMPDIR, else /tmp */
+static const char *tmp_dir(void)
 {
 	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* tmpfile_in - an unlinked read-write file in dir, mode 0600 */
+static int tmpfile_in(const char *dir, struct pn_error *err)
+{
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
 	if (fd >= 0)
 		return fd;
@@ -52,6 +58,27 @@ int pn_message_tmpfile(struct pn_error *err)
 		pn_error_errno(err, EX_IOERR, errno, _("cannot create a temporary file in %s"), dir);
 	free(path);
 	return fd;
+}
+
+/* pn_message_tmpfile - see message.h (also the spill file beyond MEM_MAX) */
+int pn_message_tmpfile(struct pn_error *err)
+{
+	return tmpfile_in(tmp_dir(), err);
+}
+
+/* write_all - n bytes to fd; false with errno set */
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
 }
 
 /* has_eightbit - some byte is >= 0x80; eight bytes at a time */
@@ -68,6 +95,99 @@ static bool has_eightbit(const char *p, size_t n)
 		if ((unsigned char)p[i] >= 0x80)
 			return true;
 	return false;
+}
+
+/* pread_all - n bytes of fd at pos; false with errno set, or with errno 0
+ * when the file ends first */
+static bool pread_all(int fd, char *to, size_t n, off_t pos)
+{
+	while (n) {
+		ssize_t r = pread(fd, to, n, pos);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
+			return false;
+		}
+		to += r;
+		pos += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/* copy_spill - the first n bytes of file from into file to, at its offset */
+static bool copy_spill(int from, int to, off_t n)
+{
+	char *buf = pn_xmalloc(CHUNK);
+	bool ok = true;
+	for (off_t off = 0; ok && off < n; off += CHUNK) {
+		size_t k = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
+		ok = pread_all(from, buf, k, off) && write_all(to, buf, k);
+		if (!ok && !errno)
+			errno = EIO;
+	}
+	free(buf);
+	return ok;
+}
+
+/* move_spill - $TMPDIR failed (why): go on with an unlinked file in the
+ * fallback folder's tmp/ (made when missing, mode 700, as a Maildir's),
+ * what was spilled so far copied there; else the error says both */
+static bool move_spill(struct reader *r, const struct pn_error *why)
+{
+	struct pn_message *m = r->m;
+	if (r->moved || !r->fallback) {
+		pn_error_set(r->err, why->code, "%s", why->msg);
+		return false;
+	}
+	r->moved = true;
+	char *tmp = pn_xasprintf("%s/tmp", r->fallback);
+	struct pn_error ferr;
+	pn_error_init(&ferr);
+	(void)mkdir(r->fallback, 0700);
+	(void)mkdir(tmp, 0700);
+	int fd = tmpfile_in(tmp, &ferr);
+	if (fd >= 0 && m->spill_fd >= 0 && !copy_spill(m->spill_fd, fd, m->spill_len)) {
+		pn_error_errno(&ferr, EX_IOERR, errno, _("cannot write a temporary file in %s"), tmp);
+		close(fd);
+		fd = -1;
+	}
+	free(tmp);
+	if (m->spill_fd >= 0)
+		close(m->spill_fd);
+	m->spill_fd = fd;
+	if (fd < 0)
+		pn_error_set(r->err, EX_IOERR, _("%s, nor in the dead_letter folder: %s"), why->msg, ferr.msg);
+	return fd >= 0;
+}
+
+/* spill - append to the spill file: in $TMPDIR, else (full, missing,
+ * unwritable) in the fallback folder, so that the message is kept whole
+ * where there is room */
+static bool spill(struct reader *r, const char *p, size_t n)
+{
+	struct pn_message *m = r->m;
+	struct pn_error why;
+	pn_error_init(&why);
+	if (m->spill_fd < 0 && !r->moved)
+		m->spill_fd = pn_message_tmpfile(&why);
+	while (m->spill_fd < 0 || !write_all(m->spill_fd, p, n)) {
+		if (m->spill_fd >= 0) {
+			int e = errno;
+			pn_error_init(&why);
+			if (r->moved)
+				pn_error_errno(&why, EX_IOERR, e, _("cannot write a temporary file in the dead_letter folder %s"),
+					       r->fallback);
+			else
+				pn_error_errno(&why, EX_IOERR, e, _("cannot write a temporary file in %s"), tmp_dir());
+		}
+		if (!move_spill(r, &why))
+			return false;
+	}
+	m->spill_len += (off_t)n;
+	return true;
 }
 
 /* store - keep n bytes of the message.  What is stored is always the input
@@ -94,19 +214,9 @@ static bool store(struct reader *r, const char *p, size_t n)
 	n -= take;
 	if (!n)
 		return true;
-	if (m->spill_fd < 0 && (m->spill_fd = pn_message_tmpfile(r->err)) < 0)
+	if (!spill(r, p, n)) {
+		m->lost = true;
 		return false;
-	while (n) {
-		ssize_t w = write(m->spill_fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			pn_error_errno(r->err, EX_IOERR, errno, _("cannot write the temporary file"));
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-		m->spill_len += w;
 	}
 	return true;
 }
@@ -167,11 +277,14 @@ static bool release_held(struct reader *r)
 	return true;
 }
 
-/* read_all - read fd until EOF or the "." line */
+/* read_all - read fd until EOF or the "." line.  After the "." line, and
+ * after the message could not be stored (no room for the spill file), the
+ * rest is read and dropped, so that a caller still writing never dies of
+ * SIGPIPE; a terminal is not waited on, and a read error ends it. */
 static bool read_all(struct reader *r, int fd)
 {
 	char *chunk = pn_xmalloc(CHUNK);
-	bool ok = true;
+	bool ok = true, eof = false, broken = false;
 	while (ok && !r->ended) {
 		ssize_t n = read(fd, chunk, CHUNK);
 		if (n < 0 && errno == EINTR)
@@ -179,42 +292,22 @@ static bool read_all(struct reader *r, int fd)
 		if (n < 0) {
 			pn_error_errno(r->err, EX_IOERR, errno, _("cannot read the message from standard input"));
 			ok = false;
+			broken = true;
 		} else if (n == 0) {
 			ok = release_held(r);
+			eof = true;
 			break;
 		} else {
 			ok = feed(r, chunk, (size_t)n);
 		}
 	}
-	/* after the "." line the rest is read and dropped, so that a caller
-	 * still writing never dies of SIGPIPE; a terminal is not waited on */
-	while (ok && r->ended && !isatty(fd)) {
+	while (!eof && !broken && !isatty(fd)) {
 		ssize_t n = read(fd, chunk, CHUNK);
 		if (n == 0 || (n < 0 && errno != EINTR))
 			break;
 	}
 	free(chunk);
 	return ok;
-}
-
-/* pread_all - n bytes of fd at pos; false with errno set, or with errno 0
- * when the file ends first */
-static bool pread_all(int fd, char *to, size_t n, off_t pos)
-{
-	while (n) {
-		ssize_t r = pread(fd, to, n, pos);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = 0;
-			return false;
-		}
-		to += r;
-		pos += r;
-		n -= (size_t)r;
-	}
-	return true;
 }
 
 /* read_at - copy input bytes [off, off+n) from the regular file they are
@@ -244,13 +337,26 @@ static bool read_at(const struct pn_message *m, size_t off, char *to, size_t n, 
 	return true;
 }
 
-/* field_name_len - length of "Name" in "Name:", 0 if the line is no field */
-static size_t field_name_len(const char *s, size_t n)
+/* field_name - length of "Name" in "Name:" or in the obsolete "Name :"
+ * (RFC 5322 4.5: white space between the name and the colon), and in
+ * *value where the value starts; 0 if the line is no field */
+static size_t field_name(const char *s, size_t n, size_t *value)
 {
 	size_t i = 0;
 	while (i < n && (unsigned char)s[i] > 32 && (unsigned char)s[i] < 127 && s[i] != ':')
 		i++;
-	return (i > 0 && i < n && s[i] == ':') ? i : 0;
+	size_t c = i;
+	while (c < n && (s[c] == ' ' || s[c] == '\t'))
+		c++;
+	*value = c + 1;
+	return (i > 0 && c < n && s[c] == ':') ? i : 0;
+}
+
+/* field_name_len - length of the name, 0 if the line is no field */
+static size_t field_name_len(const char *s, size_t n)
+{
+	size_t value;
+	return field_name(s, n, &value);
 }
 
 /* next_line - the header line at s[0..n): *len with its line end, *text
@@ -281,22 +387,59 @@ static bool next_line(const char *s, size_t n, size_t *len, size_t *text, bool *
 }
 
 /* add_field - a new field starts at off */
-static void add_field(struct pn_message *m, size_t off, size_t len, size_t name_len)
+static void add_field(struct pn_message *m, size_t off, size_t len, size_t name_len, size_t value_off)
 {
 	m->fields = pn_xrealloc(m->fields, (m->nfields + 1) * sizeof(*m->fields));
-	m->fields[m->nfields++] = (struct pn_field){off, len, name_len, false};
+	m->fields[m->nfields++] = (struct pn_field){off, len, name_len, value_off, false};
+}
+
+/* field_follows - a header field starts on some line of h[off, n) before
+ * the first empty line */
+static bool field_follows(const char *h, size_t off, size_t n)
+{
+	while (off < n) {
+		size_t len, text;
+		bool bare_cr;
+		next_line(h + off, n - off, &len, &text, &bare_cr);
+		if (text == 0)
+			return false;
+		if (field_name_len(h + off, text))
+			return true;
+		off += len;
+	}
+	return false;
+}
+
+/* stray_line - the line at off, neither a field nor a continuation, ends a
+ * header block of nfields fields.  It starts a body that lacks its empty
+ * line (as sendmail takes it) unless it has a colon (a field with a
+ * malformed name: "Reply To:", or an 8-bit byte in it) or fields follow it before the
+ * empty line: moving those into the body would drop a Bcc recipient or a
+ * Content-Type without a word, so the message is refused instead. */
+static bool stray_line(const struct pn_message *m, size_t off, size_t len, size_t text, size_t lineno,
+		       struct pn_error *err)
+{
+	const char *h = m->head.data;
+	if (!m->nfields || (!memchr(h + off, ':', text) && !field_follows(h, off + len, m->head.len)))
+		return true;
+	pn_error_set(err, EX_DATAERR,
+		     _("line %zu of the header block is neither a header field nor the continuation of one (the "
+		       "header fields end at the first empty line)"),
+		     lineno);
+	return false;
 }
 
 /* parse_head - split the header block into fields; find where the body starts */
 static bool parse_head(struct pn_message *m, struct pn_error *err)
 {
 	const char *h = m->head.data ? m->head.data : "";
-	size_t n = m->head.len, off = 0;
+	size_t n = m->head.len, off = 0, lineno = 0;
 	while (off < n) {
-		size_t len, text;
+		size_t len, text, value;
 		bool bare_cr;
 		bool ended = next_line(h + off, n - off, &len, &text, &bare_cr);
-		size_t name = field_name_len(h + off, text);
+		size_t name = field_name(h + off, text, &value);
+		lineno++;
 		bool field = name || ((h[off] == ' ' || h[off] == '\t') && m->nfields);
 		if (field && bare_cr) {
 			pn_error_set(err, EX_DATAERR, _("a header field contains a lone CR before text that is no header field"));
@@ -313,12 +456,14 @@ static bool parse_head(struct pn_message *m, struct pn_error *err)
 		if ((h[off] == ' ' || h[off] == '\t') && m->nfields)
 			m->fields[m->nfields - 1].len += len;
 		else if (name)
-			add_field(m, off, len, name);
+			add_field(m, off, len, name, value);
 		else if (off == 0 && len > 5 && strncmp(h, "From ", 5) == 0) {
-			add_field(m, off, len, 0); /* the mbox "From " line: never sent */
+			add_field(m, off, len, 0, len); /* the mbox "From " line: never sent */
 			m->fields[0].drop = true;
-		} else
+		} else if (stray_line(m, off, len, text, lineno, err))
 			break; /* a line that is no header: the body starts here */
+		else
+			return false;
 		off += len;
 	}
 	if (off >= n && n == HEAD_MAX && m->raw_len > HEAD_MAX) {
@@ -341,7 +486,7 @@ static bool load_head(struct pn_message *m, struct pn_error *err)
 }
 
 /* pn_message_read - see message.h */
-bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_error *err)
+bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, const char *fallback, struct pn_error *err)
 {
 	memset(m, 0, sizeof(*m));
 	m->spill_fd = -1;
@@ -351,7 +496,7 @@ bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_e
 		m->file_fd = fd;
 	pn_buf_init(&m->mem, MEM_MAX);
 	pn_buf_init(&m->added, HEAD_MAX);
-	struct reader r = {.m = m, .st = LS, .ignore_dots = ignore_dots, .err = err};
+	struct reader r = {.m = m, .st = LS, .ignore_dots = ignore_dots, .fallback = fallback, .err = err};
 	if (!read_all(&r, fd))
 		return false;
 	if (r.nul) {
@@ -383,8 +528,8 @@ static bool field_is(const struct pn_message *m, const struct pn_field *f, const
 /* unfold - a field's value without its line breaks, leading blanks trimmed */
 static char *unfold(const struct pn_message *m, const struct pn_field *f)
 {
-	const char *v = m->head.data + f->off + f->name_len + 1;
-	size_t n = f->len - f->name_len - 1;
+	const char *v = m->head.data + f->off + f->value_off;
+	size_t n = f->len - f->value_off;
 	char *out = pn_xmalloc(n + 1);
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -427,10 +572,14 @@ bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out, 
 			if (!field_is(m, &m->fields[i], names[k]))
 				continue;
 			char *v = unfold(m, &m->fields[i]);
-			bool ok = pn_address_parse_list(v, strlen(v), out, err);
+			struct pn_error perr;
+			pn_error_init(&perr);
+			bool ok = pn_address_parse_field(v, strlen(v), out, &perr);
 			free(v);
-			if (!ok)
+			if (!ok) {
+				pn_error_set(err, perr.code, _("%s (in the %s field)"), perr.msg, names[k]);
 				return false;
+			}
 		}
 	return true;
 }
@@ -507,6 +656,11 @@ bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx, stru
 
 bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
 {
+	if (m->lost) {
+		pn_error_set(err, EX_IOERR, _("only %jd of its %zu bytes could be stored"),
+			     (intmax_t)m->mem.len + (intmax_t)m->spill_len, m->raw_len);
+		return false;
+	}
 	char *in = pn_xmalloc(CHUNK);
 	bool ok = true;
 	for (size_t off = 0; ok && off < m->raw_len; off += CHUNK) {

@@ -20,6 +20,7 @@
 struct pn_field {
 	size_t off, len;  /* the whole field, continuation lines and line end included */
 	size_t name_len;
+	size_t value_off; /* after the ':' (RFC 5322 4.5: "Bcc :" has blanks before it) */
 	bool drop;        /* not transmitted */
 };
 
@@ -37,15 +38,21 @@ struct pn_message {
 	struct pn_buf added; /* header lines postern adds */
 	size_t size;         /* canonical octets to be sent, for SIZE= */
 	bool eightbit;       /* some byte is >= 0x80 */
+	bool lost;           /* the input was read, but not all of it could be stored */
 };
 
 typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err);
 
 /* pn_message_read - read fd to its end.  ignore_dots: -i; without it a line
  * holding only "." ends the message (and the rest of the input is read and
- * discarded).  65 for a NUL byte or a header block over 1 MiB, 74 for a
- * read error. */
-bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, struct pn_error *err) PN_WUR;
+ * discarded).  fallback: a folder (the account's dead_letter) whose tmp/
+ * takes the spill file when $TMPDIR cannot, or NULL.  65 for a NUL byte or
+ * a header block over 1 MiB, 74 for a read error, or when no spill file can
+ * be made or written: the input is then still read to its end (the caller
+ * gets no SIGPIPE) and m->lost tells that m is incomplete (pn_message_raw
+ * fails on it). */
+bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, const char *fallback,
+		     struct pn_error *err) PN_WUR;
 void pn_message_free(struct pn_message *m);
 
 /* pn_message_tmpfile - an unlinked read-write temporary file in $TMPDIR
@@ -65,7 +72,8 @@ bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out,
 /* pn_message_drop - do not transmit fields with this name (e.g. Bcc) */
 void pn_message_drop(struct pn_message *m, const char *name);
 
-/* pn_message_raw - the input exactly as it was read, in blocks to sink */
+/* pn_message_raw - the input exactly as it was read, in blocks to sink;
+ * 74 when it could not all be stored (m->lost) */
 bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err) PN_WUR;
 
 /* pn_message_prepare - compute size and 8-bit flag of what will be sent */

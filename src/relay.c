@@ -158,7 +158,7 @@ static void serve_rcpt(void *ctx, const char *from, const char *rcpt, struct pn_
 	struct pn_error err;
 	pn_error_init(&err);
 	char *one[] = {(char *)rcpt};
-	struct pn_addrlist list = {one, 1, 1};
+	struct pn_addrlist list = {.addr = one, .n = 1, .cap = 1};
 	struct pn_envelope_in ein;
 	struct pn_envelope_store env;
 	memset(&env, 0, sizeof(env));

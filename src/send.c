@@ -123,7 +123,7 @@ static void keep_dead(const struct pn_request *req, const struct pn_envelope_in 
 		return;
 	/* without an envelope, the sender and recipients as given (sender
 	 * NULL: the account's own) */
-	struct pn_addrlist given = {(char **)ein->words, ein->nwords, ein->nwords};
+	struct pn_addrlist given = {.addr = (char **)ein->words, .n = ein->nwords, .cap = ein->nwords};
 	struct pn_dead_info info = {a->name, env->from ? env->from : (char *)ein->from,
 				    env->rcpt, ein->addrs ? *ein->addrs : given, ein->read_recipients,
 				    err->code, (char *)err->msg};
@@ -150,7 +150,8 @@ int pn_run_message(const struct pn_request *req, const struct pn_envelope_in *ei
 	memset(&env, 0, sizeof(env));
 	bool verify = req->mode == PN_MODE_VERIFY;
 	/* the input is read to its end even when nothing can be sent */
-	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL), err);
+	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL),
+						   a ? a->dead_letter : NULL, err);
 	ok = ok && (verify || have_msg) && deliver(req, ein, a, r, verify ? NULL : &m, &env, err);
 	if (!r->session)
 		pn_secret_wipe(&r->h->secret);

@@ -109,3 +109,38 @@ chmod 600 "$WORK/inherit.rc"
 run_postern "$WORK/h" -C "$WORK/inherit.rc" bob@postern.test
 expect_rc 78 "a parent account from another file"
 expect_err "no account named 'sub' was defined before in this file" "inheritance across files is refused"
+
+# issue 12 7i: in a header field white space separates no addresses (that
+# is for argv words): "Carol Dave bob@..." is refused, not sent to Carol@
+# and Dave@ of maildomain
+fresh
+printf 'From: alice@postern.test\nTo: Carol Dave bob@postern.test\nSubject: words\n\nbody\n' >"$WORK/words"
+run_postern "$WORK/words" -C "$(config words "maildomain postern.test")" -t
+expect_rc 65 "-t: a display name without angle brackets in To"
+expect_err "'Carol Dave bob@postern.test' is not one address.*\(in the To field\)" "the refusal names the field and shows the words"
+check "nothing is sent to bob or carol" eval 'no_mail bob && no_mail carol'
+fresh
+printf 'From: alice@postern.test\nTo: Carol Dave <bob@postern.test>\nSubject: words\n\nbody\n' >"$WORK/words"
+run_postern "$WORK/words" -C "$(config words2 "maildomain postern.test")" -t
+expect_rc 0 "-t: the same display name in angle brackets"
+check "only the address in angle brackets receives it" eval 'test -n "$(wait_mail bob)" && no_mail carol'
+
+# issue 12 7j: obsolete field names (RFC 5322 4.5, blanks before the colon)
+# are fields: "Bcc :" is read with -t and removed, the fields after it stay
+# in the header block
+head_block() { [ -s "$1" ] && awk '/^$/ { exit } { print }' "$1"; }
+fresh
+printf 'From: alice@postern.test\nTo : bob@postern.test\nBcc : carol@postern.test\nSubject: obsolete\n\nbody\n' >"$WORK/obs"
+run_postern "$WORK/obs" -C "$(config obs)" -t
+expect_rc 0 "-t with 'To :' and 'Bcc :'"
+f=$(wait_mail bob)
+check "the 'Bcc :' recipient receives it" test -n "$(wait_mail carol)"
+check "the Subject after 'Bcc :' is still in the header block" eval 'head_block "$f" | grep -q "^Subject: obsolete$"'
+check "'Bcc :' is removed" eval 'head_block "$f" >/dev/null && ! grep -qi "^bcc" "$f"'
+check "the body is the body" eval '[ "$(delivered_body "$f" | sed -n "/^$/,\$p" | sed 1d)" = body ]'
+fresh
+printf 'From: alice@postern.test\nTo: bob@postern.test\nBcc carol@postern.test\nSubject: stray\n\nbody\n' >"$WORK/stray"
+run_postern "$WORK/stray" -C "$(config stray)" -t
+expect_rc 65 "a line in the header block that is no field, fields after it"
+expect_err "line 3 of the header block is neither a header field" "the refusal names the line"
+check "nothing is sent" no_mail bob

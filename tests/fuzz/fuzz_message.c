@@ -10,8 +10,8 @@
  * the stuffed dots must be m.size + 3 (SIZE= is what is really sent).  The
  * raw copy must be the input (with -i) or as long as m.raw_len.  The header
  * section the server sees (the un-stuffed lines before the first empty one)
- * must consist of fields and their continuation lines only, none of them a
- * Bcc field: whatever postern took for the body starts after a blank line,
+ * must consist of fields (obsolete names with blanks before the colon
+ * included) and their continuation lines only, none of them a Bcc field: whatever postern took for the body starts after a blank line,
  * and a Bcc it dropped cannot reach the recipients by another line end.
  * Before Bcc is dropped, every address in a To, Cc or Bcc field of that
  * header section (Resent- ones when there are Resent- fields) must be one
@@ -129,10 +129,12 @@ static void server_head(const char *out, size_t n, struct shead *h)
 			f->value[old + len] = '\0';
 			continue;
 		}
-		size_t name = 0;
+		size_t name = 0, colon;
 		while (name < len && (unsigned char)l[name] > 32 && (unsigned char)l[name] < 127 && l[name] != ':')
 			name++;
-		if (name == 0 || name == len || l[name] != ':') {
+		for (colon = name; colon < len && (l[colon] == ' ' || l[colon] == '\t');)
+			colon++; /* RFC 5322 4.5: "Bcc :" is a Bcc field */
+		if (name == 0 || colon == len || l[colon] != ':') {
 			h->nonfield = true;
 			return;
 		}
@@ -141,7 +143,7 @@ static void server_head(const char *out, size_t n, struct shead *h)
 			abort();
 		h->f[h->n].name = l;
 		h->f[h->n].name_len = name;
-		h->f[h->n].value = strndup(l + name + 1, len - name - 1);
+		h->f[h->n].value = strndup(l + colon + 1, len - colon - 1);
 		if (!h->f[h->n].value)
 			abort();
 		h->n++;
@@ -179,7 +181,7 @@ static void check_recipients(const struct shead *h, const struct pn_addrlist *rc
 			struct pn_error e;
 			pn_addrlist_init(&l);
 			pn_error_init(&e);
-			if (pn_address_parse_list(h->f[i].value, strlen(h->f[i].value), &l, &e))
+			if (pn_address_parse_field(h->f[i].value, strlen(h->f[i].value), &l, &e))
 				for (size_t j = 0; j < l.n; j++)
 					if (!pn_addrlist_has(rcpt, l.addr[j]))
 						fuzz_fail("an address in a To/Cc/Bcc field the server sees is no -t recipient", i);
@@ -194,7 +196,7 @@ static void one(const uint8_t *data, size_t size, bool ignore_dots, bool use_pip
 	struct pn_error err;
 	pn_error_init(&err);
 	int fd = input_fd(data, size, use_pipe);
-	bool ok = pn_message_read(&m, fd, ignore_dots, &err); /* a memfd: read in place */
+	bool ok = pn_message_read(&m, fd, ignore_dots, NULL, &err); /* a memfd: read in place */
 	if (!ok) {
 		if (!pn_error_isset(&err))
 			fuzz_fail("pn_message_read failed without an error", 0);

@@ -110,7 +110,7 @@ static bool read_msg(struct pn_message *m, const char *p, size_t n, bool ignore_
 		m->file_fd = -1;
 		return false;
 	}
-	bool ok = pn_message_read(m, fd, ignore_dots, err);
+	bool ok = pn_message_read(m, fd, ignore_dots, NULL, err);
 	if (!ok && m->file_fd >= 0) {
 		close(m->file_fd);
 		m->file_fd = -1;
@@ -298,12 +298,55 @@ static void transforms(void)
 		 "Subject: s\r\n\r\nbody\r\n.\r\n"},
 		{"lone CR before a blank line ends the header", "Subject: s\r\r\nBcc: x@y\n", false, "Bcc",
 		 "Subject: s\r\n\r\nBcc: x@y\r\n.\r\n"},
+		/* RFC 5322 4.5: white space before the colon (obsolete syntax) */
+		{"obsolete Bcc with a blank before the colon dropped", "To: a@b\nBcc : x@y\nSubject: s\n\nbody\n",
+		 false, "Bcc", "To: a@b\r\nSubject: s\r\n\r\nbody\r\n.\r\n"},
+		{"obsolete Bcc with tabs and a continuation dropped",
+		 "bcc\t \t: x@y,\n z@w\nSubject: s\n\nbody\n", false, "Bcc", "Subject: s\r\n\r\nbody\r\n.\r\n"},
+		{"obsolete field names pass unchanged", "To : a@b\nX-A\t:\tv\n\nbody\n", false, NULL,
+		 "To : a@b\r\nX-A\t:\tv\r\n\r\nbody\r\n.\r\n"},
+		{"a non-header line with no field after it starts the body", "Subject: s\nhello world\nmore\n\np2\n",
+		 false, NULL, "Subject: s\r\n\r\nhello world\r\nmore\r\n\r\np2\r\n.\r\n"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i]);
 }
 
 /* ---- headers and recipients ---- */
+
+/* stray_lines - a line in the header block that is no field is refused
+ * when it has a colon or fields follow it: never moved into the body */
+static void stray_lines(void)
+{
+	static const struct {
+		const char *name, *in, *line;
+	} cases[] = {
+		{"a blank inside a field name", "To: a@b\nReply To: c@d\nSubject: s\n\nbody\n", "line 2 "},
+		{"an 8-bit byte in a field name", "To: a@b\nS\xc3\xbc" "bject: s\n\nbody\n", "line 2 "},
+		{"no colon, a field after it", "To: a@b\nSubject: s\nBcc carol@x\nX-A: v\n\nbody\n", "line 3 "},
+		{"no colon, a field after it, no empty line", "To: a@b\nhello\nthere\nX-A: v\n", "line 2 "},
+		{"a colon, last before the empty line", "To: a@b\nBcc carol@x: y\n\nbody\n", "line 2 "},
+		{"after the mbox From line", "From x Mon Jan  1 00:00:00 2024\nTo: a@b\nDear Bob: hi\n", "line 3 "},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		bool ok = read_msg(&m, cases[i].in, strlen(cases[i].in), false, &err);
+		tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, cases[i].line) &&
+			       strstr(err.msg, "neither a header field"),
+		       "header block: %s: refused with EX_DATAERR naming the line", cases[i].name);
+		if (ok || !strstr(err.msg, cases[i].line))
+			printf("#   %s\n", ok ? "read" : err.msg);
+		free_msg(&m);
+	}
+	/* no header block at all: the whole input is the body, colons or not */
+	static const char nohead[] = "Dear Bob: hello\nTo: x@y\n\nb\n";
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_msg(&m, nohead, strlen(nohead), false, &err);
+	tap_ok(ok && m.nfields == 0 && m.body_off == 0, "no header block: a first line with a colon is body");
+	free_msg(&m);
+}
 
 static void headers(void)
 {
@@ -313,6 +356,7 @@ static void headers(void)
 				 "X-Twice: second\n"
 				 "X-Empty:\n"
 				 "X-Spaces:    padded\n"
+				 "X-Obs \t: obsolete\n"
 				 "\n"
 				 "X-Body: not a header\n";
 	struct pn_message m;
@@ -329,6 +373,7 @@ static void headers(void)
 		{"X-Twice", "first"},
 		{"X-Empty", ""},
 		{"X-Spaces", "padded"},
+		{"X-Obs", "obsolete"},
 		{"X-Body", NULL},
 		{"X-Missing", NULL},
 		{"Subjec", NULL},
@@ -387,7 +432,7 @@ static void recipients(void)
 
 	/* found by tests/fuzz/fuzz_message: fields behind a lone CR are read for
 	 * -t as the server will see them; a lone CR inside an address is refused */
-	static const char crhead[] = "Subject: hi\rTo: x@y\r c@d\rBcc: h@z\n\nb\n";
+	static const char crhead[] = "Subject: hi\rTo: x@y,\r c@d\rBcc: h@z\n\nb\n";
 	ok = read_msg(&m, crhead, strlen(crhead), false, &err);
 	pn_error_init(&err);
 	ok = ok && pn_message_recipients(&m, &l, &err);
@@ -417,6 +462,31 @@ static void recipients(void)
 	ok = ok && pn_message_recipients(&m, &l, &err);
 	tap_ok(ok && l.n == 2 && strcmp(l.addr[0], "new@y") == 0 && strcmp(l.addr[1], "hid@z") == 0,
 	       "recipients: Resent-To and Resent-Bcc replace To when Resent- fields exist");
+	pn_addrlist_free(&l);
+	free_msg(&m);
+
+	/* RFC 5322 4.5: "Bcc :" and "To :" are Bcc and To fields, and the fields
+	 * after them stay in the header block */
+	static const char obs[] = "To\t: a@b\nBcc : carol@x\nSubject: s\nCc :d@e\n\nb\n";
+	ok = read_msg(&m, obs, strlen(obs), false, &err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(ok && l.n == 3 && strcmp(l.addr[0], "a@b") == 0 && strcmp(l.addr[1], "carol@x") == 0 &&
+		       strcmp(l.addr[2], "d@e") == 0,
+	       "recipients: obsolete 'To\\t:', 'Bcc :' and 'Cc :' fields are read");
+	char *subj = pn_message_header(&m, "subject");
+	tap_is_str(subj, "s", "recipients: the field after 'Bcc :' is still a header field");
+	free(subj);
+	pn_addrlist_free(&l);
+	free_msg(&m);
+
+	/* in a header field white space separates no addresses (only argv words) */
+	static const char words[] = "To: Carol Dave bob@example.com\nSubject: s\n\nb\n";
+	ok = read_msg(&m, words, strlen(words), false, &err);
+	pn_error_init(&err);
+	ok = ok && pn_message_recipients(&m, &l, &err);
+	tap_ok(!ok && err.code == EX_DATAERR && l.n == 0, "recipients: 'To: Carol Dave bob@example.com' is refused");
+	tap_ok(strstr(err.msg, "(in the To field)") && strstr(err.msg, "Carol Dave bob@example.com"),
+	       "recipients: the message names the field and shows the words");
 	pn_addrlist_free(&l);
 	free_msg(&m);
 
@@ -973,7 +1043,7 @@ static void drained(void)
 		struct pn_message m;
 		struct pn_error err;
 		pn_error_init(&err);
-		bool ok = pn_message_read(&m, fd, false, &err);
+		bool ok = pn_message_read(&m, fd, false, NULL, &err);
 		tap_ok(ok && m.raw_len == strlen("Subject: s\n\na\n"), "dot line, %s: the message ends there", kind);
 		char c;
 		ssize_t r = read(fd, &c, 1);
@@ -982,6 +1052,82 @@ static void drained(void)
 		input_done(fd, &m);
 		free_msg(&m);
 	}
+	free(in.p);
+}
+
+/* raw_equals - pn_message_raw gives exactly want[0..n) */
+static bool raw_equals(const struct pn_message *m, const char *want, size_t n)
+{
+	struct sink s;
+	struct pn_error err;
+	pn_error_init(&err);
+	memset(&s, 0, sizeof(s));
+	bool ok = pn_message_raw(m, collect, &s, &err) && s.len == n && memcmp(s.data, want, n) == 0;
+	free(s.data);
+	return ok;
+}
+
+/* read_spill - read in.p through a pipe with $TMPDIR missing */
+static bool read_spill(struct pn_message *m, const struct bytes *in, const char *fallback, struct pn_error *err)
+{
+	pn_error_init(err);
+	input_kind = INPUT_PIPE;
+	int fd = input_fd(in->p, in->n);
+	input_kind = INPUT_AUTO;
+	if (fd < 0) {
+		memset(m, 0, sizeof(*m));
+		m->spill_fd = m->file_fd = -1;
+		return false;
+	}
+	bool ok = pn_message_read(m, fd, true, fallback, err);
+	input_done(fd, m); /* the writer wrote all: no SIGPIPE */
+	return ok;
+}
+
+/* no_tmpdir - with $TMPDIR unusable the spill goes to the fallback folder's
+ * tmp/; without one the input is still read to its end, and 74 */
+static void no_tmpdir(void)
+{
+	struct bytes in = {0};
+	puts_(&in, "Subject: spill\n\n");
+	for (int i = 0; in.n < 1024 * 1024; i++) {
+		char line[96];
+		snprintf(line, sizeof(line), "line %d of a message larger than what is kept in memory\n", i);
+		puts_(&in, line);
+	}
+	char missing[300], dl[300], dltmp[320], notdir[300];
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	snprintf(dl, sizeof(dl), "%s/dl", dir);
+	snprintf(dltmp, sizeof(dltmp), "%s/dl/tmp", dir);
+	snprintf(notdir, sizeof(notdir), "%s/notdir", dir); /* a file: no folder can be made there */
+	close(open(notdir, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	setenv("TMPDIR", missing, 1);
+
+	struct pn_message m;
+	struct pn_error err;
+	bool ok = read_spill(&m, &in, dl, &err);
+	tap_ok(ok && !m.lost, "no TMPDIR, a fallback folder: the message is read");
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	tap_ok(raw_equals(&m, in.p, in.n), "no TMPDIR, a fallback folder: kept byte for byte");
+	/* rmdir succeeds on an empty folder only */
+	tap_ok(rmdir(dltmp) == 0, "no TMPDIR, a fallback folder: the spill file in its tmp/ has no name");
+	rmdir(dl);
+	free_msg(&m);
+
+	ok = read_spill(&m, &in, NULL, &err);
+	tap_ok(!ok && err.code == EX_IOERR && m.lost && strstr(err.msg, missing),
+	       "no TMPDIR, no fallback: 74 naming the directory, the input read to its end");
+	pn_error_init(&err);
+	tap_ok(!raw_equals(&m, in.p, in.n), "no TMPDIR, no fallback: no raw copy of a part");
+	free_msg(&m);
+
+	ok = read_spill(&m, &in, notdir, &err);
+	tap_ok(!ok && err.code == EX_IOERR && m.lost && strstr(err.msg, missing) && strstr(err.msg, "dead_letter"),
+	       "no TMPDIR, an unusable fallback: 74 naming both");
+	free_msg(&m);
+	unlink(notdir);
+	setenv("TMPDIR", dir, 1);
 	free(in.p);
 }
 
@@ -1005,7 +1151,7 @@ static void in_place(void)
 	struct pn_error err;
 	struct sink s;
 	pn_error_init(&err);
-	bool ok = pn_message_read(&m, fd, true, &err);
+	bool ok = pn_message_read(&m, fd, true, NULL, &err);
 	tap_ok(ok && m.file_fd == fd && m.raw_len == strlen(msg), "in place: the message starts at the file's offset");
 	ok = ok && stream(&m, &s);
 	const char *want = "Subject: in place\r\n\r\nline one\r\n..dot\r\nline three\r\n.\r\n";
@@ -1035,6 +1181,7 @@ int main(void)
 
 	transforms();
 	headers();
+	stray_lines();
 	recipients();
 	complete_added();
 	complete_present();
@@ -1046,6 +1193,7 @@ int main(void)
 	big_body(true, INPUT_FILE);
 	big_body(false, INPUT_FILE);
 	in_place();
+	no_tmpdir();
 	header_bound();
 	long_first_line();
 	boundaries();
