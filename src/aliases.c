@@ -2,6 +2,7 @@
 #include "aliases.h"
 
 #include "buf.h"
+#include "regfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -103,9 +104,13 @@ static bool parse(struct pn_aliases *al, FILE *f, struct pn_error *err)
 
 struct pn_aliases *pn_aliases_load(const char *path, struct pn_error *err)
 {
-	FILE *f = fopen(path, "re");
+	bool odd;
+	FILE *f = pn_fopen_regular(path, &odd); /* a FIFO there must not block */
 	if (!f) {
-		pn_error_errno(err, EX_CONFIG, errno, _("cannot read aliases file %s"), path);
+		if (odd)
+			pn_error_set(err, EX_CONFIG, _("cannot read aliases file %s: not a regular file"), path);
+		else
+			pn_error_errno(err, EX_CONFIG, errno, _("cannot read aliases file %s"), path);
 		return NULL;
 	}
 	struct pn_aliases *al = pn_xcalloc(1, sizeof(*al));

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "privilege.h"
+#include "regfile.h"
 #include "smtp.h"
 
 #include <errno.h>
@@ -531,9 +532,13 @@ static void merge(struct pn_config *cfg, struct parse *p)
 /* pn_config_load - see config.h */
 bool pn_config_load(struct pn_config *cfg, const char *path, bool system, struct pn_error *err)
 {
-	FILE *f = fopen(path, "re");
+	bool odd;
+	FILE *f = pn_fopen_regular(path, &odd); /* a FIFO there must not block */
 	if (!f) {
-		pn_error_errno(err, EX_CONFIG, errno, _("cannot read configuration file %s"), path);
+		if (odd)
+			pn_error_set(err, EX_CONFIG, _("cannot read configuration file %s: not a regular file"), path);
+		else
+			pn_error_errno(err, EX_CONFIG, errno, _("cannot read configuration file %s"), path);
 		return false;
 	}
 	struct parse p = {.cfg = cfg, .path = path, .system = system, .err = err};

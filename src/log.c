@@ -1,6 +1,9 @@
 /* log.c - msmtp-compatible log lines (see log.h). */
 #include "log.h"
 
+#include "escape.h"
+#include "regfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,48 +14,79 @@
 #include <time.h>
 #include <unistd.h>
 
-/* quoted - append 'text' with quotes and control bytes made harmless */
-static bool quoted(struct pn_buf *b, const char *key, const char *text)
+/* the values of a line that come from the outcome of the send: read in
+ * result_of() alone */
+struct result {
+	int exitcode;        /* sysexits code, 0: delivered */
+	int smtpstatus;      /* the server's reply code, 0: none */
+	const char *smtpmsg; /* its text */
+	const char *errormsg;
+};
+
+/* result_of - the outcome of the send, as the line reports it */
+static struct result result_of(const struct pn_log_entry *e)
 {
-	bool ok = pn_buf_printf(b, " %s='", key);
-	for (const char *p = text; ok && *p; p++) {
-		char c = ((unsigned char)*p < 0x20 || *p == 0x7f) ? ' ' : *p == '\'' ? '"' : *p;
-		ok = pn_buf_append(b, &c, 1);
+	const struct pn_error *o = e->err;
+	struct result r = {o->code, 0, "", o->msg};
+	if (o->code && o->server[0]) { /* the server's reply that decided */
+		r.smtpstatus = o->reply;
+		r.smtpmsg = o->server;
 	}
-	return ok && pn_buf_addstr(b, "'");
+	return r;
 }
 
-/* format - the key=value line without the time */
-static bool format(const struct pn_log_entry *e, struct pn_buf *b)
+/* field - " key=value", the value escaped (escape.h); quote: always
+ * between quotes, as msmtp writes smtpmsg and errormsg */
+static bool field(struct pn_buf *b, const char *key, const char *value, bool quote)
+{
+	return pn_buf_printf(b, " %s=", key) && pn_escape(b, value ? value : "", quote);
+}
+
+/* recipients - " recipients=a,b,c": the list is one value */
+static bool recipients(struct pn_buf *b, const struct pn_addrlist *rcpt)
+{
+	struct pn_buf list;
+	pn_buf_init(&list, b->max);
+	bool ok = true;
+	for (size_t i = 0; ok && rcpt && i < rcpt->n; i++)
+		ok = pn_buf_printf(&list, "%s%s", i ? "," : "", rcpt->addr[i]);
+	ok = ok && field(b, "recipients", list.data ? list.data : "", false);
+	pn_buf_free(&list);
+	return ok;
+}
+
+/* pn_log_format - see log.h */
+bool pn_log_format(const struct pn_log_entry *e, struct pn_buf *b)
 {
 	const struct pn_account *a = e->account;
-	const struct pn_error *o = e->err;
+	struct result r = result_of(e);
 	bool auth = pn_account_auth(a) != PN_AUTH_OFF; /* as configured, like msmtp */
-	bool ok = pn_buf_printf(b, "host=%s tls=%s auth=%s", a->host ? a->host : "", a->tls ? "on" : "off", auth ? "on" : "off");
+	bool ok = pn_buf_addstr(b, "host=") && pn_escape(b, a->host ? a->host : "", false) &&
+		  pn_buf_printf(b, " tls=%s auth=%s", a->tls ? "on" : "off", auth ? "on" : "off");
 	if (auth && a->user)
-		ok = ok && pn_buf_printf(b, " user=%s", a->user);
-	ok = ok && pn_buf_printf(b, " from=%s recipients=", e->from ? e->from : "");
-	for (size_t i = 0; e->rcpt && i < e->rcpt->n; i++)
-		ok = ok && pn_buf_printf(b, "%s%s", i ? "," : "", e->rcpt->addr[i]);
-	if (!e->err->code)
+		ok = ok && field(b, "user", a->user, false);
+	ok = ok && field(b, "from", e->from, false) && recipients(b, e->rcpt);
+	if (!r.exitcode)
 		ok = ok && pn_buf_printf(b, " mailsize=%zu", e->mailsize);
-	if (o->code && o->server[0]) { /* the server's reply that decided */
-		ok = ok && pn_buf_printf(b, " smtpstatus=%d", o->reply);
-		ok = ok && quoted(b, "smtpmsg", o->server);
-	}
-	if (e->err->code)
-		ok = ok && quoted(b, "errormsg", e->err->msg);
+	if (r.smtpstatus)
+		ok = ok && pn_buf_printf(b, " smtpstatus=%d", r.smtpstatus) && field(b, "smtpmsg", r.smtpmsg, true);
+	if (r.exitcode)
+		ok = ok && field(b, "errormsg", r.errormsg, true);
 	if (e->deadletter)
-		ok = ok && pn_buf_printf(b, " deadletter=%s", e->deadletter);
-	return ok && pn_buf_printf(b, " exitcode=%s", pn_exit_name(e->err->code));
+		ok = ok && field(b, "deadletter", e->deadletter, false);
+	return ok && pn_buf_printf(b, " exitcode=%s", pn_exit_name(r.exitcode));
 }
 
+/* pn_log_open - see log.h */
 int pn_log_open(const char *path, struct pn_error *err)
 {
 	if (strcmp(path, "-") == 0)
 		return 1;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	bool odd;
+	int fd = pn_open_regular(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0600, &odd);
+	if (fd < 0 && odd)
+		pn_error_set(err, EX_IOERR, _("cannot open log file %s: not a regular file"), path);
+	else if (fd < 0)
 		pn_error_errno(err, EX_IOERR, errno, _("cannot open log file %s"), path);
 	return fd;
 }
@@ -83,7 +117,7 @@ bool pn_log_write(const struct pn_log_entry *e, int fd, const char *path, int fa
 		return true;
 	struct pn_buf b;
 	pn_buf_init(&b, 1 << 20);
-	format(e, &b); /* past the cap the line is cut: a cut line beats none */
+	pn_log_format(e, &b); /* past the cap the line is cut: a cut line beats none */
 	bool ok = true;
 	if (fd >= 0)
 		ok = append_file(fd, path, e->account->logfile_time_format, b.data, err);

@@ -2,8 +2,9 @@
  * key=value format so that parsers written for msmtp keep working:
  *   host=H tls=on auth=on user=U from=F recipients=A,B mailsize=N
  *   smtpstatus=C smtpmsg='...' errormsg='...' exitcode=EX_...
- * SECURITY: no secret is ever passed in; the values are sanitized to one
- * line.
+ * Every value is escaped (escape.h), so that one message is one line and
+ * each key appears once, whatever an address or a server's reply holds.
+ * SECURITY: no secret is ever passed in.
  */
 #ifndef POSTERN_LOG_H
 #define POSTERN_LOG_H
@@ -22,8 +23,13 @@ struct pn_log_entry {
 	const char *deadletter;     /* where the message was kept, or NULL */
 };
 
+/* pn_log_format - the line of e without its time stamp, appended to b;
+ * false when b's cap was reached (the line is then cut) */
+bool pn_log_format(const struct pn_log_entry *e, struct pn_buf *b);
+
 /* pn_log_open - open the logfile for appending ("-": stdout); -1 with err
- * set when it cannot be opened */
+ * set when it cannot be opened or is not a regular file (a FIFO, a device:
+ * refused at once, never waited on) */
 int pn_log_open(const char *path, struct pn_error *err);
 
 /* pn_log_write - to the open logfile fd (-1: none) with time format fmt,

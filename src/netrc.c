@@ -7,6 +7,7 @@
 #include "netrc.h"
 
 #include "buf.h"
+#include "regfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,7 +101,10 @@ bool pn_netrc_lookup(const char *path, const char *host, const char *user, struc
 		     struct pn_error *err)
 {
 	out->p = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool odd;
+	int fd = pn_open_regular(path, O_RDONLY, 0, &odd); /* a FIFO there must not block */
+	if (fd < 0 && odd)
+		pn_error_set(err, EX_CONFIG, _("cannot read %s: not a regular file"), path);
 	if (fd < 0)
 		return false; /* no file, no entry */
 	struct stat st;

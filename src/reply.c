@@ -67,9 +67,8 @@ enum pn_reply_state pn_reply_feed(struct pn_reply *r, const char *line, size_t l
 	return (len > 3 && line[3] == '-') ? PN_REPLY_MORE : PN_REPLY_DONE;
 }
 
-/* utf8_len - the length of the valid UTF-8 sequence at s (a printable
- * character: no C1 control, no overlong form, no surrogate), or 0 */
-static size_t utf8_len(const unsigned char *s)
+/* pn_utf8_len - see reply.h */
+size_t pn_utf8_len(const unsigned char *s)
 {
 	unsigned c = s[0];
 	size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
@@ -101,7 +100,7 @@ void pn_reply_oneline(const struct pn_reply *r, char *out, size_t size)
 			o += 3;
 		} else if ((unsigned char)*t >= 0x80) {
 			/* what the server sent may reach a terminal: valid UTF-8 only */
-			size_t n = utf8_len((const unsigned char *)t);
+			size_t n = pn_utf8_len((const unsigned char *)t);
 			if (n && o + n + 4 < size) {
 				memcpy(out + o, t, n);
 				o += n;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <termios.h>
@@ -18,28 +19,60 @@
 
 #define SECRET_MAX 4096
 
-/* spawn - start /bin/sh -c cmd with stdin on /dev/null, stdout into a pipe;
- * clean_env: with a fixed minimal environment */
+/* script - a sealed-in-memory file holding the command, for the shell to
+ * read as fd 3: the command never reaches an argv that ps shows.  It
+ * starts by closing fd 3, so the commands it runs do not inherit it. */
+static int script(const char *cmd)
+{
+	int fd = memfd_create("postern-passwordeval", MFD_CLOEXEC);
+	char *text = pn_xasprintf("exec 3<&-\n%s\n", cmd);
+	size_t len = strlen(text), done = 0;
+	while (fd >= 0 && done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			fd = -1;
+		} else {
+			done += (size_t)w;
+		}
+	}
+	pn_wipe(text, len);
+	free(text);
+	return fd;
+}
+
+/* spawn - start the shell on the command with stdin on /dev/null, stdout
+ * into a pipe; clean_env: with a fixed minimal environment.  Its argv is
+ * always "sh [-p] -c . /dev/fd/3": the command is read from fd 3. */
 static pid_t spawn(const char *cmd, bool clean_env, int *out_fd)
 {
 	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	int text = script(cmd);
+	if (text < 0 || pipe2(fds, O_CLOEXEC) < 0) {
+		if (text >= 0)
+			close(text);
 		return -1;
+	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0); /* its own group, so that a timeout ends its children too */
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC); /* only as fd 0 */
+		/* dup2() onto itself would keep close-on-exec: clear it instead */
+		bool at3 = text == 3 ? fcntl(3, F_SETFD, 0) == 0 : dup2(text, 3) == 3;
+		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || !at3)
 			_exit(127);
 		static char *const minimal[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
 		if (clean_env)
 			/* -p: dash and bash otherwise give up the postern group */
-			execle("/bin/sh", "sh", "-p", "-c", cmd, (char *)NULL, minimal);
+			execle("/bin/sh", "sh", "-p", "-c", ". /dev/fd/3", (char *)NULL, minimal);
 		else
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			execl("/bin/sh", "sh", "-c", ". /dev/fd/3", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
+	close(text);
 	if (pid < 0) {
 		close(fds[0]);
 		return -1;

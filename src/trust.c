@@ -29,7 +29,7 @@ struct pn_trust {
 /* read_all - the whole file; errno on failure */
 static char *read_all(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO: refused below, not waited on */
 	struct stat st;
 	if (fd < 0)
 		return NULL;

@@ -62,6 +62,46 @@ run_postern "$WORK/f" -C "$RC_LOGBAD" -a badlog -X "$WORK/postern.log" bob@poste
 check "-X FILE: failure log line has smtpstatus, errormsg and exitcode" has "smtpstatus=535 smtpmsg='535 .*' errormsg='.*authentication failed.*' exitcode=EX_NOPERM\$" "$WORK/postern.log"
 check "the log holds no password" lacks "correct horse|wrong" "$WORK/postern.log"
 
+# a hostile -f is escaped in the log: one line per send, each key once
+# (set-group-ID callers must not forge lines in a log they cannot write)
+for forged in $'a@b\nx recipients=evil exitcode=EX_OK' 'a@b recipients=evil exitcode=EX_OK'; do
+	: >"$WORK/forged.log"
+	run_postern "$WORK/f" -C "$RC_LOG" -X "$WORK/forged.log" -f "$forged" bob@postern.test
+	# refused here (65) or by the smarthost (69): either way it is logged
+	check "a -f with a forged log line is refused (exit $RC)" test "$RC" = 65 -o "$RC" = 69
+	check "the refusal is logged as one line" test "$(wc -l <"$WORK/forged.log")" = 1
+	check "exitcode= and recipients= appear once in it" test \
+		"$(grep -o 'exitcode=' "$WORK/forged.log" | wc -l) $(grep -o 'recipients=' "$WORK/forged.log" | wc -l)" = "1 1"
+	check "the sender is quoted and escaped" has " from='a@b(\\\\n| )x? ?recipients\\\\x3devil exitcode\\\\x3dEX_OK' " "$WORK/forged.log"
+done
+
+# a FIFO where a file named in the configuration should be: refused at
+# once, never waited on (each run bounded by timeout 20)
+fresh
+mkfifo "$WORK/log.fifo" "$WORK/aliases.fifo" "$WORK/rc.fifo"
+set +e
+timeout 20 "$POSTERN" -C "$(config fifolog "logfile $WORK/log.fifo")" bob@postern.test <"$WORK/f" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+expect_rc 0 "a FIFO at the logfile path does not hang the send"
+expect_err "cannot open log file $WORK/log.fifo: not a regular file" "stderr says why nothing is logged"
+check "the message is delivered anyway" test -n "$(wait_mail bob)"
+set +e
+timeout 20 "$POSTERN" -C "$(config fifoal "aliases $WORK/aliases.fifo")" root <"$WORK/f" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+expect_rc 78 "a FIFO as the aliases file is refused at once"
+expect_err "cannot read aliases file $WORK/aliases.fifo: not a regular file" "the aliases error says why"
+set +e
+timeout 20 "$POSTERN" -C "$WORK/rc.fifo" bob@postern.test <"$WORK/f" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+expect_rc 78 "a FIFO as the rc file is refused at once"
+expect_err "cannot read configuration file $WORK/rc.fifo: not a regular file" "the rc file error says why"
+
 # -v shows the dialogue but never the credentials
 fresh
 RC_V=$(config verbose)

@@ -153,4 +153,79 @@ else
 	expect_rc 74 "TMPDIR full, 5 MB from a pipe, no dead_letter"
 	check "the writer was not cut off either (exit 0)" test "$(cat "$WORK/writer3" 2>/dev/null)" = 0
 	expect_err "cannot write a temporary file in $WORK/fulltmp: No space left on device" "stderr names the full directory"
+# a -f with line breaks cannot add keys to the sidecar; --resend does not
+# follow them (erin stands for the attacker: a mailbox that exists, so that
+# these checks can fail)
+DLX="$WORK/deadx"
+RC_DLX=$(config dlx "account dlx : sub
+port $port_down
+dead_letter $DLX
+account other : sub")
+run_postern "$WORK/dl.msg" -C "$RC_DLX" -a dlx -f $'x@y\naccount=other\nrcpt=erin@postern.test' bob@postern.test
+expect_rc 65 "a -f with line breaks is refused"
+keptx=$(find "$DLX/new" -type f | head -n 1)
+sidex="$DLX/postern/$(basename "$keptx")"
+check "its sidecar has one account= and one from= line, and no rcpt= of erin" test \
+	"$(grep -c '^account=' "$sidex") $(grep -c '^from=' "$sidex") $(grep -c 'erin' "$sidex") $(grep -c '^rcpt=' "$sidex")" = "1 1 1 0"
+check "the sender is escaped on its one line" has "^from='x@y\\\\naccount\\\\x3dother\\\\nrcpt\\\\x3derin@postern.test'\$" "$sidex"
+fresh
+run_postern /dev/null -C "$RC_DLX" --resend "$keptx"
+expect_rc 65 "--resend of it refuses the sender, as the first send did"
+check "nothing is sent to the injected recipient" no_mail erin
+
+# a sidecar changed by hand is refused as a whole
+run_postern "$WORK/dl.msg" -C "$RC_DLX" -a dlx bob@postern.test
+expect_rc 75 "a message kept while the smarthost is down"
+kepty=$(find "$DLX/new" -type f ! -name "$(basename "$keptx")" | head -n 1)
+sidey="$DLX/postern/$(basename "$kepty")"
+printf 'account=other\nrcpt=erin@postern.test\n' >>"$sidey"
+fresh
+run_postern /dev/null -C "$RC_DLX" --resend "$kepty"
+expect_rc 65 "--resend of a sidecar with a second account= line"
+expect_err "line [0-9]+: a key given twice" "the error names the line and the fault"
+check "the hand-made recipient gets nothing" no_mail erin
+check "the refused dead letter stays in place" test -e "$kepty" -a -e "$sidey"
+[ ! -e "$sidey" ] || sed -i '/^account=other$/d; /^rcpt=erin/d' "$sidey"
+printf 'host=evil.example\n' >>"$sidey"
+run_postern /dev/null -C "$RC_DLX" --resend "$kepty"
+expect_rc 65 "--resend of a sidecar with an unknown key"
+
+# a dead_letter folder others can write: /tmp's rules, against a real
+# second user who makes the subfolders, a message and its sidecar first
+if id pn-dead >/dev/null 2>&1 || useradd --system --no-create-home --shell /bin/sh pn-dead 2>/dev/null; then
+	SHD="$WORK/shared-dead"
+	mkdir -p "$SHD"
+	chmod 1777 "$SHD"
+	dead_gid=$(id -g pn-dead)
+	setpriv --reuid=pn-dead --regid="$dead_gid" --clear-groups sh -c '
+		mkdir -m 755 "$1/tmp" "$1/new" "$1/cur" "$1/postern" &&
+		cp "$2" "$1/new/1.P1R1.planted" &&
+		printf "date=d\naccount=sub\nrcpt=erin@postern.test\nexitcode=EX_TEMPFAIL\nerror=e\n" >"$1/postern/1.P1R1.planted"
+	' sh "$SHD" "$WORK/dl.msg"
+	check "the other user made the subfolders" test "$(stat -c %U "$SHD/new")" = pn-dead
+	RC_SHD=$(config shd "account shd : sub
+port $port_down
+dead_letter $SHD")
+	run_postern "$WORK/dl.msg" -C "$RC_SHD" -a shd bob@postern.test
+	expect_rc 75 "a failed send whose dead_letter subfolders belong to another user"
+	expect_err "could NOT be kept: refusing $SHD/(tmp|new|cur|postern) in the dead letter folder: it belongs to another user" \
+		"the message is not written into them, and the error says why"
+	check "nothing of the caller's is in the other user's folders" test "$(find "$SHD" -user root ! -path "$SHD" | wc -l)" = 0
+	fresh
+	run_postern /dev/null -C "$RC_SHD" --resend "$SHD/new/1.P1R1.planted"
+	expect_rc 78 "--resend of a message another user planted"
+	expect_err "belongs to another user" "the refusal says why"
+	check "the planted recipient gets nothing" no_mail erin
+	# once the folders are the caller's, the shared sticky folder is used
+	rm -rf "$SHD/tmp" "$SHD/new" "$SHD/cur" "$SHD/postern"
+	run_postern "$WORK/dl.msg" -C "$RC_SHD" -a shd bob@postern.test
+	expect_err "; the message was kept in $SHD/new/" "a sticky shared folder with the caller's own subfolders is used"
+	check "the subfolders it made are private" test "$(stat -c '%a %U' "$SHD/new" "$SHD/postern" | sort -u)" = "700 root"
+	chmod 777 "$SHD"
+	run_postern "$WORK/dl.msg" -C "$RC_SHD" -a shd bob@postern.test
+	expect_err "could NOT be kept: the dead letter folder $SHD can be written by other users and is not sticky" \
+		"a folder others can write that is not sticky is refused"
+	userdel pn-dead 2>/dev/null || true
+else
+	not_ok "could not create the test user pn-dead"
 fi

@@ -59,12 +59,34 @@ ERR=$(cat "$WORK/err")
 expect_rc 74 "standard input is a directory"
 expect_err "cannot read the message" "the read error is named"
 
-# a log file on a full disk does not stop delivery
+# a log file that is a device is refused at once; delivery goes on
 fresh
-run_postern "$WORK/long" -C "$(config fulllog "logfile /dev/full")" bob@postern.test
-expect_rc 0 "logfile on a full disk (/dev/full)"
-expect_err "cannot write log file /dev/full" "the log failure is reported"
+run_postern "$WORK/long" -C "$(config devlog "logfile /dev/full")" bob@postern.test
+expect_rc 0 "logfile that is a device (/dev/full)"
+expect_err "cannot open log file /dev/full: not a regular file" "the refused log file is reported"
 check "the message is delivered anyway" test -n "$(wait_mail bob)"
+
+# a log file on a full disk (a full tmpfs in a private mount namespace)
+# does not stop delivery
+if command -v unshare >/dev/null && unshare -m --propagation private true 2>/dev/null; then
+	fresh
+	mkdir -p "$WORK/fullfs"
+	RC_FULL=$(config fulllog "logfile $WORK/fullfs/postern.log")
+	set +e
+	timeout 60 unshare -m --propagation private sh -c \
+		'mount -t tmpfs -o size=16k tmpfs "$1" && { dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null; shift; exec "$@"; }' \
+		sh "$WORK/fullfs" "$POSTERN" -C "$RC_FULL" bob@postern.test <"$WORK/long" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+	ERR=$(cat "$WORK/err")
+	expect_rc 0 "logfile on a full disk"
+	expect_err "cannot write log file $WORK/fullfs/postern.log" "the log failure is reported"
+	check "the message is delivered anyway" test -n "$(wait_mail bob)"
+elif [ "${CI:-}" = true ]; then
+	not_ok "logfile on a full disk: no private mount namespace (unshare -m)"
+else
+	ok "# SKIP logfile on a full disk: no private mount namespace (unshare -m)"
+fi
 
 # a caller that stops reading our stdout/stderr, or closes stdin early, is
 # no reason to die (SIGPIPE is ignored)

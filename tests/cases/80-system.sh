@@ -100,16 +100,22 @@ sys_slow() {
 		"$@" <"$SYS/msg" >/dev/null 2>"$WORK/slow.err" &
 	pid=$!
 	set -e
-	# the child to wait for is the passwordeval itself: ns.sh's own short
-	# children (id, mount) under the same pid must not end the wait
+	# the child to wait for is the passwordeval's shell itself: ns.sh's own
+	# short children (id, mount) under the same pid must not end the wait
+	local child seen
 	for i in $(seq 1 50); do
-		[ -z "$(pgrep -P "$pid" -f 'sleep 2; cat' 2>/dev/null)" ] || break
+		[ -z "$(pgrep -P "$pid" -x sh 2>/dev/null)" ] || break
 		sleep 0.1
 	done
-	if [ -z "$(pgrep -P "$pid" -f 'sleep 2; cat' 2>/dev/null)" ]; then
+	child=$(pgrep -P "$pid" -x sh 2>/dev/null | head -n 1)
+	if [ -z "$child" ]; then
 		not_ok "$what: postern started its passwordeval" "no passwordeval child of $pid after 5 s"
 	else
 		check "$what: the watched process is postern" test "$(readlink "/proc/$pid/exe")" = "$exe"
+		seen=$(setpriv --reuid=pn-web --regid="$(id -g pn-web)" --clear-groups cat "/proc/$child/cmdline" |
+			tr '\0' ' ')
+		check "$what: another user sees the passwordeval shell as '$seen', not its command" \
+			test -n "$seen" -a "${seen#*sleep 2}" = "$seen"
 		if setpriv --reuid=pn-user --regid="$g" --init-groups cat "/proc/$pid/environ" >/dev/null 2>&1; then
 			not_ok "$what: pn-user cannot read /proc/PID/environ of its own postern (not dumpable)"
 		else

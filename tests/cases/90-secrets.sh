@@ -67,6 +67,32 @@ expect_rc 78 "passwordeval that hangs"
 expect_err "account default: passwordeval did not finish within 2 s" "a hanging passwordeval names the account"
 check "the hang is cut off at the timeout" test $(($(date +%s) - start)) -lt 10
 
+# passwordeval's command is not on the command line of the shell that
+# runs it (ps shows "sh -c . /dev/fd/3"): the command tells the test its
+# shell's PID and waits on a FIFO until the test has read that cmdline
+fresh
+mkfifo "$WORK/pe.ready" "$WORK/pe.go"
+printf '%s\n' "$SASL_PASS" >"$WORK/pe.pw"
+printf 'account default\nhost %s\nport %s\ntls_trust_file %s\nuser %s\ntimeout 30\n' \
+	"$SMARTHOST_HOST" "$PORT_SUBMISSION" "$SMARTHOST_CA" "$SASL_USER" >"$WORK/pe.rc"
+printf 'passwordeval "echo $$ >%s; read go <%s; cat %s # pe-marker-5187"\n' \
+	"$WORK/pe.ready" "$WORK/pe.go" "$WORK/pe.pw" >>"$WORK/pe.rc"
+chmod 600 "$WORK/pe.rc"
+set +e
+timeout 60 "$POSTERN" -C "$WORK/pe.rc" -t <"$WORK/sec" >"$WORK/out" 2>"$WORK/err" &
+pe_bg=$!
+pe_pid=$(timeout 20 cat "$WORK/pe.ready")
+pe_cmdline=$(tr '\0' ' ' <"/proc/${pe_pid:-0}/cmdline" 2>/dev/null)
+timeout 20 sh -c 'echo go >"$1"' sh "$WORK/pe.go"
+wait "$pe_bg"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+check "the passwordeval shell was seen while it ran (cmdline: $pe_cmdline)" test -n "$pe_cmdline"
+check "its command line does not hold the command" test -n "$pe_cmdline" -a "${pe_cmdline#*pe-marker}" = "$pe_cmdline"
+expect_rc 0 "the send with that passwordeval"
+check "the message arrives" test -n "$(wait_mail bob)"
+
 # the terminal prompt (never stdin): a pseudo-terminal answers it
 fresh
 set +e
