@@ -1,17 +1,34 @@
 /* escape.c - values that stay one value on one line (see escape.h). */
 #include "escape.h"
 
-#include "reply.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+/* pn_utf8_len - see escape.h */
+size_t pn_utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned c = s[0];
+	size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+	if (n > avail)
+		return 0;
+	unsigned cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	static const unsigned min[] = {0, 0, 0xa0, 0x800, 0x10000};
+	if (!n || cp < min[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
 
 /* bare_len - how many bytes at s form one character that may stand
  * unquoted and unescaped (0: none) */
 static size_t bare_len(const unsigned char *s)
 {
-	if (*s >= 0x80)
-		return pn_utf8_len(s);
+	if (*s >= 0x80) /* s is NUL-terminated: a cut sequence stops at the NUL */
+		return pn_utf8_len(s, 4);
 	return *s > 0x20 && *s < 0x7f && !strchr("'\"\\=", *s) ? 1 : 0;
 }
 

@@ -17,6 +17,13 @@
 
 #include "buf.h"
 
+/* pn_utf8_len - the length of the well-formed UTF-8 sequence at s, of at
+ * most avail bytes, that is a printable character (no C1 control, no
+ * overlong form, no surrogate, nothing past U+10FFFF), or 0.  The one
+ * UTF-8 check: for what is shown (server replies, log values) and what is
+ * accepted (-bs addresses, RFC 6531). */
+size_t pn_utf8_len(const unsigned char *s, size_t avail);
+
 /* pn_escape - append v to b as described above; quote: between quotes even
  * when it need not be (msmtp quotes smtpmsg and errormsg always).  False
  * when b's cap was reached. */

@@ -26,11 +26,6 @@ void pn_reply_reset(struct pn_reply *r);
 void pn_reply_free(struct pn_reply *r);
 enum pn_reply_state pn_reply_feed(struct pn_reply *r, const char *line, size_t len);
 
-/* pn_utf8_len - the length of the valid UTF-8 sequence at s (a printable
- * character: no C1 control, no overlong form, no surrogate), or 0; s is
- * NUL-terminated, so a cut sequence is invalid, never read past */
-size_t pn_utf8_len(const unsigned char *s);
-
 /* pn_reply_oneline - "535 5.7.8 text / more text" in out, for messages */
 void pn_reply_oneline(const struct pn_reply *r, char *out, size_t size);
 

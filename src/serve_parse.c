@@ -8,6 +8,8 @@
  */
 #include "serve.h"
 
+#include "escape.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,21 +48,6 @@ static bool is_atext(unsigned char ch)
 	return is_alnum(ch) || ch >= 0x80 || (ch && strchr("!#$%&'*+-/=?^_`{|}~", ch));
 }
 
-/* utf8_len - length of the well-formed UTF-8 sequence at p (0: none) */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-	if (!n || (size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
-	    (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0; /* overlong, surrogate, beyond U+10FFFF */
-	return n;
-}
-
 /* utf8_ok - [p, end) is well-formed UTF-8; *any: some octet is non-ASCII */
 static bool utf8_ok(const char *p, const char *end, bool *any)
 {
@@ -70,7 +57,7 @@ static bool utf8_ok(const char *p, const char *end, bool *any)
 			u++;
 			continue;
 		}
-		size_t n = utf8_len(u, e);
+		size_t n = pn_utf8_len(u, (size_t)(e - u));
 		if (!n)
 			return false;
 		*any = true;

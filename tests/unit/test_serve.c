@@ -67,6 +67,8 @@ static const struct pcase pcases[] = {
 	{"RCPT TO:<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", PN_VERB_RCPT, 0, NULL, "j\xc3\xb6rg@b\xc3\xbc" "cher.example"},
 	{"RCPT TO:<j\xc3rg@example.com>", PN_VERB_BAD, 501, "5.1.3", NULL},
 	{"RCPT TO:<j\xc0\xafrg@example.com>", PN_VERB_BAD, 501, "5.1.3", NULL},
+	{"RCPT TO:<j\xc2\x85rg@example.com>", PN_VERB_BAD, 501, "5.1.3", NULL}, /* a C1 control (NEL) */
+	{"RCPT TO:<j\xc3\xb6rg@example.com>", PN_VERB_RCPT, 0, NULL, "j\xc3\xb6rg@example.com"},
 	{"DATA", PN_VERB_DATA, 0, NULL, NULL},
 	{"data", PN_VERB_DATA, 0, NULL, NULL},
 	{"DATA x", PN_VERB_BAD, 501, "5.5.4", NULL},
