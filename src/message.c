@@ -96,18 +96,11 @@ static bool store(struct reader *r, const char *p, size_t n)
 		return true;
 	if (m->spill_fd < 0 && (m->spill_fd = pn_message_tmpfile(r->err)) < 0)
 		return false;
-	while (n) {
-		ssize_t w = write(m->spill_fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			pn_error_errno(r->err, EX_IOERR, errno, _("cannot write the temporary file"));
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-		m->spill_len += w;
+	if (!pn_write_all(m->spill_fd, p, n)) {
+		pn_error_errno(r->err, EX_IOERR, errno, _("cannot write the temporary file"));
+		return false;
 	}
+	m->spill_len += n;
 	return true;
 }
 

@@ -149,7 +149,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &quiet);
-	bool ok = write(fd, q, strlen(q)) >= 0;
+	bool ok = pn_write_all(fd, q, strlen(q));
 	char buf[SECRET_MAX];
 	size_t n = 0;
 	for (char c; ok && n + 1 < sizeof(buf) && read(fd, &c, 1) == 1 && c != '\n';)
@@ -157,7 +157,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	buf[n] = '\0';
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &old);
-	ok = write(fd, "\n", 1) == 1 && ok && n > 0;
+	ok = pn_write_all(fd, "\n", 1) && ok && n > 0;
 	if (ok)
 		out->value = pn_xstrdup(buf);
 	pn_wipe(buf, sizeof(buf));

@@ -58,22 +58,6 @@ bool pn_tlscache_load(const char *path, const char *host, int port, unsigned cha
 	return false;
 }
 
-/* write_all - the whole buffer */
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		s += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 void pn_tlscache_save(const char *path, const char *host, int port, const unsigned char *data, size_t len)
 {
 	char head[400];
@@ -86,7 +70,7 @@ void pn_tlscache_save(const char *path, const char *host, int port, const unsign
 		free(tmp);
 		return;
 	}
-	bool ok = fchmod(fd, 0600) == 0 && write_all(fd, head, (size_t)h) && write_all(fd, data, len);
+	bool ok = fchmod(fd, 0600) == 0 && pn_write_all(fd, head, (size_t)h) && pn_write_all(fd, data, len);
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0)
 		unlink(tmp);
