@@ -120,6 +120,7 @@ static bool flush(struct session *s)
 /* read_reply - one whole reply into s->r */
 static bool read_reply(struct session *s)
 {
+	pn_conn_reply_deadline(s->c); /* the whole reply, however it trickles in */
 	pn_reply_reset(&s->r);
 	enum pn_reply_state st = PN_REPLY_MORE;
 	while (st == PN_REPLY_MORE) {
@@ -579,6 +580,7 @@ static enum state st_body(struct session *s)
 {
 	pn_conn_phase(s->c, N_("while sending the message body"));
 	trace(s, "--> [message: %zu bytes]", s->msg->size);
+	pn_conn_deadline(s->c, pn_deadline_in(pn_conn_bulk_ms(s->c, s->msg->size)));
 	if (!pn_message_stream(s->msg, body_sink, s, s->err) || !flush(s))
 		return S_FAIL;
 	s->out->dot_sent = true;
