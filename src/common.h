@@ -1,7 +1,8 @@
 /* common.h - definitions every postern module uses.
  *
  * Compiler attributes, the translation macro, and the small allocation
- * helpers from xalloc.c.  Nothing here does I/O.
+ * helpers from xalloc.c, with the one loop that writes a whole buffer to
+ * an fd.
  */
 #ifndef POSTERN_COMMON_H
 #define POSTERN_COMMON_H
@@ -39,5 +40,10 @@ char *pn_xstrndup(const char *s, size_t n);
 char *pn_xasprintf(const char *fmt, ...) PN_PRINTF(1, 2);
 void pn_wipe(void *p, size_t n);
 void pn_free_wiped(char *s);
+
+/* pn_write_all - all n bytes to fd (a file, or a blocking pipe or socket),
+ * again after EINTR and short writes; false with errno set when a write
+ * fails (a write of nothing sets EIO) */
+bool pn_write_all(int fd, const void *p, size_t n) PN_WUR;
 
 #endif

@@ -51,19 +51,10 @@ struct folder {
 /* write_sink - blocks into an fd */
 static bool write_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
 {
-	int fd = *(int *)ctx;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			pn_error_errno(err, EX_CANTCREAT, errno, _("cannot write the dead letter"));
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
+	if (pn_write_all(*(int *)ctx, p, n))
+		return true;
+	pn_error_errno(err, EX_CANTCREAT, errno, _("cannot write the dead letter"));
+	return false;
 }
 
 /* check_top - DIR itself: the caller's or root's, and sticky when others

@@ -103,7 +103,7 @@ static bool append_file(int fd, const char *path, const char *fmt, const char *l
 		stamp[0] = '\0';
 #pragma GCC diagnostic pop
 	char *text = pn_xasprintf("%s %s\n", stamp, line);
-	bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	bool ok = pn_write_all(fd, text, strlen(text));
 	if (!ok)
 		pn_error_errno(err, EX_IOERR, errno, _("cannot write log file %s"), path);
 	free(text);

@@ -66,21 +66,6 @@ int pn_message_tmpfile(struct pn_error *err)
 	return tmpfile_in(tmp_dir(), err);
 }
 
-/* write_all - n bytes to fd; false with errno set */
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* has_eightbit - some byte is >= 0x80; eight bytes at a time */
 static bool has_eightbit(const char *p, size_t n)
 {
@@ -124,7 +109,7 @@ static bool copy_spill(int from, int to, off_t n)
 	bool ok = true;
 	for (off_t off = 0; ok && off < n; off += CHUNK) {
 		size_t k = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
-		ok = pread_all(from, buf, k, off) && write_all(to, buf, k);
+		ok = pread_all(from, buf, k, off) && pn_write_all(to, buf, k);
 		if (!ok && !errno)
 			errno = EIO;
 	}
@@ -173,7 +158,7 @@ static bool spill(struct reader *r, const char *p, size_t n)
 	pn_error_init(&why);
 	if (m->spill_fd < 0 && !r->moved)
 		m->spill_fd = pn_message_tmpfile(&why);
-	while (m->spill_fd < 0 || !write_all(m->spill_fd, p, n)) {
+	while (m->spill_fd < 0 || !pn_write_all(m->spill_fd, p, n)) {
 		if (m->spill_fd >= 0) {
 			int e = errno;
 			pn_error_init(&why);
@@ -218,6 +203,7 @@ static bool store(struct reader *r, const char *p, size_t n)
 		m->lost = true;
 		return false;
 	}
+	m->spill_len += n;
 	return true;
 }
 

@@ -1,9 +1,13 @@
-/* net.c - TCP connect with timeouts and buffered I/O over a transport.
+/* net.c - TCP connect with timeouts, buffered I/O over a transport, and
+ * the deadlines every wait ends by (see net.h).
  *
  * Every address the host name resolves to is tried in order (IPv6 and IPv4,
  * as getaddrinfo returns them), each with the account's timeout.  Sockets are
  * non-blocking, close-on-exec and TCP_NODELAY: postern writes whole blocks
  * and flushes only at protocol boundaries, so Nagle would only add delay.
+ * A connection over given fds (-bs: standard input and output, which may be
+ * blocking pipes shared with the caller) is left in its mode: it is read and
+ * written only as far as poll() says it is ready.
  * Errors: 68 for a name that does not exist, 75 for everything transient.
  */
 #include "net.h"
@@ -25,10 +29,17 @@
 
 #define RBUF_SIZE 16384
 #define WBUF_SIZE 65536
+#define POLL_MAX_MS 3600000 /* one poll() at most; the deadline is checked again */
+#define FD_WRITE_MAX 4096   /* what a pipe that poll() called writable takes */
+#define CALL_UNSET (-2)     /* a call's own deadline, set at its first wait */
 
 struct pn_conn {
-	int fd;
-	int timeout_ms; /* -1: no timeout */
+	int fd, wfd;              /* read and write ends: one socket, or two fds (-bs) */
+	bool tcp, owned;          /* a socket postern connected, closed with the conn */
+	int timeout_ms;           /* -1: no timeout */
+	struct pn_deadline armed; /* see net.h */
+	int turn;                 /* 0, POLLIN or POLLOUT: the way bytes went since armed */
+	enum pn_conn_failure failure;
 	char name[300]; /* host:port */
 	const char *phase;
 	struct pn_transport plain;
@@ -39,15 +50,44 @@ struct pn_conn {
 	char wbuf[WBUF_SIZE];
 };
 
+/* pn_now_ms - see net.h */
+long long pn_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* pn_deadline_in - see net.h */
+struct pn_deadline pn_deadline_in(long long ms)
+{
+	return ms < 0 ? PN_NEVER : (struct pn_deadline){pn_now_ms() + ms, ms};
+}
+
+/* pn_deadline_first - see net.h */
+struct pn_deadline pn_deadline_first(struct pn_deadline a, struct pn_deadline b)
+{
+	if (a.at < 0)
+		return b;
+	return b.at >= 0 && b.at < a.at ? b : a;
+}
+
+/* pn_deadline_passed - see net.h */
+bool pn_deadline_passed(struct pn_deadline d)
+{
+	return d.at >= 0 && pn_now_ms() >= d.at;
+}
+
 /* quickack - acknowledge what arrives at once.  The server's replies come
  * as small segments (often two in a row, say a TLS record and the reply
  * after it); a delayed ACK would hold the server's second one for 40 ms
  * under Nagle's algorithm.  The kernel turns this off again after a while,
  * so it is set before every wait for input. */
-static void quickack(int fd)
+static void quickack(const struct pn_conn *c)
 {
 	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	if (c->tcp)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
 /* plain_read - the socket itself as a transport */
@@ -66,7 +106,7 @@ static ssize_t plain_read(void *ctx, void *buf, size_t n, int *want)
 static ssize_t plain_write(void *ctx, const void *buf, size_t n, int *want)
 {
 	struct pn_conn *c = ctx;
-	ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+	ssize_t r = send(c->wfd, buf, n, MSG_NOSIGNAL);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
 		*want = POLLOUT;
 		return PN_IO_AGAIN;
@@ -80,38 +120,59 @@ static const char *plain_error(void *ctx, ssize_t rc)
 	return PN_FOREIGN(strerror(errno));
 }
 
-/* now_ms - monotonic clock in milliseconds */
-static long long now_ms(void)
+/* ready - whether fd is ready for events now (or in error: the read or
+ * write that follows reports it) */
+static bool ready(int fd, int events)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	struct pollfd p = {.fd = fd, .events = (short)events};
+	return poll(&p, 1, 0) != 0;
+}
+
+/* fd_read - an fd that may be blocking (standard input): read only what
+ * poll() says is there */
+static ssize_t fd_read(void *ctx, void *buf, size_t n, int *want)
+{
+	struct pn_conn *c = ctx;
+	*want = POLLIN;
+	if (!ready(c->fd, POLLIN))
+		return PN_IO_AGAIN;
+	return plain_read(ctx, buf, n, want);
+}
+
+/* fd_write - an fd that may be blocking: a socket takes what it can
+ * without blocking, a pipe that poll() called writable takes a page */
+static ssize_t fd_write(void *ctx, const void *buf, size_t n, int *want)
+{
+	struct pn_conn *c = ctx;
+	*want = POLLOUT;
+	if (!ready(c->wfd, POLLOUT))
+		return PN_IO_AGAIN;
+	ssize_t r = send(c->wfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r < 0 && errno == ENOTSOCK)
+		r = write(c->wfd, buf, n < FD_WRITE_MAX ? n : FD_WRITE_MAX);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return PN_IO_AGAIN;
+	return r;
 }
 
 /* wait_fd - poll one fd for events until the deadline; 1 ready, 0 timeout */
-static int wait_fd(int fd, int events, long long deadline)
+static int wait_fd(int fd, int events, struct pn_deadline until)
 {
 	for (;;) {
 		int ms = -1;
-		if (deadline >= 0) {
-			long long left = deadline - now_ms();
-			ms = left > 0 ? (int)(left > 3600000 ? 3600000 : left) : 0;
+		if (until.at >= 0) {
+			long long left = until.at - pn_now_ms();
+			ms = left > 0 ? (int)(left > POLL_MAX_MS ? POLL_MAX_MS : left) : 0;
 		}
 		struct pollfd p = {.fd = fd, .events = (short)events};
 		int r = poll(&p, 1, ms);
 		if (r > 0)
 			return 1;
-		if (r == 0 && (deadline < 0 || now_ms() >= deadline))
+		if (r == 0 && pn_deadline_passed(until))
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return 1; /* let the following read or write report it */
 	}
-}
-
-/* deadline_for - absolute deadline of one operation */
-static long long deadline_for(const struct pn_conn *c)
-{
-	return c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
 }
 
 /* connect_one - non-blocking connect to one address within timeout_ms */
@@ -129,10 +190,9 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
 			close(fd);
 			return -1;
 		}
-		long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 		int soerr = 0;
 		socklen_t len = sizeof(soerr);
-		if (!wait_fd(fd, POLLOUT, deadline))
+		if (!wait_fd(fd, POLLOUT, pn_deadline_in(timeout_ms)))
 			soerr = ETIMEDOUT;
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			soerr = errno;
@@ -144,7 +204,6 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	quickack(fd);
 	return fd;
 }
 
@@ -164,6 +223,24 @@ static struct addrinfo *resolve(const char *host, int port, struct pn_error *err
 	return NULL;
 }
 
+/* conn_new - a connection over fds, with the given transport */
+static struct pn_conn *conn_new(int in, int out, const char *name, int timeout_ms,
+				ssize_t (*rd)(void *, void *, size_t, int *),
+				ssize_t (*wr)(void *, const void *, size_t, int *))
+{
+	struct pn_conn *c = pn_xmalloc(sizeof(*c));
+	memset(c, 0, offsetof(struct pn_conn, rbuf));
+	c->fd = in;
+	c->wfd = out;
+	c->timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
+	c->armed = PN_NEVER;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->plain = (struct pn_transport){rd, wr, plain_error, c};
+	c->t = c->plain;
+	c->phase = "";
+	return c;
+}
+
 /* pn_conn_open - connect to host:port trying every address */
 struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct pn_error *err)
 {
@@ -180,15 +257,18 @@ struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct p
 			     PN_FOREIGN(strerror(last)));
 		return NULL;
 	}
-	struct pn_conn *c = pn_xmalloc(sizeof(*c));
-	memset(c, 0, offsetof(struct pn_conn, rbuf));
-	c->fd = fd;
-	c->timeout_ms = timeout_ms;
-	snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
-	c->plain = (struct pn_transport){plain_read, plain_write, plain_error, c};
-	c->t = c->plain;
-	c->phase = "";
+	char name[300];
+	snprintf(name, sizeof(name), "%s:%d", host, port);
+	struct pn_conn *c = conn_new(fd, fd, name, timeout_ms, plain_read, plain_write);
+	c->tcp = c->owned = true;
+	quickack(c);
 	return c;
+}
+
+/* pn_conn_fds - see net.h */
+struct pn_conn *pn_conn_fds(int in, int out, const char *name, int timeout_ms)
+{
+	return conn_new(in, out, name, timeout_ms, fd_read, fd_write);
 }
 
 /* pn_conn_close - close the socket and free the connection */
@@ -196,7 +276,8 @@ void pn_conn_close(struct pn_conn *c)
 {
 	if (!c)
 		return;
-	close(c->fd);
+	if (c->owned)
+		close(c->fd);
 	pn_wipe(c->wbuf, c->wmax); /* the write buffer held the AUTH lines */
 	pn_wipe(c->rbuf, c->rmax);
 	pn_wipe(c, offsetof(struct pn_conn, rbuf));
@@ -216,6 +297,33 @@ const char *pn_conn_name(const struct pn_conn *c)
 int pn_conn_timeout_ms(const struct pn_conn *c)
 {
 	return c->timeout_ms;
+}
+
+/* pn_conn_deadline - see net.h */
+void pn_conn_deadline(struct pn_conn *c, struct pn_deadline d)
+{
+	c->armed = d;
+	c->turn = 0;
+}
+
+/* pn_conn_reply_deadline - see net.h */
+void pn_conn_reply_deadline(struct pn_conn *c)
+{
+	pn_conn_deadline(c, pn_deadline_in(c->timeout_ms));
+}
+
+/* pn_conn_bulk_ms - see net.h; whole seconds first, so n cannot overflow */
+long long pn_conn_bulk_ms(const struct pn_conn *c, unsigned long long n)
+{
+	if (c->timeout_ms < 0)
+		return -1;
+	return c->timeout_ms + (long long)(n / PN_BULK_RATE * 1000 + n % PN_BULK_RATE * 1000 / PN_BULK_RATE);
+}
+
+/* pn_conn_failure - see net.h */
+enum pn_conn_failure pn_conn_failure(const struct pn_conn *c)
+{
+	return c->failure;
 }
 
 void pn_conn_phase(struct pn_conn *c, const char *phase)
@@ -247,42 +355,77 @@ bool pn_conn_pending(struct pn_conn *c)
 	return c->rpos < c->rlen || poll(&p, 1, 0) > 0;
 }
 
-/* pn_conn_wait - see net.h */
-bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err)
+/* begin - a call that reads (POLLIN) or writes (POLLOUT) starts: the
+ * deadline it must end by.  A turn of the connection ends the armed
+ * deadline; without one the call gets the timeout of its own. */
+static struct pn_deadline begin(struct pn_conn *c, int way)
 {
+	c->failure = PN_CONN_OK;
+	if (c->turn && c->turn != way)
+		c->armed = PN_NEVER;
+	c->turn = way;
+	return c->armed.at >= 0 ? c->armed : (struct pn_deadline){CALL_UNSET, -1};
+}
+
+/* await - one wait for want within the call's deadline and the timeout;
+ * false with err set when either runs out */
+static bool await(struct pn_conn *c, int want, struct pn_deadline *call, struct pn_error *err)
+{
+	if (call->at == CALL_UNSET) /* no clock read for calls that never wait */
+		*call = pn_deadline_in(c->timeout_ms);
+	struct pn_deadline until = pn_deadline_first(*call, pn_deadline_in(c->timeout_ms));
 	if (want & POLLIN)
-		quickack(c->fd);
-	if (wait_fd(c->fd, want, deadline_for(c)))
+		quickack(c);
+	if (wait_fd(want & POLLOUT ? c->wfd : c->fd, want, until))
 		return true;
-	pn_error_set(err, EX_TEMPFAIL, _("%s: timed out after %d s %s"), c->name,
-		     c->timeout_ms / 1000, phase(c));
+	c->failure = PN_CONN_TIMEOUT;
+	pn_error_set(err, EX_TEMPFAIL, _("%s: timed out after %lld s %s"), c->name,
+		     (until.ms + 500) / 1000, phase(c));
 	return false;
 }
 
-/* fill - read more bytes into the empty read buffer */
-static bool fill(struct pn_conn *c, struct pn_error *err)
+/* pn_conn_wait - see net.h */
+bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err)
 {
+	struct pn_deadline call = begin(c, want & POLLOUT ? POLLOUT : POLLIN);
+	return await(c, want, &call, err);
+}
+
+/* lost - the transport failed (rc) or the peer closed (rc == 0) */
+static bool lost(struct pn_conn *c, ssize_t rc, bool reading, struct pn_error *err)
+{
+	c->failure = rc == 0 && reading ? PN_CONN_EOF : PN_CONN_ERROR;
+	if (rc == 0 && reading)
+		pn_error_set(err, EX_TEMPFAIL, _("%s: connection closed by the server %s"), c->name, phase(c));
+	else
+		pn_error_set(err, EX_TEMPFAIL, _("%s: connection lost %s: %s"), c->name, phase(c),
+			     rc == 0 ? _("nothing written") : c->t.error(c->t.ctx, rc));
+	return false;
+}
+
+/* fill - read more bytes after the unread ones, by the call's deadline */
+static bool fill(struct pn_conn *c, struct pn_deadline *call, struct pn_error *err)
+{
+	memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+	c->rlen -= c->rpos;
+	c->rpos = 0;
+	if (c->rlen == sizeof(c->rbuf)) {
+		c->failure = PN_CONN_ERROR;
+		pn_error_set(err, EX_SOFTWARE, _("%s: the input buffer is full"), c->name);
+		return false;
+	}
 	for (;;) {
 		int want = POLLIN;
-		ssize_t r = c->t.read(c->t.ctx, c->rbuf, sizeof(c->rbuf), &want);
+		ssize_t r = c->t.read(c->t.ctx, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, &want);
 		if (r > 0) {
-			c->rpos = 0;
-			c->rlen = (size_t)r;
+			c->rlen += (size_t)r;
 			if (c->rlen > c->rmax)
 				c->rmax = c->rlen;
 			return true;
 		}
-		if (r == 0) {
-			pn_error_set(err, EX_TEMPFAIL, _("%s: connection closed by the server %s"),
-				     c->name, phase(c));
-			return false;
-		}
-		if (r != PN_IO_AGAIN) {
-			pn_error_set(err, EX_TEMPFAIL, _("%s: connection lost %s: %s"), c->name,
-				     phase(c), c->t.error(c->t.ctx, r));
-			return false;
-		}
-		if (!pn_conn_wait(c, want, err))
+		if (r != PN_IO_AGAIN)
+			return lost(c, r, true, err);
+		if (!await(c, want, call, err))
 			return false;
 	}
 }
@@ -290,9 +433,10 @@ static bool fill(struct pn_conn *c, struct pn_error *err)
 /* pn_conn_readline - see net.h */
 bool pn_conn_readline(struct pn_conn *c, struct pn_buf *line, struct pn_error *err)
 {
+	struct pn_deadline call = begin(c, POLLIN);
 	pn_buf_reset(line);
 	for (;;) {
-		if (c->rpos == c->rlen && !fill(c, err))
+		if (c->rpos == c->rlen && !fill(c, &call, err))
 			return false;
 		char *start = c->rbuf + c->rpos;
 		size_t avail = c->rlen - c->rpos;
@@ -312,8 +456,29 @@ bool pn_conn_readline(struct pn_conn *c, struct pn_buf *line, struct pn_error *e
 	}
 }
 
-/* send_all - push n bytes through the transport within the timeout */
-static bool send_all(struct pn_conn *c, const char *p, size_t n, struct pn_error *err)
+/* pn_conn_peek - see net.h */
+const char *pn_conn_peek(const struct pn_conn *c, size_t *n)
+{
+	*n = c->rlen - c->rpos;
+	return c->rbuf + c->rpos;
+}
+
+/* pn_conn_consume - see net.h; never past what is there */
+void pn_conn_consume(struct pn_conn *c, size_t n)
+{
+	c->rpos += n < c->rlen - c->rpos ? n : c->rlen - c->rpos;
+}
+
+/* pn_conn_more - see net.h */
+bool pn_conn_more(struct pn_conn *c, struct pn_error *err)
+{
+	struct pn_deadline call = begin(c, POLLIN);
+	return fill(c, &call, err);
+}
+
+/* send_all - push n bytes through the transport by the call's deadline */
+static bool send_all(struct pn_conn *c, const char *p, size_t n, struct pn_deadline *call,
+		     struct pn_error *err)
 {
 	while (n) {
 		int want = POLLOUT;
@@ -323,28 +488,33 @@ static bool send_all(struct pn_conn *c, const char *p, size_t n, struct pn_error
 			n -= (size_t)r;
 			continue;
 		}
-		if (r != PN_IO_AGAIN) {
-			pn_error_set(err, EX_TEMPFAIL, _("%s: connection lost %s: %s"), c->name,
-				     phase(c), r == 0 ? _("nothing written") : c->t.error(c->t.ctx, r));
-			return false;
-		}
-		if (!pn_conn_wait(c, want, err))
+		if (r != PN_IO_AGAIN)
+			return lost(c, r, false, err);
+		if (!await(c, want, call, err))
 			return false;
 	}
 	return true;
 }
 
-/* pn_conn_flush - send everything queued */
-bool pn_conn_flush(struct pn_conn *c, struct pn_error *err)
+/* flush - send everything queued */
+static bool flush(struct pn_conn *c, struct pn_deadline *call, struct pn_error *err)
 {
 	size_t n = c->wlen;
 	c->wlen = 0;
-	return send_all(c, c->wbuf, n, err);
+	return send_all(c, c->wbuf, n, call, err);
+}
+
+/* pn_conn_flush - send everything queued */
+bool pn_conn_flush(struct pn_conn *c, struct pn_error *err)
+{
+	struct pn_deadline call = begin(c, POLLOUT);
+	return flush(c, &call, err);
 }
 
 /* pn_conn_write - queue bytes, sending each block as it fills */
 bool pn_conn_write(struct pn_conn *c, const void *p, size_t n, struct pn_error *err)
 {
+	struct pn_deadline call = begin(c, POLLOUT);
 	const char *s = p;
 	while (n) {
 		size_t room = sizeof(c->wbuf) - c->wlen;
@@ -355,7 +525,7 @@ bool pn_conn_write(struct pn_conn *c, const void *p, size_t n, struct pn_error *
 			c->wmax = c->wlen;
 		s += take;
 		n -= take;
-		if (c->wlen == sizeof(c->wbuf) && !pn_conn_flush(c, err))
+		if (c->wlen == sizeof(c->wbuf) && !flush(c, &call, err))
 			return false;
 	}
 	return true;

@@ -1,9 +1,24 @@
-/* net.h - a connection to the smarthost: connect with a timeout, buffered
- * line reads and block writes with deadlines, over a swappable transport.
+/* net.h - a connection: connect with a timeout, buffered line reads and
+ * block writes with deadlines, over a swappable transport; and the one
+ * clock and deadline type of postern.
  *
- * The transport starts as the plain socket; tls.c installs GnuTLS under the
- * same connection after STARTTLS (or at once for implicit TLS), so smtp.c
- * never knows which one it talks through.
+ * The transport starts as the plain socket (or the pair of fds given to
+ * pn_conn_fds, for -bs); tls.c installs GnuTLS under the same connection
+ * after STARTTLS (or at once for implicit TLS), so smtp.c never knows which
+ * one it talks through.
+ *
+ * Deadlines.  Every wait on a connection ends by a deadline, never later:
+ *  - no wait lasts longer than the connection's timeout (no progress for
+ *    that long ends the call, whatever else is armed);
+ *  - a deadline armed with pn_conn_deadline() bounds every wait from then
+ *    on, however the bytes trickle in or out, until it is armed again or
+ *    the connection turns: a read after writes, or a write after reads,
+ *    ends it (SMTP alternates commands and replies; one deadline covers one
+ *    side's turn: the whole of a multi-line reply, the whole message body);
+ *  - while none is armed, each call (pn_conn_readline, pn_conn_more,
+ *    pn_conn_write, pn_conn_flush, pn_conn_wait) must finish within the
+ *    timeout from the moment it starts.
+ * A wait that runs out fails with status 75 and "timed out after N s".
  */
 #ifndef POSTERN_NET_H
 #define POSTERN_NET_H
@@ -12,6 +27,28 @@
 #include "error.h"
 
 #include <sys/types.h>
+
+/* pn_now_ms - the monotonic clock, in milliseconds: the one clock postern
+ * measures time with (timeouts, deadlines, retry budgets) */
+long long pn_now_ms(void);
+
+struct pn_deadline {
+	long long at; /* pn_now_ms() time; -1: never */
+	long long ms; /* how long it was set for, for messages */
+};
+
+#define PN_NEVER ((struct pn_deadline){-1, -1})
+
+/* pn_deadline_in - ms from now; ms < 0: never */
+struct pn_deadline pn_deadline_in(long long ms);
+/* pn_deadline_first - whichever comes first */
+struct pn_deadline pn_deadline_first(struct pn_deadline a, struct pn_deadline b);
+bool pn_deadline_passed(struct pn_deadline d);
+
+/* The message body may take longer than one timeout: it must go out at
+ * PN_BULK_RATE bytes a second at least, on top of one timeout (see
+ * pn_conn_bulk_ms and postern.conf(5), "timeout"). */
+#define PN_BULK_RATE 8192
 
 #define PN_IO_AGAIN (-2) /* would block; *want says POLLIN or POLLOUT */
 
@@ -22,13 +59,37 @@ struct pn_transport {
 	void *ctx;
 };
 
+/* why the last call on a connection failed */
+enum pn_conn_failure { PN_CONN_OK, PN_CONN_EOF, PN_CONN_TIMEOUT, PN_CONN_ERROR };
+
 struct pn_conn;
 
+/* pn_conn_open - connect to host:port, trying every address it resolves to,
+ * each within timeout_s (0: no limit); that timeout then bounds every wait */
 struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct pn_error *err);
+/* pn_conn_fds - a connection over fds that are already open: reads from in,
+ * writes to out (the same socket, or two pipes, or a file); they may be
+ * blocking, they stay open when the connection is closed.  timeout_ms
+ * bounds every wait (< 0: no limit); name is for messages. */
+struct pn_conn *pn_conn_fds(int in, int out, const char *name, int timeout_ms);
 void pn_conn_close(struct pn_conn *c);
 int pn_conn_fd(const struct pn_conn *c);
 const char *pn_conn_name(const struct pn_conn *c);
 int pn_conn_timeout_ms(const struct pn_conn *c);
+
+/* pn_conn_deadline - arm d for every wait until the connection turns (see
+ * above); PN_NEVER disarms */
+void pn_conn_deadline(struct pn_conn *c, struct pn_deadline d);
+/* pn_conn_reply_deadline - arm one timeout from now: the reply about to be
+ * read must have come whole by then */
+void pn_conn_reply_deadline(struct pn_conn *c);
+/* pn_conn_bulk_ms - what sending n bytes may take: the timeout plus one
+ * second per PN_BULK_RATE bytes; -1 without a timeout */
+long long pn_conn_bulk_ms(const struct pn_conn *c, unsigned long long n);
+
+/* pn_conn_failure - what ended the last call that failed: the end of the
+ * input, a deadline, or an error */
+enum pn_conn_failure pn_conn_failure(const struct pn_conn *c);
 
 /* pn_conn_phase - what the connection is doing, for error messages:
  * N_("while sending the message body"), a static text marked, not yet
@@ -46,13 +107,20 @@ size_t pn_conn_unread(const struct pn_conn *c);
  * end of the connection) */
 bool pn_conn_pending(struct pn_conn *c);
 
-/* pn_conn_wait - wait for the fd to become ready for want, up to the
- * timeout; false with err set on timeout */
+/* pn_conn_wait - wait for the fd to become ready for want (POLLIN counts
+ * as a read, POLLOUT as a write); false with err set on timeout */
 bool pn_conn_wait(struct pn_conn *c, int want, struct pn_error *err) PN_WUR;
 
 /* pn_conn_readline - one line without its CRLF (or LF) into line, whose
  * cap bounds the length: a longer line is a protocol error (76) */
 bool pn_conn_readline(struct pn_conn *c, struct pn_buf *line, struct pn_error *err) PN_WUR;
+
+/* pn_conn_peek - the bytes received and not yet consumed (*n of them, maybe
+ * none); pn_conn_consume - n of them are used; pn_conn_more - wait for more
+ * and append them to the unread ones (false: see pn_conn_failure) */
+const char *pn_conn_peek(const struct pn_conn *c, size_t *n);
+void pn_conn_consume(struct pn_conn *c, size_t n);
+bool pn_conn_more(struct pn_conn *c, struct pn_error *err) PN_WUR;
 
 /* pn_conn_write - queue bytes; full blocks are sent as they fill */
 bool pn_conn_write(struct pn_conn *c, const void *p, size_t n, struct pn_error *err) PN_WUR;

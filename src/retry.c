@@ -1,6 +1,8 @@
 /* retry.c - retrying transient failures (see retry.h). */
 #include "retry.h"
 
+#include "net.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -28,14 +30,6 @@ static double jitter(void)
 	return (v >> 8) / (double)(1U << 24);
 }
 
-/* now_ms - monotonic milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* sleep_ms - a wait that EINTR does not cut short */
 static void sleep_ms(long ms)
 {
@@ -47,12 +41,12 @@ static void sleep_ms(long ms)
 bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
 		      const struct pn_message *m, struct pn_error *out)
 {
-	long long start = now_ms();
+	long long start = pn_now_ms();
 	for (int attempt = 0;; attempt++) {
 		bool ok = pn_smtp_deliver(p, env, m, out);
 		bool transient = !ok && out->code == EX_TEMPFAIL && out->phase != PN_PHASE_DOT;
 		long wait = transient && attempt < rt->extra ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
-		if (wait >= 0 && now_ms() - start + wait > rt->max_s * 1000LL)
+		if (wait >= 0 && pn_now_ms() - start + wait > rt->max_s * 1000LL)
 			wait = -1;
 		if (ok || wait < 0)
 			return ok;

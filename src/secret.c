@@ -26,17 +26,10 @@ static int script(const char *cmd)
 {
 	int fd = memfd_create("postern-passwordeval", MFD_CLOEXEC);
 	char *text = pn_xasprintf("exec 3<&-\n%s\n", cmd);
-	size_t len = strlen(text), done = 0;
-	while (fd >= 0 && done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			fd = -1;
-		} else {
-			done += (size_t)w;
-		}
+	size_t len = strlen(text);
+	if (fd >= 0 && !pn_write_all(fd, text, len)) {
+		close(fd);
+		fd = -1;
 	}
 	pn_wipe(text, len);
 	free(text);
@@ -182,7 +175,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &quiet);
-	bool ok = write(fd, q, strlen(q)) >= 0;
+	bool ok = pn_write_all(fd, q, strlen(q));
 	char buf[SECRET_MAX];
 	size_t n = 0;
 	for (char c; ok && n + 1 < sizeof(buf) && read(fd, &c, 1) == 1 && c != '\n';)
@@ -190,7 +183,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	buf[n] = '\0';
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &old);
-	ok = write(fd, "\n", 1) == 1 && ok && n > 0;
+	ok = pn_write_all(fd, "\n", 1) && ok && n > 0;
 	if (ok)
 		pn_secret_copy(out, buf, n);
 	pn_wipe(buf, sizeof(buf));

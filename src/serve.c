@@ -1,5 +1,8 @@
-/* serve.c - the -bs session (see serve.h): bounded reads with deadlines
- * from the client, buffered replies, and the command state machine.
+/* serve.c - the -bs session (see serve.h): the command state machine over
+ * net.c's buffered connection on standard input and output, with its
+ * deadlines: each command line must come whole within the idle timeout of
+ * the session starting to wait for it, the message data must never pause
+ * longer than that, and the whole session ends by the session timeout.
  *
  * RFC 5321 (the dialogue and its limits), RFC 2920 (PIPELINING: replies
  * are held while more commands are waiting and always sent before waiting
@@ -9,40 +12,28 @@
 #include "serve.h"
 
 #include "message.h"
+#include "net.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
-#define IN_BUF 16384
-#define OUT_BUF 8192
+#define DATA_CHUNK 16384  /* of the message data, un-stuffed at a time */
 #define ERRORS_MAX 20     /* protocol errors before the client is dropped */
 #define LAST_WORD_MS 5000 /* for the closing 421 */
 
 enum got { G_MORE, G_LINE, G_LONG, G_EOF, G_IDLE, G_SESSION, G_ERROR };
 
-struct io {
-	int in, out;
-	char ibuf[IN_BUF];
-	size_t ipos, ilen;
-	char obuf[OUT_BUF];
-	size_t olen;
-	bool failed;        /* the client's input or output failed */
-	long long deadline; /* end of the session, monotonic ms */
-	int idle_ms;
-};
-
 struct session {
 	const struct pn_serve_limits *lim;
 	const struct pn_serve_ops *ops;
-	struct io io;
+	struct pn_conn *c;       /* the client, on standard input and output */
+	bool failed;             /* the client's input or output failed */
+	struct pn_deadline end;  /* of the session */
+	struct pn_deadline wait; /* of what is being read now */
 	char host[256];
 	bool helo, esmtp, mail, utf8;
 	char from[PN_SERVE_PATH_MAX];
@@ -52,111 +43,68 @@ struct session {
 	int rc;
 };
 
-/* now_ms - monotonic milliseconds */
-static long long now_ms(void)
+/* flush - the replies held so far, by the deadline of the current read */
+static bool flush(struct session *s)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* write_some - what the fd takes now; a socket never blocks, a pipe that
- * poll() called writable takes a page */
-static ssize_t write_some(int fd, const char *p, size_t n)
-{
-	ssize_t w = send(fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (w >= 0 || errno != ENOTSOCK)
-		return w;
-	return write(fd, p, n < 4096 ? n : 4096);
-}
-
-/* write_all - n octets to fd, each wait bounded by timeout_ms */
-static bool write_all(int fd, const char *p, size_t n, int timeout_ms)
-{
-	while (n) {
-		struct pollfd pf = {.fd = fd, .events = POLLOUT};
-		int r = poll(&pf, 1, timeout_ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		ssize_t w = write_some(fd, p, n);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
-/* flush - the replies held so far */
-static bool flush(struct io *io)
-{
-	if (io->failed)
+	struct pn_error err;
+	pn_error_init(&err);
+	if (s->failed)
 		return false;
-	if (io->olen && !write_all(io->out, io->obuf, io->olen, io->idle_ms))
-		io->failed = true;
-	io->olen = 0;
-	return !io->failed;
+	pn_conn_deadline(s->c, s->wait);
+	if (!pn_conn_flush(s->c, &err))
+		s->failed = true;
+	return !s->failed;
 }
 
-/* fill - more input, once the replies held went out; G_MORE when some came */
-static enum got fill(struct io *io)
+/* more - more input, once the replies held went out; G_MORE when some came.
+ * Past the deadline nothing more is read, however fast it comes: a client
+ * flooding a line that never ends is cut off as one that trickles it. */
+static enum got more(struct session *s)
 {
-	if (!flush(io))
+	struct pn_error err;
+	pn_error_init(&err);
+	if (pn_deadline_passed(s->wait))
+		return pn_deadline_passed(s->end) ? G_SESSION : G_IDLE;
+	if (!flush(s))
 		return G_ERROR;
-	memmove(io->ibuf, io->ibuf + io->ipos, io->ilen - io->ipos);
-	io->ilen -= io->ipos;
-	io->ipos = 0;
-	for (;;) {
-		long long left = io->deadline - now_ms();
-		if (left <= 0)
-			return G_SESSION;
-		struct pollfd pf = {.fd = io->in, .events = POLLIN};
-		int r = poll(&pf, 1, left < io->idle_ms ? (int)left : io->idle_ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return now_ms() >= io->deadline ? G_SESSION : G_IDLE;
-		ssize_t n = r < 0 ? -1 : read(io->in, io->ibuf + io->ilen, IN_BUF - io->ilen);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return G_ERROR;
-		if (n == 0)
-			return G_EOF;
-		io->ilen += (size_t)n;
+	pn_conn_deadline(s->c, s->wait);
+	if (pn_conn_more(s->c, &err))
 		return G_MORE;
+	switch (pn_conn_failure(s->c)) {
+	case PN_CONN_EOF:
+		return G_EOF;
+	case PN_CONN_TIMEOUT:
+		return pn_deadline_passed(s->end) ? G_SESSION : G_IDLE;
+	default:
+		return G_ERROR;
 	}
 }
 
 /* read_line - the next command line, without its LF or CRLF; a line longer
  * than PN_SERVE_LINE_MAX is read to its end and dropped (G_LONG) */
-static enum got read_line(struct io *io, char *line, size_t *len)
+static enum got read_line(struct session *s, char *line, size_t *len)
 {
 	bool too_long = false;
 	for (;;) {
-		const char *s = io->ibuf + io->ipos;
-		size_t avail = io->ilen - io->ipos;
-		const char *nl = memchr(s, '\n', avail);
+		size_t avail;
+		const char *p = pn_conn_peek(s->c, &avail);
+		const char *nl = memchr(p, '\n', avail);
 		if (nl) {
-			size_t n = (size_t)(nl - s) + 1;
-			io->ipos += n;
-			if (too_long || n > PN_SERVE_LINE_MAX)
-				return G_LONG;
-			n -= 1 + (n >= 2 && s[n - 2] == '\r');
-			memcpy(line, s, n);
-			line[n] = '\0';
-			*len = n;
-			return G_LINE;
+			size_t n = (size_t)(nl - p) + 1;
+			bool long_line = too_long || n > PN_SERVE_LINE_MAX;
+			if (!long_line) {
+				*len = n - 1 - (n >= 2 && p[n - 2] == '\r');
+				memcpy(line, p, *len);
+				line[*len] = '\0';
+			}
+			pn_conn_consume(s->c, n);
+			return long_line ? G_LONG : G_LINE;
 		}
 		if (avail >= PN_SERVE_LINE_MAX) {
 			too_long = true;
-			io->ipos = io->ilen;
+			pn_conn_consume(s->c, avail);
 		}
-		enum got g = fill(io);
+		enum got g = more(s);
 		if (g != G_MORE)
 			return g;
 	}
@@ -170,10 +118,10 @@ static void reply(struct session *s, int code, const char *enh, const char *text
 			 enh ? " " : "", PN_SERVE_TEXT_MAX, text);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = snprintf(line, sizeof(line), "%d%c\r\n", code, more ? '-' : ' ');
-	if (s->io.olen + (size_t)n > OUT_BUF && !flush(&s->io))
-		return;
-	memcpy(s->io.obuf + s->io.olen, line, (size_t)n);
-	s->io.olen += (size_t)n;
+	struct pn_error err;
+	pn_error_init(&err);
+	if (!s->failed && !pn_conn_write(s->c, line, (size_t)n, &err))
+		s->failed = true;
 }
 
 /* answer - hold a reply the relay callbacks made */
@@ -285,32 +233,29 @@ static void keep(struct rx *rx, const char *p, size_t n)
 	rx->size += n;
 	if (rx->size > rx->max)
 		rx->too_big = true;
-	while (n && !rx->too_big && !rx->write_failed) {
-		ssize_t w = write(rx->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rx->write_failed = true;
-		else {
-			p += w;
-			n -= (size_t)w;
-		}
-	}
+	if (n && !rx->too_big && !rx->write_failed && !pn_write_all(rx->fd, p, n))
+		rx->write_failed = true;
 }
 
-/* receive - the data up to CRLF "." CRLF; G_LINE when it ended there */
-static enum got receive(struct io *io, struct rx *rx)
+/* receive - the data up to CRLF "." CRLF; G_LINE when it ended there.
+ * The data may come as slowly as it likes within the session's time, but
+ * it must not stop for longer than the idle timeout (every wait). */
+static enum got receive(struct session *s, struct rx *rx)
 {
-	static char out[IN_BUF + 1];
+	static char out[DATA_CHUNK + 1];
 	struct pn_unstuff u;
 	pn_unstuff_init(&u);
+	s->wait = s->end;
 	for (;;) {
-		size_t on = 0, avail = io->ilen - io->ipos;
-		io->ipos += pn_unstuff_feed(&u, io->ibuf + io->ipos, avail, out, &on);
+		size_t on = 0, avail;
+		const char *p = pn_conn_peek(s->c, &avail);
+		pn_conn_consume(s->c, pn_unstuff_feed(&u, p, avail < DATA_CHUNK ? avail : DATA_CHUNK, out, &on));
 		keep(rx, out, on);
 		if (u.done)
 			return G_LINE;
-		enum got g = fill(io);
+		if (avail > DATA_CHUNK)
+			continue;
+		enum got g = more(s);
 		if (g != G_MORE)
 			return g;
 	}
@@ -347,7 +292,7 @@ static void relay(struct session *s, struct rx *rx)
 	} else if (rx->write_failed || lseek(rx->fd, 0, SEEK_SET) != 0) {
 		reply(s, 452, "4.3.1", "insufficient system storage", false);
 	} else {
-		flush(&s->io); /* nothing should be held; the relay may take a while */
+		flush(s); /* nothing should be held; the relay may take a while */
 		s->ops->data(s->ops->ctx, s->from, &s->rcpt, rx->fd, &r);
 		answer(s, &r);
 	}
@@ -364,7 +309,7 @@ static void data(struct session *s)
 		return;
 	}
 	reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>", false);
-	enum got g = receive(&s->io, &rx);
+	enum got g = receive(s, &rx);
 	if (g == G_LINE)
 		relay(s, &rx);
 	else
@@ -442,7 +387,8 @@ static void step(struct session *s)
 {
 	char line[PN_SERVE_LINE_MAX + 1];
 	size_t n = 0;
-	enum got g = read_line(&s->io, line, &n);
+	s->wait = pn_deadline_first(pn_deadline_in(pn_conn_timeout_ms(s->c)), s->end); /* the whole line */
+	enum got g = read_line(s, line, &n);
 	if (g == G_LINE)
 		command(s, line, n);
 	else if (g == G_LONG)
@@ -453,7 +399,7 @@ static void step(struct session *s)
 		s->done = true;
 		s->rc = g == G_EOF ? EX_OK : EX_IOERR;
 	}
-	if (s->io.failed && !s->quit) {
+	if (s->failed && !s->quit) {
 		s->done = true;
 		s->rc = EX_IOERR;
 	}
@@ -470,39 +416,49 @@ static void host_name(char *out, size_t size)
 			*p = '-';
 }
 
+/* session - greeting, commands until the end, the last replies out */
+static void session(struct session *s)
+{
+	char greeting[300];
+	host_name(s->host, sizeof(s->host));
+	snprintf(greeting, sizeof(greeting), "%s ESMTP postern", s->host);
+	reply(s, 220, NULL, greeting, false);
+	while (!s->done)
+		step(s);
+	int last = pn_conn_timeout_ms(s->c) < LAST_WORD_MS ? pn_conn_timeout_ms(s->c) : LAST_WORD_MS;
+	s->wait = pn_deadline_in(last); /* the session's end has come, maybe */
+	if (!flush(s) && !s->quit && s->rc == EX_OK)
+		s->rc = EX_IOERR;
+}
+
 int pn_serve_run(const struct pn_serve_limits *lim, const struct pn_serve_ops *ops, int in, int out)
 {
-	static struct session s; /* 24 KiB of buffers: not on the stack */
-	memset(&s, 0, sizeof(s));
-	s.lim = lim;
-	s.ops = ops;
-	s.io.in = in;
-	s.io.out = out;
-	s.io.idle_ms = lim->idle_s > 0 ? (lim->idle_s < 86400 ? lim->idle_s * 1000 : 86400000) : 1000;
-	s.io.deadline = now_ms() + (lim->session_s > 0 ? lim->session_s : 1) * 1000LL;
+	struct session s = {.lim = lim, .ops = ops};
+	int idle_ms = lim->idle_s > 0 ? (lim->idle_s < 86400 ? lim->idle_s * 1000 : 86400000) : 1000;
+	s.c = pn_conn_fds(in, out, "the client", idle_ms);
+	s.end = pn_deadline_in((lim->session_s > 0 ? lim->session_s : 1) * 1000LL);
 	pn_addrlist_init(&s.rcpt);
-	host_name(s.host, sizeof(s.host));
-	char greeting[300];
-	snprintf(greeting, sizeof(greeting), "%s ESMTP postern", s.host);
-	reply(&s, 220, NULL, greeting, false);
-	while (!s.done)
-		step(&s);
-	if (s.io.idle_ms > LAST_WORD_MS)
-		s.io.idle_ms = LAST_WORD_MS;
-	if (!flush(&s.io) && !s.quit && s.rc == EX_OK)
-		s.rc = EX_IOERR;
+	session(&s);
 	pn_addrlist_free(&s.rcpt);
+	pn_conn_close(s.c);
 	return s.rc;
 }
 
 void pn_serve_refuse(int out, const char *why)
 {
 	struct pn_serve_reply r;
+	struct pn_error err;
+	pn_error_init(&err);
 	pn_serve_reply_set(&r, 421, "4.3.5", "postern: %s", why);
 	char line[PN_SERVE_LINE_MAX + 1];
 	int n = snprintf(line, sizeof(line), "%d %s %s\r\n", r.code, r.enhanced, r.text);
-	if (n > 0 && (size_t)n < sizeof(line))
-		write_all(out, line, (size_t)n, LAST_WORD_MS); /* a client that is gone is told nothing */
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	struct pn_conn *c = pn_conn_fds(out, out, "the client", LAST_WORD_MS);
+	pn_conn_deadline(c, pn_deadline_in(LAST_WORD_MS));
+	if (pn_conn_write(c, line, (size_t)n, &err) && pn_conn_flush(c, &err))
+		(void)0; /* a client that is gone is told nothing */
+	pn_conn_close(c);
 }
 
 /* same_file - two open fds are the same file (inetd: one socket for all) */

@@ -127,6 +127,7 @@ static bool flush(struct session *s)
 /* read_reply - one whole reply into s->r */
 static bool read_reply(struct session *s)
 {
+	pn_conn_reply_deadline(s->c); /* the whole reply, however it trickles in */
 	pn_reply_reset(&s->r);
 	enum pn_reply_state st = PN_REPLY_MORE;
 	while (st == PN_REPLY_MORE) {
@@ -627,6 +628,7 @@ static enum state st_body(struct session *s)
 	if (pn_conn_unread(s->c)) /* it came with the 354, before any of the message */
 		return early_reply(s);
 	trace(s, "--> [message: %zu bytes]", s->msg->size);
+	pn_conn_deadline(s->c, pn_deadline_in(pn_conn_bulk_ms(s->c, s->msg->size)));
 	if (!pn_message_stream(s->msg, body_sink, s, s->err))
 		return S_FAIL;
 	if (pn_conn_pending(s->c)) /* the end of data is still in the buffer */

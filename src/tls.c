@@ -226,6 +226,7 @@ static void verify_failure(struct pn_tls *t, struct pn_conn *c, struct pn_error 
 /* handshake - drive the non-blocking handshake within the timeout */
 static bool handshake(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 {
+	pn_conn_reply_deadline(c); /* one timeout for the whole handshake */
 	for (;;) {
 		int r = gnutls_handshake(t->session);
 		if (r == GNUTLS_E_SUCCESS)

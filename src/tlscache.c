@@ -118,22 +118,6 @@ bool pn_tlscache_load(const char *path, const struct pn_tlscache_key *k, unsigne
 	return ok;
 }
 
-/* write_all - the whole buffer */
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		s += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 void pn_tlscache_save(const char *path, const struct pn_tlscache_key *k, const unsigned char *data, size_t len)
 {
 	char head[LINE_MAX_ + 32];
@@ -147,7 +131,7 @@ void pn_tlscache_save(const char *path, const struct pn_tlscache_key *k, const u
 		free(tmp);
 		return;
 	}
-	bool ok = fchmod(fd, 0600) == 0 && write_all(fd, head, h) && write_all(fd, data, len);
+	bool ok = fchmod(fd, 0600) == 0 && pn_write_all(fd, head, (size_t)h) && pn_write_all(fd, data, len);
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0)
 		unlink(tmp);

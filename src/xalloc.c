@@ -1,4 +1,4 @@
-/* xalloc.c - memory allocation that never returns NULL.
+/* xalloc.c - memory allocation that never returns NULL; the write loop.
  *
  * The only exception to "only main.c exits": when the allocator fails there
  * is no way to carry on, so it prints one line and exits with EX_OSERR (71).
@@ -6,11 +6,13 @@
  */
 #include "common.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 /* out_of_memory - report and leave; nothing else can be done */
 PN_NORETURN static void out_of_memory(void)
@@ -91,4 +93,23 @@ void pn_free_wiped(char *s)
 		return;
 	pn_wipe(s, strlen(s));
 	free(s);
+}
+
+/* pn_write_all - see common.h */
+bool pn_write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return false;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return true;
 }

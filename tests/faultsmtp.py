@@ -48,6 +48,10 @@ SCENARIO
                        "flush"; the number of flushes of a connection is the
                        number of times the client waited for the server.
                        Without it every reply is sent at once
+    "rcvbuf": N        (top level only) the receive buffer of every
+                       connection (default 131072): a small one keeps few
+                       bytes in flight, so that a server that reads slowly
+                       slows the client down at once
     "connections": {"1": {...}, "2": {...}}
                        per connection: the object for connection N (counted
                        from 1) is merged over the top level, so connection 1
@@ -78,7 +82,10 @@ SCENARIO
                    "stall_after": N}: after N bytes of it), so that the
                    client's writes back up; {"drop_after": N} reads N bytes
                    of the body, then drops ("drop" says how, default
-                   "close").  Neither happens if the message ends first
+                   "close").  Neither happens if the message ends first.
+                   {"trickle": S, "trickle_bytes": B} reads the body B
+                   bytes at most (default 1) every S seconds, as a server
+                   that reads slowly but never stops
     "dot"          the final reply after <CRLF>.<CRLF> (default 250)
     "rset" "quit" "noop"   replies to those commands
     "other"        reply to any other command (default 502)
@@ -92,6 +99,10 @@ SCENARIO
                              byte, U+0000..U+00FF), e.g. "hello\\r\\n" or a
                              reply followed by injected bytes
     {"raw_b64": "..."}       bytes sent exactly, base64
+    {"trickle": SECONDS}     send the reply one byte every SECONDS (each
+                             pause bounded as a stall's; ends early when the
+                             client closes, and when --max-seconds is up):
+                             a reply that keeps coming, never complete
     {"stall": SECONDS}       wait first (at most 30 s and never past
                              --max-seconds; ends early when the client
                              closes); then the reply (the default one when
@@ -101,8 +112,9 @@ SCENARIO
                              kernel sends a TCP reset.  Without "reply" or
                              "raw", nothing is sent first
     null                     the default
-  Keys combine in the order stall, reply/raw, drop: {"stall": 5} is a late
-  default reply, {"reply": "250 ok", "drop": "close"} hangs up after a 250.
+  Keys combine in the order stall, reply/raw (trickled or not), drop:
+  {"stall": 5} is a late default reply, {"reply": "250 ok", "drop": "close"}
+  hangs up after a 250.
 
   Example: refuse the first recipient, stall the final reply:
     {"rcpt:1": "550 5.1.1 <x@y>: Recipient address rejected",
@@ -156,10 +168,12 @@ MAX_LINE = 1 << 20        # a client line longer than this ends the connection
 MAX_MESSAGE = 64 << 20    # bound on the message kept in memory
 RCVBUF = 128 << 10
 
-OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "connections"}
+OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "connections",
+           "rcvbuf"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
          "data", "body", "dot", "rset", "quit", "noop", "other"}
-ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after"}
+ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
+               "trickle", "trickle_bytes"}
 
 
 class Ended(Exception):
@@ -193,6 +207,9 @@ def check_scenario(scen, where="scenario"):
         elif key == "implicit_tls":
             if not isinstance(value, bool):
                 raise ValueError("%s: implicit_tls is true or false" % where)
+        elif key == "rcvbuf":
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError("%s: %s is a number of bytes" % (where, key))
         elif key in ("caps", "caps_tls"):
             if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
                 raise ValueError("%s: %s must be a list of strings" % (where, key))
@@ -260,11 +277,11 @@ class Session:
         return max(0.0, self.deadline - time.monotonic())
 
     # ---- input ----
-    def _recv(self, timeout):
+    def _recv(self, timeout, size=65536):
         """One recv into the buffer; False on timeout.  Raises Ended on EOF."""
         self.sock.settimeout(timeout)
         try:
-            data = self.sock.recv(65536)
+            data = self.sock.recv(size)
         except (socket.timeout, ssl.SSLWantReadError):
             return False
         except ConnectionResetError:
@@ -356,6 +373,33 @@ class Session:
             if r:
                 self._recv(0.05)
 
+    def trickle(self, data, seconds):
+        """Send data one byte every `seconds`, reading whatever arrives
+        meanwhile (as stall does); ends early when the client closes."""
+        self.flush()
+        self.replies_sent += 1
+        self.rec["replies"].append(data[:300].decode("latin-1"))
+        self.flushes += 1
+        self.rec["flushes"] = self.flushes
+        for i in range(len(data)):
+            if self.left() <= 0:
+                raise Ended("stopped while trickling")
+            try:
+                self.sock.settimeout(max(0.05, min(10.0, self.left())))
+                self.sock.sendall(data[i:i + 1])
+            except ConnectionResetError:
+                raise Ended("client reset")
+            except (socket.timeout, OSError) as e:
+                raise Ended("send failed: %s" % e)
+            self.stall(seconds)
+
+    def sip(self, size, seconds):
+        """Read at most size bytes, then nothing for `seconds` (a server
+        that reads slowly); ends early when the client closes."""
+        if not self._recv(max(0.05, self.left()), size):
+            raise Ended("idle timeout")
+        self.quiet_stall(seconds)
+
     def quiet_stall(self, seconds):
         """Wait without reading (the client's writes back up); ends early
         when the client shuts its side down."""
@@ -418,7 +462,11 @@ class Session:
         elif "drop" not in action:
             data = self.lines_bytes(default)
         self.last_code = reply_code(data) if data is not None else None
-        if data is not None:
+        if data is not None and "trickle" in action:
+            code, self.last_code = self.last_code, None  # sent once its last byte is
+            self.trickle(data, action["trickle"])
+            self.last_code = code
+        elif data is not None:
             self.send(data)
         if "drop" in action:
             self.drop(action["drop"])
@@ -587,7 +635,10 @@ class Session:
                 continue  # the stall comes first
             if len(got) > MAX_MESSAGE:
                 raise Ended("message too large")
-            self.fill()
+            if "trickle" in action:
+                self.sip(action.get("trickle_bytes", 1), action["trickle"])
+            else:
+                self.fill()
         # got[:end] is the content up to and including the CRLF that ends
         # its last line (nothing when the message is empty)
         raw, rest = got[:end], got[end + 3:]
@@ -672,7 +723,7 @@ def serve(args):
     # a fixed, small receive buffer (inherited by every connection): a server
     # that stops reading is noticed by the client after about RCVBUF bytes
     # plus the client's own send buffer, not after tens of megabytes
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, scen.get("rcvbuf", RCVBUF))
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(256)  # the load test connects 200 clients at once
     tmp = args.port_file + ".tmp"

@@ -431,6 +431,58 @@ else
 	not_ok "bs_session_timeout 2: closed after 2 s with 421 4.4.2, exit 75" "exit $RC" "$(cat "$BS/sess.out")"
 fi
 
+# bs_trickle RC LINES SECONDS - a client that sends LINES, then one byte a
+# second for SECONDS (stopping when postern is gone); sets RC, OUT (CR
+# removed) and BS_TOOK, the seconds postern ran
+bs_trickle() {
+	local rc=$1 lines=$2 n=$3 start
+	start=$(date +%s)
+	set +e
+	{
+		printf '%b' "$lines"
+		for i in $(seq "$n"); do printf 'x' || break; sleep 1; done
+	} 2>/dev/null | {
+		timeout 60 "$POSTERN" -C "$rc" -bs >"$BS/trickle.out" 2>"$BS/trickle.err"
+		echo "$? $(date +%s)" >"$BS/trickle.end"
+	}
+	set -e
+	read -r RC BS_TOOK <"$BS/trickle.end"
+	BS_TOOK=$((BS_TOOK - start))
+	OUT=$(tr -d '\r' <"$BS/trickle.out")
+}
+# a command line that never ends, one byte a second: each command must come
+# whole within bs_idle_timeout (before, every byte started the wait again,
+# and only the session timeout of an hour ended it)
+BS_RC_TRICKLE=$(bs_rc trickle "bs_idle_timeout 2")
+bs_trickle "$BS_RC_TRICKLE" 'EHLO app.postern.test\r\n' 30
+if [ "$RC" = 75 ] && printf '%s\n' "$OUT" | grep -q '^421 4\.4\.2 idle timeout' && [ "$BS_TOOK" -lt 10 ]; then
+	ok "bs_idle_timeout 2: a command trickled one byte a second is cut off as idle (421 4.4.2, exit 75, after $BS_TOOK s)"
+else
+	not_ok "bs_idle_timeout 2: a command trickled one byte a second is cut off as idle" "exit $RC after $BS_TOOK s" "$OUT"
+fi
+# ... or flooded as fast as the pipe goes: the same deadline
+set +e
+{ printf 'EHLO app.postern.test\r\n'; cat /dev/zero; } 2>/dev/null |
+	{ timeout 60 "$POSTERN" -C "$BS_RC_TRICKLE" -bs 2>"$BS/flood.err" | tr -d '\r' >"$BS/flood.out"; echo "${PIPESTATUS[0]}" >"$BS/flood.rc"; }
+set -e
+RC=$(cat "$BS/flood.rc")
+if [ "$RC" = 75 ] && grep -q '^421 4\.4\.2 idle timeout' "$BS/flood.out"; then
+	ok "bs_idle_timeout 2: a command line flooded without end is cut off as idle (421 4.4.2, exit 75)"
+else
+	not_ok "bs_idle_timeout 2: a command line flooded without end is cut off as idle" "exit $RC" "$(cat "$BS/flood.out")"
+fi
+# message data trickled one byte a second, never pausing for the idle
+# timeout: the session timeout ends it
+BS_RC_TRICKLE2=$(bs_rc trickle2 "bs_idle_timeout 3
+bs_session_timeout 4")
+bs_trickle "$BS_RC_TRICKLE2" 'EHLO app.postern.test\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<bob@postern.test>\r\nDATA\r\n' 30
+if [ "$RC" = 75 ] && printf '%s\n' "$OUT" | grep -q '^354 ' &&
+	printf '%s\n' "$OUT" | grep -q '^421 4\.4\.2 session time limit' && [ "$BS_TOOK" -lt 12 ]; then
+	ok "bs_session_timeout 4: message data trickled one byte a second ends with the session (421 4.4.2, exit 75, after $BS_TOOK s)"
+else
+	not_ok "bs_session_timeout 4: message data trickled one byte a second ends with the session" "exit $RC after $BS_TOOK s" "$OUT"
+fi
+
 # the end of the input: between commands it is normal, inside DATA not
 fresh
 printf 'EHLO x\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<bob@postern.test>\r\nDATA\r\nSubject: cut\r\n\r\nno end' >"$BS/cut"

@@ -461,6 +461,97 @@ ft_case 0 '' delivered "-N with DSN offered" '{"caps": ["PIPELINING", "8BITMIME"
 check "NOTIFY on RCPT and RET on MAIL with DSN" \
 	test "$(ft_cmds 1 | grep -Ec '^(RCPT TO:<bob@postern.test> NOTIFY=success,failure|MAIL FROM:<alice@postern.test> RET=hdrs)$')" = 2
 
+# ---------------------------------------------------------------- deadlines
+
+# A reply that trickles in, one byte a second, for longer than the server
+# lives (40 s): each wait for a reply ends within timeout however its bytes
+# come (postern.conf(5), "timeout").  Before, the timeout started again with
+# every byte, and postern waited as long as the server kept sending.
+FT_TIMEOUT=3
+ft_trickle="220 smtp.postern.test ESMTP $(head -c 120 /dev/zero | tr '\0' 'g')"
+ft_case 75 'timed out after 3 s while waiting for the greeting$' none \
+	"a greeting trickled one byte a second" "{\"greeting\": {\"trickle\": 1, \"reply\": \"$ft_trickle\"}}"
+check "the trickled greeting is given up within timeout ($FT_TIME s < 15 s)" test "$FT_TIME" -lt 15
+ft_case 75 'timed out after 3 s while sending EHLO$' none "a multi-line EHLO reply trickled one byte a second" \
+	'{"ehlo": {"trickle": 1, "reply": ["250-smtp.postern.test", "250-PIPELINING", "250-SIZE 10000000", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-DSN", "250 SMTPUTF8"]}}'
+check "the trickled EHLO reply is given up within timeout ($FT_TIME s < 15 s)" test "$FT_TIME" -lt 15
+ft_case 75 'timed out after 3 s while sending the envelope$' none "a pipelined RCPT's reply trickled one byte a second" \
+	"{\"rcpt:2\": {\"trickle\": 1, \"reply\": \"250 2.1.5 Ok $(head -c 100 /dev/zero | tr '\0' 'r')\"}}" \
+	bob@postern.test carol@postern.test
+check "the trickled RCPT reply is given up within timeout ($FT_TIME s < 15 s)" test "$FT_TIME" -lt 15
+ft_case 75 'timed out after 3 s after the end of data \(the message may have been delivered\)$' received \
+	"the reply to the end of data trickled one byte a second" \
+	"{\"dot\": {\"trickle\": 1, \"reply\": \"250 2.0.0 Ok: queued as $(head -c 100 /dev/zero | tr '\0' 'q')\"}}"
+check "the trickled end-of-data reply is given up within timeout ($FT_TIME s < 15 s)" test "$FT_TIME" -lt 15
+FT_TIMEOUT=5
+
+# A server that reads the body slowly, never pausing for timeout: the body
+# must go out within timeout + one second per 8 KiB.  Run in a network
+# namespace of its own whose TCP send buffers are capped at 8 KiB, so that
+# postern's writes wait for the server's reads within a few KiB (on the
+# host's loopback, megabytes vanish into the buffers); the server reads what
+# has arrived every 2 s, about 2 KiB/s, so that each of postern's waits ends
+# well within its timeout of 3 s.  Before, postern went on as long as the
+# server kept reading.
+ft_slow="$FT/slow-body"
+mkdir -p "$ft_slow"
+{
+	printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: slow\n\n'
+	head -c 100000 /dev/zero | tr '\0' 's' | fold -w 76
+	echo
+} >"$ft_slow/input"
+printf '%s\n' '{"rcvbuf": 4096, "body": {"trickle": 2, "trickle_bytes": 65536}}' >"$ft_slow/scenario"
+printf 'account default\nhost 127.0.0.1\nport @PORT@\nfrom alice@postern.test\ntls off\nauth off\ntimeout 3\n' >"$ft_slow/rc.in"
+cat >"$ft_slow/ns.sh" <<'EOF'
+# ns.sh DIR - inside the namespace: loopback, small send buffers, the server, postern
+d=$1
+ip link set lo up && sysctl -q -w net.ipv4.tcp_wmem="4096 8192 8192" || exit 97
+python3 -S "$FT_PY" --port-file "$d/port" --log "$d/log" --summary-file "$d/summary" --max-seconds 90 \
+	"$d/scenario" >"$d/server.out" 2>"$d/server.err" &
+srv=$!
+for i in $(seq 1000); do
+	[ -s "$d/port" ] && break
+	kill -0 "$srv" 2>/dev/null || break
+	sleep 0.01
+done
+[ -s "$d/port" ] || exit 98
+sed "s/@PORT@/$(cat "$d/port")/" "$d/rc.in" >"$d/rc"
+chmod 600 "$d/rc"
+start=$(date +%s)
+timeout 90 "$POSTERN" -C "$d/rc" bob@postern.test <"$d/input" >"$d/out" 2>"$d/err"
+echo $? >"$d/exit"
+echo $(($(date +%s) - start)) >"$d/time"
+kill "$srv"
+wait "$srv"
+exit 0
+EOF
+ft_slow_size=$(($(wc -c <"$ft_slow/input") + $(wc -l <"$ft_slow/input")))
+ft_slow_bound=$((3 + (ft_slow_size + 8191) / 8192))
+set +e
+if unshare -n true 2>/dev/null; then
+	FT_PY=$FT_PY POSTERN=$POSTERN timeout 150 unshare -n bash "$ft_slow/ns.sh" "$ft_slow" >"$ft_slow/ns.out" 2>&1
+	ft_slow_ns=$?
+else
+	echo "unshare -n is not allowed here" >"$ft_slow/ns.out"
+	ft_slow_ns=97
+fi
+set -e
+if [ "$ft_slow_ns" = 0 ]; then
+	RC=$(cat "$ft_slow/exit")
+	ERR=$(cat "$ft_slow/err")
+	ft_slow_time=$(cat "$ft_slow/time")
+	expect_rc 75 "a server that reads the body at about 2 KiB/s"
+	expect_err 'timed out after [0-9]+ s while sending the message body$' "... times out while sending the body"
+	check "... within the body's bound, timeout + size / 8 KiB/s = $ft_slow_bound s (took $ft_slow_time s)" \
+		test "$ft_slow_time" -le $((ft_slow_bound + 5))
+	check "... and the server never had the whole message" grep -q '^connection 1 .* complete=no ' "$ft_slow/summary"
+	check "... and the server ran without an error" test ! -s "$ft_slow/server.err"
+elif [ "$ft_slow_ns" != 97 ] || [ "${CI:-}" = true ]; then
+	not_ok "the slow body in a network namespace of its own (exit $ft_slow_ns)" "$(cat "$ft_slow/ns.out")"
+else
+	for i in 1 2 3 4 5; do ok "# SKIP no network namespace for the slow body: $(head -n 1 "$ft_slow/ns.out")"; done
+fi
+
 # ---------------------------------------------------------------- retry
 
 FT_EXTRA="retry 2
