@@ -153,6 +153,8 @@ else
 	expect_rc 74 "TMPDIR full, 5 MB from a pipe, no dead_letter"
 	check "the writer was not cut off either (exit 0)" test "$(cat "$WORK/writer3" 2>/dev/null)" = 0
 	expect_err "cannot write a temporary file in $WORK/fulltmp: No space left on device" "stderr names the full directory"
+fi
+
 # a -f with line breaks cannot add keys to the sidecar; --resend does not
 # follow them (erin stands for the attacker: a mailbox that exists, so that
 # these checks can fail)
