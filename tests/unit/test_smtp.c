@@ -273,7 +273,7 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 static bool known_expect(const char *k)
 {
 	static const char *const keys[] = {"exit", "phase", "reply", "enhanced", "server", "msg", "log",
-					   "bs", "onrcpt", "trace", "notrace", "tlsstarts"};
+					   "bs", "onrcpt", "onrcpts", "trace", "notrace", "tlsstarts"};
 	for (size_t i = 0; i < PN_ARRAY_LEN(keys); i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;
@@ -683,6 +683,7 @@ struct run {
 	char log[4096];
 	char bs[1024];
 	struct pn_buf onrcpt; /* "addr code reply" lines */
+	size_t nrcpt;         /* how many */
 	struct pn_buf trace;  /* the -v transcript */
 	char report[8192];    /* what the scripted server saw go wrong */
 	int tlsstarts;
@@ -692,6 +693,7 @@ struct run {
 static void on_rcpt(void *ctx, const char *addr, int code, const char *reply)
 {
 	struct run *r = ctx;
+	r->nrcpt++;
 	if (!pn_buf_printf(&r->onrcpt, "%s %d %s\n", addr, code, reply))
 		abort();
 }
@@ -1018,6 +1020,8 @@ static void check_one(const char *file, const struct expect *e, const struct run
 		check_num(file, e, o->reply);
 	else if (strcmp(e->key, "tlsstarts") == 0)
 		check_num(file, e, r->tlsstarts);
+	else if (strcmp(e->key, "onrcpts") == 0)
+		check_num(file, e, (long)r->nrcpt);
 	else if (strcmp(e->key, "phase") == 0)
 		tap_is_str(pn_error_phase_name(o->phase), e->value, what);
 	else if (strcmp(e->key, "enhanced") == 0)
@@ -1083,11 +1087,37 @@ static void one_case(const char *path)
 	case_free(&c);
 }
 
+/* refused_case - a file in tests/smtp/malformed must not load: the
+ * strictness of the format is itself tested */
+static void refused_case(const char *path)
+{
+	struct scase c;
+	bool loaded = case_load(&c, path);
+	tap_ok(!loaded, "%s is refused: %s", strrchr(path, '/') + 1, loaded ? "(it loaded)" : c.err + strlen(path) + 1);
+	case_free(&c);
+}
+
 /* is_case - a *.case file name */
 static int is_case(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 	return n > 5 && strcmp(d->d_name + n - 5, ".case") == 0;
+}
+
+/* each_case - fn for every *.case file in dir, in name order */
+static void each_case(const char *dir, void (*fn)(const char *path))
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, is_case, alphasort);
+	tap_ok(n > 0, "case files in %s", dir);
+	for (int i = 0; i < n; i++) {
+		char *path = pn_xasprintf("%s/%s", dir, names[i]->d_name);
+		fn(path);
+		free(path);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
 }
 
 int main(int argc, char **argv)
@@ -1104,17 +1134,10 @@ int main(int argc, char **argv)
 	const char *top = getenv("top_srcdir");
 	int here = (int)(strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') - __FILE__ + 1 : 0);
 	char *dir = top && *top ? pn_xasprintf("%s/tests/smtp", top) : pn_xasprintf("%.*s../smtp", here, __FILE__);
-	struct dirent **names;
-	int n = scandir(dir, &names, is_case, alphasort);
-	tap_ok(n > 0, "case files in %s", dir);
-	for (int i = 0; i < n; i++) {
-		char *path = pn_xasprintf("%s/%s", dir, names[i]->d_name);
-		one_case(path);
-		free(path);
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
+	each_case(dir, one_case);
+	char *bad = pn_xasprintf("%s/malformed", dir);
+	each_case(bad, refused_case);
+	free(bad);
 	free(dir);
 	return tap_done();
 }
