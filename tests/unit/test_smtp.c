@@ -983,6 +983,17 @@ static void check_num(const char *file, const struct expect *e, long got)
 	tap_is_int(got, want, what);
 }
 
+/* show_lines - a TAP diagnostic of several lines */
+static void show_lines(const char *title, const char *text)
+{
+	printf("#   %s:\n", title);
+	for (const char *l = text; *l;) {
+		size_t n = strcspn(l, "\n");
+		printf("#     %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+}
+
 /* check_regex - msg, trace, notrace */
 static void check_regex(const char *file, const struct expect *e, const char *text, bool want)
 {
@@ -992,7 +1003,7 @@ static void check_regex(const char *file, const struct expect *e, const char *te
 	if (bad)
 		printf("#   line %d: not a valid extended regular expression\n", e->line);
 	else if (hit != want)
-		printf("#   %s:\n#   %s\n", want ? "no line matches" : "some line matches", text);
+		show_lines(want ? "no line matches in" : "some line matches in", text);
 }
 
 /* next_rcpt - the next "addr code reply" line of the -bv callbacks */
@@ -1047,11 +1058,8 @@ static void check_run(const struct scase *c, const struct run *r)
 {
 	const char *file = strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
 	tap_ok(!r->report[0], "%s: the dialogue (%s)", file, c->name);
-	for (const char *l = r->report; *l;) {
-		size_t n = strcspn(l, "\n");
-		printf("#   %.*s\n", (int)n, l);
-		l += n + (l[n] == '\n');
-	}
+	if (r->report[0])
+		show_lines("the scripted server", r->report);
 	tap_ok(r->ok == (r->out.code == 0), "%s: pn_smtp_deliver returns %s with exit %d", file,
 	       r->ok ? "true" : "false", r->out.code);
 	size_t pos = 0;
