@@ -145,7 +145,8 @@ static bool add_step(struct scase *c, const char *l, int line)
 	} else if (l[0] == 'S') {
 		s->text = pn_xmalloc(strlen(t) + 1);
 		if (!unescape(t, s->text, &s->len) || !s->len)
-			return fail_at(c, line, "bad escape (\\r \\n \\t \\\\ \\xHH) or nothing to send: %s", l);
+			return fail_at(c, line, "bad escape (\\r \\n \\t \\\\ \\xHH) or nothing to send: %s",
+				       l);
 	} else if (strcmp(t, "<close>") == 0) {
 		s->kind = ST_CCLOSE;
 	} else if (strcmp(t, "<body>") == 0) {
@@ -211,7 +212,8 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	*done = true;
 	if (strcmp(k, "tls") == 0)
 		return set_word(c, &c->tls, v, tls, PN_ARRAY_LEN(tls), line);
-	static const int auth_value[] = {PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN, PN_AUTH_CRAM_MD5};
+	static const int auth_value[] = {PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN,
+					 PN_AUTH_CRAM_MD5};
 	if (strcmp(k, "auth") == 0) {
 		bool ok = set_word(c, &i, v, auth, PN_ARRAY_LEN(auth), line);
 		c->auth = auth_value[i];
@@ -300,7 +302,8 @@ static bool add_expect(struct scase *c, char *l, int line)
 		return false;
 	if (!known_expect(k))
 		return fail_at(c, line, "unknown expectation '%s'", k);
-	for (size_t i = 0; i < c->nexp && strcmp(k, "onrcpt") && strcmp(k, "trace") && strcmp(k, "notrace"); i++)
+	bool repeatable = !strcmp(k, "onrcpt") || !strcmp(k, "trace") || !strcmp(k, "notrace");
+	for (size_t i = 0; i < c->nexp && !repeatable; i++)
 		if (strcmp(c->exp[i].key, k) == 0)
 			return fail_at(c, line, "'%s' expected twice", k);
 	c->exp = pn_xrealloc(c->exp, (c->nexp + 1) * sizeof(*c->exp));
@@ -340,7 +343,8 @@ static bool parse_line(struct scase *c, char *l, int line, enum section *sec, bo
 	if (n > 2 && l[0] == '<' && l[n - 1] == '>' && strspn(l + 1, "abcdefghijklmnopqrstuvwxyz") == n - 2)
 		return section_tag(c, l, line, sec, seen);
 	if (text) {
-		text_line(*sec == SEC_MESSAGE ? &c->message : &c->body, l, *sec == SEC_MESSAGE ? "\n" : "\r\n");
+		bool msg = *sec == SEC_MESSAGE;
+		text_line(msg ? &c->message : &c->body, l, msg ? "\n" : "\r\n");
 		return true;
 	}
 	if (!l[0] || l[0] == '#')
@@ -427,7 +431,8 @@ static bool case_load(struct scase *c, const char *path)
 /* case_free - everything case_load allocated */
 static void case_free(struct scase *c)
 {
-	char **strs[] = {&c->name, &c->user, &c->password, &c->from, &c->helo, &c->dsn_notify, &c->dsn_ret, &c->dsn_envid};
+	char **strs[] = {&c->name,	 &c->user,	 &c->password, &c->from,
+			 &c->helo,	 &c->dsn_notify, &c->dsn_ret,  &c->dsn_envid};
 	for (size_t i = 0; i < PN_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < c->nsteps; i++)
@@ -563,7 +568,8 @@ static bool expect_body(struct peer *p, const struct step *s, const struct pn_bu
 	bool ok = true;
 	while (ok && !(end = body_end(got.data ? got.data : "", got.len))) {
 		if (!p->len && !peer_fill(p)) {
-			report(p, s->line, "expected the message and CRLF.CRLF; %s after %zu octets", got_what(p), got.len);
+			report(p, s->line, "expected the message and CRLF.CRLF; %s after %zu octets",
+			       got_what(p), got.len);
 			ok = false;
 		} else if (!pn_buf_append(&got, p->buf, p->len)) {
 			report(p, s->line, "the message is over %u octets", BODY_MAX);
@@ -630,7 +636,8 @@ static bool play_step(struct peer *p, const struct step *s, const struct step *p
 	case ST_SEND:
 		if (prev && prev->kind != ST_SEND && sent_ahead(p, s))
 			return false;
-		(void)!send(p->fd, s->text, s->len, MSG_NOSIGNAL); /* a client that left is seen at the next C: */
+		/* a client that left already shows at the next C: step */
+		(void)!send(p->fd, s->text, s->len, MSG_NOSIGNAL);
 		return true;
 	case ST_EXPECT: return expect_line(p, s);
 	case ST_BODY: return expect_body(p, s, c->has_body ? &c->body : NULL);
@@ -713,11 +720,13 @@ static bool make_message(const struct scase *c, struct pn_message *m, int *fd)
 		bool ok = pn_buf_addstr(&text, "Subject: size\n\n");
 		while (ok && text.len < (size_t)c->size) {
 			size_t left = (size_t)c->size - text.len;
-			ok = left > 77 ? pn_buf_printf(&text, "%076d\n", 0) : pn_buf_printf(&text, "%0*d\n", (int)left - 1, 0);
+			int w = left > 77 ? 76 : (int)left - 1;
+			ok = pn_buf_printf(&text, "%0*d\n", w, 0);
 		}
 	}
 	*fd = pn_message_tmpfile(&err);
-	bool ok = *fd >= 0 && write(*fd, text.data, text.len) == (ssize_t)text.len && lseek(*fd, 0, SEEK_SET) == 0;
+	bool ok = *fd >= 0 && write(*fd, text.data, text.len) == (ssize_t)text.len;
+	ok = ok && lseek(*fd, 0, SEEK_SET) == 0;
 	pn_buf_free(&text);
 	ok = ok && pn_message_read(m, *fd, true, &err) && pn_message_prepare(m, &err);
 	if (!ok)
@@ -839,9 +848,9 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->on_rcpt_ctx = r;
 }
 
-/* capture_trace - run deliver with stderr in a temporary file when -v */
-static bool deliver_traced(const struct scase *c, const struct pn_smtp_params *p, const struct pn_envelope *env,
-			   const struct pn_message *m, struct run *r)
+/* deliver_traced - run deliver with stderr in a temporary file when -v */
+static bool deliver_traced(const struct scase *c, const struct pn_smtp_params *p,
+			   const struct pn_envelope *env, const struct pn_message *m, struct run *r)
 {
 	struct pn_error err;
 	pn_error_init(&err);
@@ -867,19 +876,25 @@ static bool deliver_traced(const struct scase *c, const struct pn_smtp_params *p
 	return ok;
 }
 
+/* now_ms - monotonic milliseconds */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* collect - the child's report, then the child; killed past the limit */
 static void collect(pid_t pid, int rep, long long start, struct run *r)
 {
 	size_t got = 0;
 	for (;;) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		long long left = start + CHILD_LIMIT_MS - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		long long left = start + CHILD_LIMIT_MS - now_ms();
 		struct pollfd pfd = {.fd = rep, .events = POLLIN};
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
 			kill(pid, SIGKILL);
-			snprintf(r->report + got, sizeof(r->report) - got, "the scripted server was still running after %d s\n",
-				 CHILD_LIMIT_MS / 1000);
+			snprintf(r->report + got, sizeof(r->report) - got,
+				 "the scripted server was still running after %d s\n", CHILD_LIMIT_MS / 1000);
 			break;
 		}
 		ssize_t n = read(rep, r->report + got, sizeof(r->report) - 1 - got);
@@ -892,14 +907,6 @@ static void collect(pid_t pid, int rep, long long start, struct run *r)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	close(rep);
-}
-
-/* now_ms - monotonic milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* run_case - the session against the scripted server */
@@ -1006,7 +1013,7 @@ static void check_regex(const char *file, const struct expect *e, const char *te
 		show_lines(want ? "no line matches in" : "some line matches in", text);
 }
 
-/* next_rcpt - the next "addr code reply" line of the -bv callbacks */
+/* check_onrcpt - the next "addr code reply" line of the -bv callbacks */
 static void check_onrcpt(const char *file, const struct expect *e, const struct run *r, size_t *pos)
 {
 	const char *t = r->onrcpt.data ? r->onrcpt.data + *pos : "";
@@ -1050,10 +1057,10 @@ static void check_one(const char *file, const struct expect *e, const struct run
 	else if (strcmp(e->key, "onrcpt") == 0)
 		check_onrcpt(file, e, r, rcpt_pos);
 	else
-		tap_ok(false, "%s:%d: unknown expectation %s", file, e->line, e->key); /* known_expect() missed it */
+		tap_ok(false, "%s:%d: unknown expectation %s", file, e->line, e->key); /* known_expect */
 }
 
-/* check_case_run - the server's report, then every expectation */
+/* check_run - the server's report, then every expectation */
 static void check_run(const struct scase *c, const struct run *r)
 {
 	const char *file = strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
@@ -1069,7 +1076,7 @@ static void check_run(const struct scase *c, const struct run *r)
 		onrcpt |= strcmp(c->exp[i].key, "onrcpt") == 0;
 	}
 	if (onrcpt)
-		tap_ok(!r->onrcpt.data || !r->onrcpt.data[pos], "%s: no more -bv verdicts than expected", file);
+		tap_ok(!r->onrcpt.data || !r->onrcpt.data[pos], "%s: no more -bv verdicts than listed", file);
 }
 
 /* one_case - load, run and check one case file */
@@ -1101,7 +1108,8 @@ static void refused_case(const char *path)
 {
 	struct scase c;
 	bool loaded = case_load(&c, path);
-	tap_ok(!loaded, "%s is refused: %s", strrchr(path, '/') + 1, loaded ? "(it loaded)" : c.err + strlen(path) + 1);
+	const char *why = loaded ? "(it loaded)" : c.err + strlen(path) + 1;
+	tap_ok(!loaded, "%s is refused: %s", strrchr(path, '/') + 1, why);
 	case_free(&c);
 }
 
@@ -1141,7 +1149,8 @@ int main(int argc, char **argv)
 	/* make check exports top_srcdir; else next to this source file */
 	const char *top = getenv("top_srcdir");
 	int here = (int)(strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') - __FILE__ + 1 : 0);
-	char *dir = top && *top ? pn_xasprintf("%s/tests/smtp", top) : pn_xasprintf("%.*s../smtp", here, __FILE__);
+	char *dir = top && *top ? pn_xasprintf("%s/tests/smtp", top)
+				: pn_xasprintf("%.*s../smtp", here, __FILE__);
 	each_case(dir, one_case);
 	char *bad = pn_xasprintf("%s/malformed", dir);
 	each_case(bad, refused_case);
