@@ -51,6 +51,7 @@ struct step {
 	char *text; /* ST_SEND: the bytes; ST_EXPECT: the line without CRLF */
 	size_t len;
 	int line;   /* in the case file */
+	/* ST_BODY: len, when not 0, is the length the message must have */
 };
 
 struct expect {
@@ -128,8 +129,10 @@ static bool unescape(const char *in, char *out, size_t *len)
  * <close> and <body> forms */
 static bool add_step(struct scase *c, const char *l, int line)
 {
-	if (c->nsteps && (c->steps[c->nsteps - 1].kind == ST_SCLOSE))
-		return fail_at(c, line, "nothing may follow 'S: <close>'");
+	enum step_kind last = c->nsteps ? c->steps[c->nsteps - 1].kind : ST_SEND;
+	if (last == ST_SCLOSE || last == ST_CCLOSE)
+		return fail_at(c, line, "nothing may follow '%s'",
+			       last == ST_SCLOSE ? "S: <close>" : "C: <close>");
 	if (strlen(l) < 2 || (l[2] && l[2] != ' ') || !strchr("SC", l[0]) || !strchr(":!", l[1]) ||
 	    (l[0] == 'C' && l[1] == '!'))
 		return fail_at(c, line, "a dialogue line is 'S: text', 'S! raw' or 'C: text': %s", l);
@@ -151,6 +154,12 @@ static bool add_step(struct scase *c, const char *l, int line)
 		s->kind = ST_CCLOSE;
 	} else if (strcmp(t, "<body>") == 0) {
 		s->kind = ST_BODY;
+	} else if (strncmp(t, "<body ", 6) == 0 && t[strlen(t) - 1] == '>') {
+		s->kind = ST_BODY; /* <body N>: N octets, the final ".\r\n" included */
+		char *end;
+		s->len = strtoul(t + 6, &end, 10);
+		if (end == t + 6 || *end != '>' || !s->len)
+			return fail_at(c, line, "'C: <body N>' takes a number of octets: %s", l);
 	} else {
 		s->kind = ST_EXPECT;
 		s->text = pn_xstrdup(t);
@@ -583,6 +592,10 @@ static bool expect_body(struct peer *p, const struct step *s, const struct pn_bu
 		memcpy(p->buf, got.data + end, got.len - end);
 		p->len += got.len - end;
 		got.len = end;
+	}
+	if (ok && s->len && got.len != s->len) {
+		report(p, s->line, "the message is %zu octets, the case expects %zu", got.len, s->len);
+		ok = false;
 	}
 	if (ok && want && (got.len != want->len || memcmp(got.data, want->data, got.len) != 0)) {
 		char g[700], w[700];
