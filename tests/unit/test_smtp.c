@@ -440,8 +440,8 @@ static bool case_load(struct scase *c, const char *path)
 /* case_free - everything case_load allocated */
 static void case_free(struct scase *c)
 {
-	char **strs[] = {&c->name,	 &c->user,	 &c->password, &c->from,
-			 &c->helo,	 &c->dsn_notify, &c->dsn_ret,  &c->dsn_envid};
+	char **strs[] = {&c->name, &c->user, &c->password, &c->from,
+			 &c->helo, &c->dsn_notify, &c->dsn_ret, &c->dsn_envid};
 	for (size_t i = 0; i < PN_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < c->nsteps; i++)
@@ -481,8 +481,10 @@ static void visible(const char *p, size_t n, char *out, size_t size)
 		else
 			out[o++] = (char)ch;
 	}
-	if (o + 5 >= size && size > 4)
-		memcpy(out + size - 4, "...", 3), o = size - 1;
+	if (o + 5 >= size && size > 4) { /* cut: say so */
+		memcpy(out + size - 4, "...", 3);
+		o = size - 1;
+	}
 	out[o] = '\0';
 }
 
