@@ -275,13 +275,16 @@ static enum state st_starttls(struct session *s)
 	if (s->r.code != 220)
 		return reply_error(s, _("STARTTLS refused"));
 	if (pn_conn_unread(s->c)) {
+		s->broken = true; /* the server waits for a handshake: nothing more in clear */
 		pn_error_set(s->err, EX_PROTOCOL,
 			     _("%s: the server sent data after its STARTTLS reply (possible command injection)"),
 			     pn_conn_name(s->c));
 		return S_FAIL;
 	}
-	if (!pn_tls_start(s->tls, s->c, s->err))
+	if (!pn_tls_start(s->tls, s->c, s->err)) {
+		s->broken = true; /* a failed handshake: nothing more in clear */
 		return S_FAIL;
+	}
 	s->tls_on = true;
 	trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
 	memset(&s->caps, 0, sizeof(s->caps)); /* forget what was said in clear */
@@ -455,13 +458,17 @@ static void note_refused(struct session *s, struct pn_buf *refused, const char *
 		(void)0; /* the list is long enough to say what happened */
 }
 
-/* rcpt_replies - read the replies to a batch of pipelined RCPTs */
-static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_buf *refused)
+/* rcpt_replies - read the replies to a batch of pipelined RCPTs; after a
+ * refused MAIL (mail_ok false) they answer for want of MAIL and are only
+ * read: no verdict on a recipient comes of them */
+static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_buf *refused, bool mail_ok)
 {
 	s->phase = PN_PHASE_RCPT;
 	for (size_t i = from; i < to; i++) {
 		if (!read_reply(s))
 			return false;
+		if (!mail_ok)
+			continue;
 		if (s->p->on_rcpt)
 			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[i], s->r.code, s->cur);
 		if (s->r.code < 200 || s->r.code > 299)
@@ -519,8 +526,8 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 			return false;
 		mail_read = true;
 		if (!*mail_ok) /* what follows was refused for want of MAIL: drain it */
-			return rcpt_replies(s, i, end, refused) && (!last || data_reply(s, data_code));
-		if (!rcpt_replies(s, i, end, refused))
+			return rcpt_replies(s, i, end, refused, false) && (!last || data_reply(s, data_code));
+		if (!rcpt_replies(s, i, end, refused, true))
 			return false;
 		i = end;
 	}
@@ -570,6 +577,7 @@ static enum state refused_error(struct session *s, const struct pn_buf *refused,
 /* st_envelope - the transaction up to 354, all or nothing */
 static enum state st_envelope(struct session *s)
 {
+	s->phase = PN_PHASE_MAIL;
 	pn_conn_phase(s->c, N_("while sending the envelope"));
 	if (!choose_forms(s))
 		return S_FAIL;
