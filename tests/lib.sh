@@ -127,8 +127,13 @@ queue_empty() {
 }
 
 # no_mail USER - after a failed send, nothing reaches USER (the queue is
-# empty first, so that a late delivery is still seen)
+# empty first, so that a late delivery is still seen); USER's Maildir must
+# exist, or nothing would be checked
 no_mail() {
+	if [ ! -d "$MAILDIR_BASE/$1/new" ]; then
+		echo "# no Maildir for $1"
+		return 1
+	fi
 	wait_until "$WAIT_S" queue_empty || { echo "# the queue did not drain"; return 1; }
 	[ "$(mailbox_count "$1")" = 0 ]
 }
@@ -144,6 +149,7 @@ delivered_body() {
 
 # same_as_sent FILE INPUT - what arrived is the input, line ends as LF
 same_as_sent() {
+	inspectable "$1" "$2" || return 1
 	cmp -s <(delivered_body "$1") <(tr -d '\r' <"$2" | sed '$a\')
 }
 
@@ -160,16 +166,54 @@ body_has() {
 	delivered_body "$1" | LC_ALL=C grep -Eq -- "$2"
 }
 
-# lacks REGEX FILE... - no file has a matching line
+# inspectable FILE... - every file exists, is readable and not empty; a
+# check about a file's contents that does not find the file checked
+# nothing, so it must fail (with a "# ..." line saying why).  A pipe
+# (<(...)) is copied to $WORK/inspect.N first: it can be read only once.
+# Sets INSPECT to the list of paths to read.
+inspectable() {
+	local f n=0 copy
+	INSPECT=()
+	if [ $# = 0 ]; then
+		echo "# no file to inspect"
+		return 1
+	fi
+	for f in "$@"; do
+		n=$((n + 1))
+		if [ -z "$f" ] || [ ! -e "$f" ]; then
+			echo "# file to inspect missing: '${f}'"
+			return 1
+		fi
+		if [ ! -r "$f" ]; then
+			echo "# file to inspect unreadable: $f"
+			return 1
+		fi
+		if [ ! -f "$f" ]; then
+			copy="$WORK/inspect.$n"
+			cat -- "$f" >"$copy" || { echo "# cannot read $f"; return 1; }
+			f=$copy
+		fi
+		if [ ! -s "$f" ]; then
+			echo "# file to inspect is empty: $f"
+			return 1
+		fi
+		INSPECT+=("$f")
+	done
+}
+
+# lacks REGEX FILE... - no file has a matching line (any case); every file
+# must be there and hold something
 lacks() {
 	local re=$1
 	shift
-	! grep -Eqi -- "$re" "$@"
+	inspectable "$@" || return 1
+	! grep -Eqi -- "$re" "${INSPECT[@]}"
 }
 
-# has REGEX FILE... - every file has a matching line
+# has REGEX FILE... - every file has a matching line (at least one file)
 has() {
 	local re=$1 f
 	shift
-	for f in "$@"; do grep -Eq -- "$re" "$f" || return 1; done
+	inspectable "$@" || return 1
+	for f in "${INSPECT[@]}"; do grep -Eq -- "$re" "$f" || return 1; done
 }

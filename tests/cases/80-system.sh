@@ -64,8 +64,14 @@ sys_return_path() {
 	[ -n "$1" ] && grep -q "^Return-Path: <$2>\$" "$1"
 }
 
-# sys_no_secret FILE... - neither the password nor its AUTH PLAIN form
+# sys_no_secret FILE... - neither the password nor its AUTH PLAIN form;
+# every file must be there (a missing one proves nothing; an empty stdout
+# is a fine answer)
 sys_no_secret() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] && [ -r "$f" ] || { echo "# file to inspect missing: '$f'"; return 1; }
+	done
 	! grep -qF -e "$SASL_PASS" -e "$SYS_PLAIN_B64" "$@"
 }
 
