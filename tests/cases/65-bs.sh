@@ -108,7 +108,7 @@ bs_listen() {
 	systemd-socket-activate -l "127.0.0.1:$BS_PORT" -a --inetd "$POSTERN" -C "$rc" -bs "$@" \
 		>"$BS/activate-$BS_PORT.out" 2>&1 &
 	BS_PIDS="$BS_PIDS $!"
-	wait_until "$WAIT_S" grep -q "Listening on" "$BS/activate-$BS_PORT.out"
+	wait_until "$WAIT_S" grep -qs "Listening on" "$BS/activate-$BS_PORT.out"
 }
 
 # bs_unlisten - stop the listeners started here (by their pids)
@@ -492,7 +492,7 @@ NS
 	bs_sg_pid=$!
 	exec 7>"$BS_SG/in"
 	printf 'EHLO x\r\n' >&7
-	wait_until "$WAIT_S" grep -q '^250 SMTPUTF8' "$BS_SG/out" || true
+	wait_until "$WAIT_S" grep -qs '^250 SMTPUTF8' "$BS_SG/out" || true
 	bs_sg_exe=$(pgrep -P "$bs_sg_pid" -x postern 2>/dev/null | head -n 1)
 	bs_sg_exe=${bs_sg_exe:-$bs_sg_pid}
 	if grep -q '^250 SMTPUTF8' "$BS_SG/out" 2>/dev/null &&
@@ -663,7 +663,7 @@ else
 		bs_sw_has '<\*\* +552 5\.3\.4 postern: .*larger than the server accepts \(1000 bytes\)' \
 			"swaks: a message over the smarthost's SIZE gets 552 5.3.4, saying the limit"
 		# the server logs a connection once it has ended
-		wait_until "$WAIT_S" grep -q '"commands"' "$BS_FT/log" || true
+		wait_until "$WAIT_S" grep -qs '"commands"' "$BS_FT/log" || true
 		summary=$(python3 "$top_srcdir/tests/faultsmtp.py" --summary "$BS_FT/log" 2>&1)
 		if printf '%s\n' "$summary" | grep -q '^command .*EHLO' && ! printf '%s\n' "$summary" | grep -q 'MAIL FROM'; then
 			ok "... and the smarthost saw EHLO but never MAIL"
