@@ -491,7 +491,7 @@ class Session:
         self.buf, self.marks = b"", []
         try:
             tsock = self.ctx.wrap_socket(self.sock, server_side=True, do_handshake_on_connect=False)
-            tsock.settimeout(max(0.05, min(10.0, self.left())))
+            tsock.settimeout(max(0.05, min(30.0, self.left())))
             tsock.do_handshake()
         except (ssl.SSLError, OSError, socket.timeout) as e:
             raise Ended("tls failed: %s" % e)

@@ -71,7 +71,7 @@ config() {
 defaults
 host $SMARTHOST_HOST
 tls_trust_file $SMARTHOST_CA
-timeout 15
+timeout 30
 from alice@postern.test
 user $SASL_USER
 password "$SASL_PASS"
@@ -94,6 +94,23 @@ RC
 	echo "$f"
 }
 
+# WAIT_S - the bound of every wait for something to happen (a mail, a
+# server, a process, a line in a file): generous, so that a machine busy
+# with other work is only slower, never failing; a wait that succeeds ends
+# as soon as its event is there, so only a broken test waits this long
+WAIT_S=${WAIT_S:-60}
+
+# wait_until SECONDS CMD... - run CMD every 0.05 s until it succeeds, at
+# most SECONDS; fails when time runs out
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -le "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # mailbox_count USER - messages delivered to USER so far
 mailbox_count() {
 	find "$MAILDIR_BASE/$1/new" "$MAILDIR_BASE/$1/cur" -type f 2>/dev/null | wc -l
@@ -101,17 +118,23 @@ mailbox_count() {
 
 # wait_mail USER [COUNT] - path of USER's newest message, bounded wait
 wait_mail() {
-	"$top_srcdir/tests/smarthost" wait-mail "$SMARTHOST_DIR" "$1" "${2:-1}" 10 | tail -n 1
+	"$top_srcdir/tests/smarthost" wait-mail "$SMARTHOST_DIR" "$1" "${2:-1}" "$WAIT_S" | tail -n 1
 }
 
-# no_mail USER - after a failed send, nothing reaches USER (wait briefly
-# for the queue to be empty so that a late delivery is still seen)
+# queue_empty - the smarthost's queue holds no message in flight
+queue_empty() {
+	[ -z "$(find "$SMARTHOST_DIR/spool/incoming" "$SMARTHOST_DIR/spool/active" -type f 2>/dev/null)" ]
+}
+
+# no_mail USER - after a failed send, nothing reaches USER (the queue is
+# empty first, so that a late delivery is still seen); USER's Maildir must
+# exist, or nothing would be checked
 no_mail() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		[ -z "$(find "$SMARTHOST_DIR/spool/incoming" "$SMARTHOST_DIR/spool/active" -type f 2>/dev/null)" ] && break
-		sleep 0.2
-	done
+	if [ ! -d "$MAILDIR_BASE/$1/new" ]; then
+		echo "# no Maildir for $1"
+		return 1
+	fi
+	wait_until "$WAIT_S" queue_empty || { echo "# the queue did not drain"; return 1; }
 	[ "$(mailbox_count "$1")" = 0 ]
 }
 
@@ -126,11 +149,15 @@ delivered_body() {
 
 # same_as_sent FILE INPUT - what arrived is the input, line ends as LF
 same_as_sent() {
+	inspectable "$1" "$2" || return 1
 	cmp -s <(delivered_body "$1") <(tr -d '\r' <"$2" | sed '$a\')
 }
 
-# fresh - empty every mailbox before a test
+# fresh - empty every mailbox before a test, once the queue has drained:
+# a message of the last test still in flight would land after the clearing
+# and be taken for this test's
 fresh() {
+	wait_until "$WAIT_S" queue_empty || echo "# fresh: the smarthost's queue did not drain"
 	"$top_srcdir/tests/smarthost" clear "$SMARTHOST_DIR" >/dev/null
 }
 
@@ -139,16 +166,54 @@ body_has() {
 	delivered_body "$1" | LC_ALL=C grep -Eq -- "$2"
 }
 
-# lacks REGEX FILE... - no file has a matching line
+# inspectable FILE... - every file exists, is readable and not empty; a
+# check about a file's contents that does not find the file checked
+# nothing, so it must fail (with a "# ..." line saying why).  A pipe
+# (<(...)) is copied to $WORK/inspect.N first: it can be read only once.
+# Sets INSPECT to the list of paths to read.
+inspectable() {
+	local f n=0 copy
+	INSPECT=()
+	if [ $# = 0 ]; then
+		echo "# no file to inspect"
+		return 1
+	fi
+	for f in "$@"; do
+		n=$((n + 1))
+		if [ -z "$f" ] || [ ! -e "$f" ]; then
+			echo "# file to inspect missing: '${f}'"
+			return 1
+		fi
+		if [ ! -r "$f" ]; then
+			echo "# file to inspect unreadable: $f"
+			return 1
+		fi
+		if [ ! -f "$f" ]; then
+			copy="$WORK/inspect.$n"
+			cat -- "$f" >"$copy" || { echo "# cannot read $f"; return 1; }
+			f=$copy
+		fi
+		if [ ! -s "$f" ]; then
+			echo "# file to inspect is empty: $f"
+			return 1
+		fi
+		INSPECT+=("$f")
+	done
+}
+
+# lacks REGEX FILE... - no file has a matching line (any case); every file
+# must be there and hold something
 lacks() {
 	local re=$1
 	shift
-	! grep -Eqi -- "$re" "$@"
+	inspectable "$@" || return 1
+	! grep -Eqi -- "$re" "${INSPECT[@]}"
 }
 
-# has REGEX FILE... - every file has a matching line
+# has REGEX FILE... - every file has a matching line (at least one file)
 has() {
 	local re=$1 f
 	shift
-	for f in "$@"; do grep -Eq -- "$re" "$f" || return 1; done
+	inspectable "$@" || return 1
+	for f in "${INSPECT[@]}"; do grep -Eq -- "$re" "$f" || return 1; done
 }

@@ -88,6 +88,11 @@ bs_msg() {
 	} >"$f"
 }
 
+# bs_listening PORT - something listens on 127.0.0.1:PORT
+bs_listening() {
+	ss -ltn 2>/dev/null | grep -q "127.0.0.1:$1 "
+}
+
 # bs_port - a free loopback port
 bs_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -97,17 +102,13 @@ bs_port() {
 # --inetd (a postern per connection, the socket on its fds 0 and 1) on a
 # free port; sets BS_PORT; bounded wait until it listens
 bs_listen() {
-	local rc=$1 i
+	local rc=$1
 	shift
 	BS_PORT=$(bs_port)
 	systemd-socket-activate -l "127.0.0.1:$BS_PORT" -a --inetd "$POSTERN" -C "$rc" -bs "$@" \
 		>"$BS/activate-$BS_PORT.out" 2>&1 &
 	BS_PIDS="$BS_PIDS $!"
-	for i in $(seq 100); do
-		grep -q "Listening on" "$BS/activate-$BS_PORT.out" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_until "$WAIT_S" grep -qs "Listening on" "$BS/activate-$BS_PORT.out"
 }
 
 # bs_unlisten - stop the listeners started here (by their pids)
@@ -409,23 +410,25 @@ fi
 # time: an idle client, a session that goes on too long
 BS_RC_IDLE=$(bs_rc idle "bs_idle_timeout 1")
 set +e
-timeout 60 python3 "$BS_CLIENT" idle 10 -- "$POSTERN" -C "$BS_RC_IDLE" -bs >"$BS/idle.out" 2>&1
+timeout 120 python3 "$BS_CLIENT" idle 60 -- "$POSTERN" -C "$BS_RC_IDLE" -bs >"$BS/idle.out" 2>&1
 set -e
 after=$(sed -n 's/^after: //p' "$BS/idle.out")
 if grep -q '^reply: 421 4\.4\.2 idle timeout' "$BS/idle.out" && grep -q '^exit 75$' "$BS/idle.out" &&
-	awk -v a="${after:-99}" 'BEGIN { exit !(a >= 0.5 && a < 5) }'; then
+	awk -v a="${after:-99}" 'BEGIN { exit !(a >= 0.5 && a < 20) }'; then
 	ok "bs_idle_timeout 1: an idle client gets 421 4.4.2 after about 1 s, exit 75"
 else
 	not_ok "bs_idle_timeout 1: an idle client gets 421 4.4.2 after about 1 s, exit 75" "$(cat "$BS/idle.out")"
 fi
 BS_RC_SESS=$(bs_rc sess "bs_session_timeout 2")
 set +e
-{ for i in $(seq 16); do printf 'NOOP\r\n'; sleep 0.5; done; } |
-	timeout 30 "$POSTERN" -C "$BS_RC_SESS" -bs >"$BS/sess.out" 2>"$BS/sess.err"
+# the client would talk for 60 s; postern must end the session long before
+# (its end also ends the client: the next write gets SIGPIPE)
+{ for i in $(seq 120); do printf 'NOOP\r\n'; sleep 0.5; done; } |
+	timeout 120 "$POSTERN" -C "$BS_RC_SESS" -bs >"$BS/sess.out" 2>"$BS/sess.err"
 RC=${PIPESTATUS[1]}
 set -e
 if [ "$RC" = 75 ] && grep -q '^421 4\.4\.2 session time limit' "$BS/sess.out" &&
-	[ "$(grep -c '^250 ' "$BS/sess.out")" -lt 8 ]; then
+	[ "$(grep -c '^250 ' "$BS/sess.out")" -lt 40 ]; then
 	ok "bs_session_timeout 2: a client that keeps talking is closed after 2 s with 421 4.4.2, exit 75"
 else
 	not_ok "bs_session_timeout 2: closed after 2 s with 421 4.4.2, exit 75" "exit $RC" "$(cat "$BS/sess.out")"
@@ -553,7 +556,7 @@ mount --bind "$BS_SG/etc" /etc
 exec setpriv --reuid=nobody --regid=$bs_ngid --clear-groups "\$@"
 NS
 	chmod 755 "$BS_SG/ns.sh"
-	if timeout 10 unshare -m --propagation private "$BS_SG/ns.sh" cat /etc/postern.conf >/dev/null 2>&1; then
+	if timeout 60 unshare -m --propagation private "$BS_SG/ns.sh" cat /etc/postern.conf >/dev/null 2>&1; then
 		not_ok "nobody cannot read the system file itself"
 	else
 		ok "nobody cannot read the system file itself"
@@ -566,10 +569,7 @@ NS
 	bs_sg_pid=$!
 	exec 7>"$BS_SG/in"
 	printf 'EHLO x\r\n' >&7
-	for i in $(seq 100); do
-		grep -q '^250 SMTPUTF8' "$BS_SG/out" 2>/dev/null && break
-		sleep 0.05
-	done
+	wait_until "$WAIT_S" grep -qs '^250 SMTPUTF8' "$BS_SG/out" || true
 	bs_sg_exe=$(pgrep -P "$bs_sg_pid" -x postern 2>/dev/null | head -n 1)
 	bs_sg_exe=${bs_sg_exe:-$bs_sg_pid}
 	if grep -q '^250 SMTPUTF8' "$BS_SG/out" 2>/dev/null &&
@@ -594,7 +594,7 @@ NS
 	else
 		not_ok "setgid -bs: both messages went through the system account with its password" "$(cat "$BS_SG/out")"
 	fi
-	if ! grep -qF "$SASL_PASS" "$BS_SG/out" "$BS_SG/err"; then ok "setgid -bs: the password appears in no reply"; else
+	if [ -s "$BS_SG/out" ] && [ -r "$BS_SG/err" ] && ! grep -qF "$SASL_PASS" "$BS_SG/out" "$BS_SG/err"; then ok "setgid -bs: the password appears in no reply"; else
 		not_ok "setgid -bs: the password appears in no reply"
 	fi
 	[ -z "$bs_made_group" ] || groupdel postern >/dev/null 2>&1 || true
@@ -692,7 +692,7 @@ else
 	bs_unlisten
 	if bs_listen "$BS_RC_IDLE"; then
 		set +e
-		timeout 60 python3 "$BS_CLIENT" tcp-idle "$BS_PORT" 10 >"$BS/tcpidle.out" 2>&1
+		timeout 120 python3 "$BS_CLIENT" tcp-idle "$BS_PORT" 60 >"$BS/tcpidle.out" 2>&1
 		set -e
 		if grep -q '^reply: 421 4\.4\.2 idle timeout' "$BS/tcpidle.out"; then ok "an idle TCP client gets 421 4.4.2 (bs_idle_timeout 1)"; else
 			not_ok "an idle TCP client gets 421 4.4.2 (bs_idle_timeout 1)" "$(cat "$BS/tcpidle.out")"
@@ -707,14 +707,11 @@ else
 	bs_fault() {
 		BS_FT="$BS/$1"
 		mkdir -p "$BS_FT"
-		python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$BS_FT/port" --log "$BS_FT/log" --max-seconds 40 \
+		python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$BS_FT/port" --log "$BS_FT/log" --max-seconds 180 \
 			"$2" >"$BS_FT/out" 2>&1 &
 		BS_FT_PID=$!
-		for i in $(seq 250); do
-			[ -s "$BS_FT/port" ] && break
-			sleep 0.02
-		done
-		printf 'account default\nhost 127.0.0.1\nport %s\ntls off\nauth off\nfrom alice@postern.test\ntimeout 10\n' \
+		wait_until "$WAIT_S" test -s "$BS_FT/port" || true
+		printf 'account default\nhost 127.0.0.1\nport %s\ntls off\nauth off\nfrom alice@postern.test\ntimeout 30\n' \
 			"$(cat "$BS_FT/port" 2>/dev/null || echo 9)" >"$BS_FT/rc"
 		chmod 600 "$BS_FT/rc"
 	}
@@ -755,10 +752,8 @@ else
 		bs_swaks --from alice@postern.test --to bob@postern.test --body "$(head -c 3000 /dev/zero | tr '\0' x)"
 		bs_sw_has '<\*\* +552 5\.3\.4 postern: .*larger than the server accepts \(1000 bytes\)' \
 			"swaks: a message over the smarthost's SIZE gets 552 5.3.4, saying the limit"
-		for i in $(seq 100); do # the server logs a connection once it has ended
-			grep -q '"commands"' "$BS_FT/log" 2>/dev/null && break
-			sleep 0.05
-		done
+		# the server logs a connection once it has ended
+		wait_until "$WAIT_S" grep -qs '"commands"' "$BS_FT/log" || true
 		summary=$(python3 "$top_srcdir/tests/faultsmtp.py" --summary "$BS_FT/log" 2>&1)
 		if printf '%s\n' "$summary" | grep -q '^command .*EHLO' && ! printf '%s\n' "$summary" | grep -q 'MAIL FROM'; then
 			ok "... and the smarthost saw EHLO but never MAIL"
@@ -779,13 +774,10 @@ if ! command -v socat >/dev/null; then
 else
 	BS_RC_NOLOG=$(bs_rc nolog "logfile $BS/no/such/dir/log")
 	port=$(bs_port)
-	timeout 30 socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
+	timeout 120 socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
 		"EXEC:$POSTERN -v -C $BS_RC_NOLOG -bs,stderr" >"$BS/socat.out" 2>&1 &
 	BS_SOCAT=$!
-	for i in $(seq 100); do
-		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && break
-		sleep 0.05
-	done
+	wait_until "$WAIT_S" bs_listening "$port" || true
 	printf 'EHLO x\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<bob@postern.test>\r\nDATA\r\nSubject: inetd\r\n\r\nx\r\n.\r\nQUIT\r\n' >"$BS/inetd.in"
 	set +e
 	python3 "$BS_CLIENT" tcp-raw "$port" "$BS/inetd.in" >"$BS/inetd.out" 2>&1

@@ -11,7 +11,7 @@ FT_SPARE_PID=
 FT_SPARE_MODE=
 FT_MODE=plain   # plain: tls off, auth off; tls: STARTTLS and AUTH PLAIN
 FT_EXTRA=       # more rc lines for the next runs
-FT_TIMEOUT=5
+FT_TIMEOUT=30  # the rc timeout where a test does not measure it (a busy machine is slow)
 mkdir -p "$FT"
 
 # the input: complete headers, so that what arrives is exactly what was read
@@ -67,20 +67,21 @@ ft_spawn() {
 	FT_SPARE_MODE=$FT_MODE
 	mkdir -p "$FT_SPARE_DIR"
 	[ "$FT_MODE" != tls ] || tlsargs=(--tls-cert "$FT/server.pem" --tls-key "$FT/server-key.pem")
-	python3 -S "$FT_PY" --port-file "$FT_SPARE_DIR/port" --log "$FT_SPARE_DIR/log" --max-seconds 40 \
+	python3 -S "$FT_PY" --port-file "$FT_SPARE_DIR/port" --log "$FT_SPARE_DIR/log" --max-seconds 180 \
 		"${tlsargs[@]}" --summary-file "$FT_SPARE_DIR/summary" --message-dir "$FT_SPARE_DIR" \
 		--wait-scenario "$FT_SPARE_DIR/scenario" >"$FT_SPARE_DIR/server.out" 2>"$FT_SPARE_DIR/server.err" &
 	FT_SPARE_PID=$!
 }
 
+# ft_gone PID - the process has ended
+ft_gone() {
+	! ft_running "$1"
+}
+
 # ft_kill PID - end a server, bounded
 ft_kill() {
-	local i
 	kill -TERM "$1" 2>/dev/null || true
-	for i in $(seq 250); do
-		ft_running "$1" || break
-		sleep 0.02
-	done
+	wait_until "$WAIT_S" ft_gone "$1" || true
 	kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
@@ -91,9 +92,13 @@ ft_discard() {
 	FT_SPARE_PID=
 }
 
+# ft_listening - the server in FT_DIR wrote its port, or has died
+ft_listening() {
+	[ -s "$FT_DIR/port" ] || ! ft_running "$FT_PID"
+}
+
 # ft_serve SCENARIO - a server playing SCENARIO; sets FT_DIR, FT_LOG, FT_PORT
 ft_serve() {
-	local i
 	[ "$FT_SPARE_MODE" = "$FT_MODE" ] || ft_discard
 	[ -n "$FT_SPARE_PID" ] || ft_spawn
 	FT_DIR=$FT_SPARE_DIR
@@ -101,11 +106,7 @@ ft_serve() {
 	FT_LOG="$FT_DIR/log"
 	printf '%s\n' "$1" >"$FT_DIR/scenario.tmp"
 	mv "$FT_DIR/scenario.tmp" "$FT_DIR/scenario"
-	for i in $(seq 500); do
-		[ -s "$FT_DIR/port" ] && break
-		ft_running "$FT_PID" || break
-		sleep 0.01
-	done
+	wait_until "$WAIT_S" ft_listening || true
 	FT_PORT=$(cat "$FT_DIR/port" 2>/dev/null || echo 9)
 	ft_spawn
 }
@@ -159,8 +160,14 @@ ft_run() {
 }
 
 # ft_stat WHAT - from the summary: connections, complete (messages received
-# whole), accepted (those answered 2xx), flushes (of the last connection)
+# whole), accepted (those answered 2xx), flushes (of the last connection);
+# "missing" when the server wrote no summary: then nothing
+# was checked, and no comparison with a number may pass
 ft_stat() {
+	if [ ! -s "$FT_DIR/summary" ]; then
+		echo missing
+		return 0 # not 1: an assignment from it must not end the suite (set -e)
+	fi
 	awk -v what="$1" '$1 == "connection" {
 			n++
 			if ($4 == "complete=yes") c++
@@ -172,17 +179,26 @@ ft_stat() {
 			else if (what == "complete") print c + 0
 			else if (what == "accepted") print a + 0
 			else print f + 0
-		}' "$FT_DIR/summary" 2>/dev/null || echo 0
+		}' "$FT_DIR/summary"
 }
 
-# ft_cmds N - the command lines of connection N, one per line, in order
+# ft_cmds N - the command lines of connection N, one per line, in order;
+# nothing (and a note on stderr) when there is no summary
 ft_cmds() {
-	sed -n "s/^command $1 read=[0-9]* flush=[0-9]* [a-z]* //p" "$FT_DIR/summary" 2>/dev/null
+	if [ ! -s "$FT_DIR/summary" ]; then
+		echo "ft_cmds: no summary in $FT_DIR" >&2
+		return 0
+	fi
+	sed -n "s/^command $1 read=[0-9]* flush=[0-9]* [a-z]* //p" "$FT_DIR/summary"
 }
 
-# ft_waits N - "wait" or "pipe" for each command of connection N
+# ft_waits N - "wait" or "pipe" for each command of connection N; "missing"
+# when connection N sent nothing or there is no summary, so that a check
+# for "no pipe" cannot pass on nothing
 ft_waits() {
-	awk -v n="$1" '$1 == "command" && $2 == n { print $5 }' "$FT_DIR/summary" 2>/dev/null
+	local w
+	w=$(awk -v n="$1" '$1 == "command" && $2 == n { print $5 }' "$FT_DIR/summary" 2>/dev/null)
+	if [ -n "$w" ]; then printf '%s\n' "$w"; else echo missing; fi
 }
 
 # ft_same N [INPUT] - connection N received the input exactly (CRLF lines)
@@ -215,7 +231,7 @@ ft_expect() {
 			not_ok "$desc: the server received the message once, intact" "complete=$complete accepted=$accepted" "$(cat "$FT_DIR/summary")"
 		fi ;;
 	none)
-		if [ "$complete" = 0 ]; then
+		if [ "$complete" = 0 ] && [ "$(ft_stat connections)" -ge 1 ]; then
 			ok "$desc: no complete message reached the server"
 		else
 			not_ok "$desc: no complete message reached the server" "$(cat "$FT_DIR/summary")"
@@ -261,8 +277,8 @@ ft_case 75 "^postern: (cannot connect to 127\\.0\\.0\\.1:[0-9]+|127\\.0\\.0\\.1:
 FT_TIMEOUT=2
 ft_case 75 'timed out after 2 s while waiting for the greeting' none \
 	"the greeting stalls past timeout" '{"greeting": {"stall": 20}}'
-check "the stalled greeting gives up after about timeout ($FT_TIME s)" test "$FT_TIME" -ge 1 -a "$FT_TIME" -le 5
-FT_TIMEOUT=5
+check "the stalled greeting gives up after about timeout ($FT_TIME s)" test "$FT_TIME" -ge 1 -a "$FT_TIME" -le 15
+FT_TIMEOUT=30
 
 # ---------------------------------------------------------------- EHLO, replies
 
@@ -309,8 +325,8 @@ ft_case 75 'TLS handshake failed' none "the server hangs up instead of the hands
 FT_TIMEOUT=2
 ft_case 75 'timed out after 2 s during the TLS handshake' none \
 	"the handshake stalls past timeout" '{"tls": {"stall": 20}}'
-check "the stalled handshake gives up after about timeout ($FT_TIME s)" test "$FT_TIME" -ge 1 -a "$FT_TIME" -le 5
-FT_TIMEOUT=5
+check "the stalled handshake gives up after about timeout ($FT_TIME s)" test "$FT_TIME" -ge 1 -a "$FT_TIME" -le 15
+FT_TIMEOUT=30
 ft_case 76 'TLS handshake failed' none "clear-text bytes instead of the handshake" \
 	'{"tls": {"stall": 0.3, "raw": "250 2.0.0 Ok, no TLS here\r\n"}}'
 ft_case 76 'TLS handshake failed' none "binary garbage instead of the handshake" \
@@ -403,8 +419,8 @@ ft_case 75 'connection (lost|closed by the server) while sending the message bod
 FT_TIMEOUT=2
 ft_case 75 'timed out after 2 s while sending the message body' none \
 	"the server stops reading in the middle of the body" '{"body": {"stall": 20, "stall_after": 20000}}'
-check "the stalled body gives up after about timeout ($FT_TIME s)" test "$FT_TIME" -ge 1 -a "$FT_TIME" -le 6
-FT_TIMEOUT=5
+check "the stalled body gives up after about timeout ($FT_TIME s)" test "$FT_TIME" -ge 1 -a "$FT_TIME" -le 15
+FT_TIMEOUT=30
 FT_INPUT="$FT/msg"
 
 # ---------------------------------------------------------------- after the dot
@@ -421,7 +437,7 @@ ft_case 75 'connection closed by the server after the end of data \(the message 
 FT_TIMEOUT=2
 ft_case 75 'timed out after 2 s after the end of data \(the message may have been delivered\)' received \
 	"the final reply stalls past timeout" '{"dot": {"stall": 20}}'
-FT_TIMEOUT=5
+FT_TIMEOUT=30
 ft_case 0 '' delivered "the server hangs up instead of answering QUIT" '{"quit": {"drop": "close"}}'
 ft_case 0 '' delivered "the server resets the connection at QUIT" '{"quit": {"drop": "rst"}}'
 ft_case 0 '' delivered "the server hangs up right after its 250" '{"dot": {"reply": "250 2.0.0 Ok", "drop": "close"}}'
@@ -592,11 +608,11 @@ check "without retry: one connection only" test "$(ft_stat connections)" = 1
 # reads each batch's replies before writing the next: 9 more round trips.
 ft_rcpts=$(for i in $(seq 1 1000); do printf 'bob+%d@postern.test ' "$i"; done)
 # shellcheck disable=SC2086
-ft_case 0 '' delivered "1000 recipients to a PIPELINING server" '{"batch_replies": 0.2}' $ft_rcpts
+ft_case 0 '' delivered "1000 recipients to a PIPELINING server" '{"batch_replies": 1}' $ft_rcpts
 check "1000 recipients: every RCPT reached the server" test "$(ft_cmds 1 | grep -c '^RCPT TO:')" = 1000
 flushes=$(ft_stat flushes)
 check "1000 recipients: no more round trips than pipelining all RCPTs at once ($flushes, at most 5)" test "$flushes" -le 5
-ft_case 0 '' delivered "3 recipients to a PIPELINING server" '{"batch_replies": 0.2}' \
+ft_case 0 '' delivered "3 recipients to a PIPELINING server" '{"batch_replies": 1}' \
 	bob@postern.test carol@postern.test dave@postern.test
 flushes=$(ft_stat flushes)
 check "3 recipients: 5 round trips ($flushes)" test "$flushes" = 5

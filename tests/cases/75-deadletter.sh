@@ -13,7 +13,7 @@ expect_err "; the message was kept in $DL/new/" "the error line says where the m
 expect_one_line "still one line on stderr"
 kept=$(find "$DL/new" -type f | head -n 1)
 check "the dead letter is the input byte for byte" cmp -s "$kept" "$WORK/dl.msg"
-check "no temporary file is left in tmp/" test -z "$(find "$DL/tmp" -type f)"
+check "no temporary file is left in tmp/" test -d "$DL/tmp" -a -z "$(find "$DL/tmp" -type f)"
 side="$DL/postern/$(basename "$kept")"
 check "the sidecar keeps the envelope and the reason" has '^rcpt=bob@postern.test$' "$side"
 check "the sidecar names the failure" has '^exitcode=EX_TEMPFAIL$' "$side"
@@ -70,14 +70,17 @@ start=$(date +%s)
 run_postern "$WORK/dl.msg" -C "$RC_RT" -a rtdown -v bob@postern.test
 expect_rc 75 "retry 2 against a server that stays down"
 check "two retries were made" test "$(grep -c 'trying again in' "$WORK/err")" = 2
-check "retries back off (1 s then 2 s, with jitter) within the bound" test $(($(date +%s) - start)) -ge 1 -a $(($(date +%s) - start)) -lt 10
+check "retries back off (1 s then 2 s, with jitter) within the bound" test $(($(date +%s) - start)) -ge 1 -a $(($(date +%s) - start)) -lt 30
 RC_RT2=$(config rt2 "account rtbudget : sub
 port $port_down
 retry 5
-retry_delay 2
-retry_max_time 3")
+retry_delay 1
+retry_max_time 2")
+# the first wait (0.5 to 1.5 s) fits in 2 s, the third (2 to 6 s) never
+# does: one or two retries, never none and never the five asked for
 run_postern "$WORK/dl.msg" -C "$RC_RT2" -a rtbudget -v bob@postern.test
-check "retry_max_time bounds the retries" test "$(grep -c 'trying again in' "$WORK/err")" -le 1
+rt_n=$(grep -c 'trying again in' "$WORK/err" || true)
+check "retry_max_time bounds the retries ($rt_n of 5)" test "$rt_n" -ge 1 -a "$rt_n" -le 2
 run_postern "$WORK/dl.msg" -C "$(config rt3 "retry 3")" -v ghost@postern.test
 expect_rc 67 "a permanent refusal"
 check "a permanent refusal is never retried" lacks 'trying again' "$WORK/err"

@@ -64,8 +64,14 @@ sys_return_path() {
 	[ -n "$1" ] && grep -q "^Return-Path: <$2>\$" "$1"
 }
 
-# sys_no_secret FILE... - neither the password nor its AUTH PLAIN form
+# sys_no_secret FILE... - neither the password nor its AUTH PLAIN form;
+# every file must be there (a missing one proves nothing; an empty stdout
+# is a fine answer)
 sys_no_secret() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] && [ -r "$f" ] || { echo "# file to inspect missing: '$f'"; return 1; }
+	done
 	! grep -qF -e "$SASL_PASS" -e "$SYS_PLAIN_B64" "$@"
 }
 
@@ -86,15 +92,23 @@ sys_env_clean() {
 		! grep -Ev '^(PATH|LC_ALL|PWD|IFS|OLDPWD|SHLVL|_)=|^[[:space:]]*$' "$1" | grep -q .
 }
 
-# sys_slow WHAT EXE DROPPED CMD... - CMD (a send whose passwordeval
-# sleeps) as pn-user in the background, the process EXE; while postern
-# waits for the command, its environment must be unreadable by pn-user (not
-# dumpable) and core dumps off; DROPPED=yes: its real, effective, saved and
-# file-system groups must all be pn-user's by then.  Then it must succeed.
+# sys_gone PID - the process has ended
+sys_gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# sys_slow WHAT EXE DROPPED CMD... - CMD (a send whose passwordeval waits
+# for the file $SYS/slow-go) as pn-user in the background, the process EXE;
+# while postern waits for the command, its environment must be unreadable
+# by pn-user (not dumpable) and core dumps off; DROPPED=yes: its real,
+# effective, saved and file-system groups must all be pn-user's by then.
+# Then the file is made, and the send must succeed.  (The passwordeval is
+# bounded by the account's timeout, 15 s, if the file never comes.)
 sys_slow() {
-	local what=$1 exe=$2 dropped=$3 pid i g
+	local what=$1 exe=$2 dropped=$3 pid g
 	shift 3
 	g=$(id -g pn-user)
+	rm -f "$SYS/slow-go"
 	set +e
 	unshare -m --propagation private "$SYS/ns.sh" pn-user env -i PATH="$SYSBIN:/usr/bin:/bin" HOME="$UH" \
 		"$@" <"$SYS/msg" >/dev/null 2>"$WORK/slow.err" &
@@ -103,19 +117,16 @@ sys_slow() {
 	# the child to wait for is the passwordeval's shell itself: ns.sh's own
 	# short children (id, mount) under the same pid must not end the wait
 	local child seen
-	for i in $(seq 1 50); do
-		[ -z "$(pgrep -P "$pid" -x sh 2>/dev/null)" ] || break
-		sleep 0.1
-	done
+	wait_until "$WAIT_S" pgrep -P "$pid" -x sh >/dev/null || true
 	child=$(pgrep -P "$pid" -x sh 2>/dev/null | head -n 1)
 	if [ -z "$child" ]; then
-		not_ok "$what: postern started its passwordeval" "no passwordeval child of $pid after 5 s"
+		not_ok "$what: postern started its passwordeval" "no passwordeval child of $pid after $WAIT_S s"
 	else
 		check "$what: the watched process is postern" test "$(readlink "/proc/$pid/exe")" = "$exe"
 		seen=$(setpriv --reuid=pn-web --regid="$(id -g pn-web)" --clear-groups cat "/proc/$child/cmdline" |
 			tr '\0' ' ')
 		check "$what: another user sees the passwordeval shell as '$seen', not its command" \
-			test -n "$seen" -a "${seen#*sleep 2}" = "$seen"
+			test -n "$seen" -a "${seen#*slow-go}" = "$seen"
 		if setpriv --reuid=pn-user --regid="$g" --init-groups cat "/proc/$pid/environ" >/dev/null 2>&1; then
 			not_ok "$what: pn-user cannot read /proc/PID/environ of its own postern (not dumpable)"
 		else
@@ -127,10 +138,8 @@ sys_slow() {
 				grep -Eq "^Gid:[[:space:]]+${g}[[:space:]]+${g}[[:space:]]+${g}[[:space:]]+${g}\$" "/proc/$pid/status"
 		fi
 	fi
-	for i in $(seq 1 300); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	: >"$SYS/slow-go"
+	wait_until "$WAIT_S" sys_gone "$pid" || true
 	kill "$pid" 2>/dev/null || true
 	set +e
 	wait "$pid"
@@ -242,7 +251,7 @@ passwordeval $SYS/eval-sys.sh
 from frank@postern.test
 
 account slow
-passwordeval sleep 2; cat $SYS/secret
+passwordeval until [ -e $SYS/slow-go ]; do sleep 0.05; done; cat $SYS/secret
 from erin@postern.test
 
 account tilde
@@ -289,14 +298,14 @@ RC
 		sys_user_account mine "id -G >$UH/ids-userfile; cat $UH/pw.txt"
 		sys_user_account steal "cat $SYS/secret"
 		sys_user_account grouplog "cat $UH/pw.txt" "logfile $SYS/group.log"
-		sys_user_account slowuser "sleep 2; cat $UH/pw.txt"
+		sys_user_account slowuser "until [ -e $SYS/slow-go ]; do sleep 0.05; done; cat $UH/pw.txt"
 	} >"$UH/.config/postern/config"
 	{
 		sys_user_account default "id -G >$UH/ids-c; cat $UH/pw.txt"
 		sys_user_account steal "cat $SYS/secret"
 		sys_user_account grouplog "cat $UH/pw.txt" "logfile $SYS/group.log"
 		sys_user_account aliased "cat $UH/pw.txt" "aliases /etc/postern.conf"
-		sys_user_account slow "sleep 2; cat $UH/pw.txt"
+		sys_user_account slow "until [ -e $SYS/slow-go ]; do sleep 0.05; done; cat $UH/pw.txt"
 	} >"$UH/c.rc"
 	chown -R pn-user: "$UH"
 	chmod 600 "$UH/c.rc" "$UH/.config/postern/config" "$UH/pw.txt"

@@ -100,10 +100,10 @@ fi
 
 "$top_srcdir/tests/smarthost" wait-mail "$SMARTHOST_DIR" bob "$LOAD_N" 60 >/dev/null 2>"$LOAD_DIR/wait.err" || true
 # the queue drains, so that a late duplicate is counted too (bounded)
-for i in $(seq 1 50); do
-	[ -z "$(find "$SMARTHOST_DIR/spool/incoming" "$SMARTHOST_DIR/spool/active" "$SMARTHOST_DIR/spool/deferred" -type f 2>/dev/null)" ] && break
-	sleep 0.2
-done
+load_drained() {
+	[ -z "$(find "$SMARTHOST_DIR/spool/incoming" "$SMARTHOST_DIR/spool/active" "$SMARTHOST_DIR/spool/deferred" -type f 2>/dev/null)" ]
+}
+wait_until "$WAIT_S" load_drained || true
 load_count=$(mailbox_count bob)
 find "$MAILDIR_BASE/bob/new" "$MAILDIR_BASE/bob/cur" -type f -exec grep -h -m1 -i '^Message-ID:' {} + 2>/dev/null |
 	sed 's/^[^:]*: *//' | sort >"$LOAD_DIR/got"
@@ -128,10 +128,7 @@ LH_SCEN=$(python3 -c 'import json; print(json.dumps({"connections": {str(n): {"g
 python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$LH_DIR/port" --log "$LH_DIR/log" \
 	--message-dir "$LH_DIR/msgs" --max-seconds 170 "$LH_SCEN" 2>"$LH_DIR/server.err" &
 LH_PID=$!
-for i in $(seq 200); do
-	[ -s "$LH_DIR/port" ] && break
-	sleep 0.05
-done
+wait_until "$WAIT_S" test -s "$LH_DIR/port" || true
 cat >"$LH_DIR/rc" <<RC
 account default
 host 127.0.0.1

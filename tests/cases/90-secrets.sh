@@ -55,7 +55,7 @@ set -e
 ERR=$(cat "$WORK/err")
 expect_rc 78 "keyring account without a D-Bus session and no terminal"
 expect_err "account kr: no password .*no D-Bus session bus" "the error names the account and why"
-check "it answers at once (no hang)" test $(($(date +%s) - start)) -lt 10
+check "it answers at once (no hang)" test $(($(date +%s) - start)) -lt 25
 
 # passwordeval that hangs is bounded by the timeout
 printf 'account default\nhost %s\nport %s\ntls_trust_file %s\nuser %s\ntimeout 2\npasswordeval "sleep 30"\n' \
@@ -65,7 +65,7 @@ start=$(date +%s)
 run_postern "$WORK/sec" -C "$WORK/hang.rc" -t
 expect_rc 78 "passwordeval that hangs"
 expect_err "account default: passwordeval did not finish within 2 s" "a hanging passwordeval names the account"
-check "the hang is cut off at the timeout" test $(($(date +%s) - start)) -lt 10
+check "the hang is cut off at the timeout" test $(($(date +%s) - start)) -lt 20
 
 # passwordeval's command is not on the command line of the shell that
 # runs it (ps shows "sh -c . /dev/fd/3"): the command tells the test its

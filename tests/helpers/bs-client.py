@@ -125,7 +125,7 @@ def first_line(readable, read, seconds):
 def read_reply(readable, read):
     """the lines of one reply (the greeting or EHLO's), bounded"""
     buf = b""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while True:
         lines = buf.split(b"\r\n")
         if any(len(l) >= 4 and l[3:4] == b" " for l in lines[:-1]):
@@ -155,7 +155,7 @@ def idle(seconds, cmd):
 
 
 def tcp_idle(port, seconds):
-    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
     rd = lambda: s.recv(4096)
     read_reply(s, rd)
     s.sendall(b"EHLO app.postern.test\r\n")

@@ -2,7 +2,7 @@
 """tty-prompt.py ANSWER INPUT CMD... - run CMD with INPUT on stdin and a new
 pseudo-terminal as its controlling terminal; answer ANSWER when it asks for a
 password on the terminal.  Prints what appeared on the terminal to stderr,
-exits with CMD's status.  Bounded: gives up after 20 s."""
+exits with CMD's status.  Bounded: gives up after 60 s."""
 import os
 import pty
 import select
@@ -19,7 +19,7 @@ if pid == 0:
     os.execvp(cmd[0], cmd)
 seen = b""
 answered = False
-deadline = time.monotonic() + 20
+deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     r, _, _ = select.select([fd], [], [], 0.2)
     if r:
