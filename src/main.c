@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include "cli.h"
+#include "net.h"
 #include "privilege.h"
 #include "send.h"
 
@@ -81,12 +82,27 @@ static int run(int argc, char **argv)
 	return pn_send_run(&req, &err);
 }
 
+/* end_by_signal - a send that SIGTERM, SIGHUP or SIGINT interrupted ends
+ * by that signal, once the message is kept and logged, as the sender of the
+ * signal expects; a message delivered before it came exits 0 */
+static void end_by_signal(int code)
+{
+	int sig = pn_signal_caught();
+	if (!sig || code == EX_OK)
+		return;
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	pn_signals_release();
+	raise(sig);
+}
+
 /* main - the exit skips the libraries' destructors: GnuTLS would spend more
  * freeing its global state than the kernel does.  Under AddressSanitizer
  * the normal exit stays, for LeakSanitizer. */
 int main(int argc, char **argv)
 {
 	int code = run(argc, argv);
+	end_by_signal(code);
 #if defined(__SANITIZE_ADDRESS__)
 	return code;
 #else

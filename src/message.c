@@ -203,7 +203,6 @@ static bool store(struct reader *r, const char *p, size_t n)
 		m->lost = true;
 		return false;
 	}
-	m->spill_len += n;
 	return true;
 }
 

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,7 +156,77 @@ static ssize_t fd_write(void *ctx, const void *buf, size_t n, int *want)
 	return r;
 }
 
-/* wait_fd - poll one fd for events until the deadline; 1 ready, 0 timeout */
+/* the signals a send holds (net.h) */
+static volatile sig_atomic_t caught;
+static sigset_t open_mask; /* the mask to wait with while they are held */
+static bool holding;
+
+/* on_signal - remember which came; the wait it ended reports it */
+static void on_signal(int sig)
+{
+	caught = sig;
+}
+
+/* pn_signals_hold - see net.h */
+void pn_signals_hold(void)
+{
+	static const int sigs[] = {SIGTERM, SIGHUP, SIGINT};
+	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART */
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < PN_ARRAY_LEN(sigs); i++) {
+		struct sigaction was;
+		if (sigaction(sigs[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+			continue; /* ignored by whoever started postern (a background job's SIGINT) */
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&set, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, &set, &open_mask);
+	holding = true;
+}
+
+/* pn_signals_release - see net.h */
+void pn_signals_release(void)
+{
+	if (holding)
+		sigprocmask(SIG_SETMASK, &open_mask, NULL);
+	holding = false;
+}
+
+/* pn_signal_caught - see net.h */
+int pn_signal_caught(void)
+{
+	return caught;
+}
+
+/* wait_poll - poll with the held signals let in: -1 with errno EINTR
+ * when one of them came (or had come) */
+static int wait_poll(struct pollfd *p, nfds_t n, int ms)
+{
+	if (caught) {
+		errno = EINTR;
+		return -1;
+	}
+	if (!holding)
+		return poll(p, n, ms);
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	return ppoll(p, n, ms < 0 ? NULL : &ts, &open_mask);
+}
+
+/* pn_sleep_ms - see net.h */
+bool pn_sleep_ms(long long ms)
+{
+	struct pn_deadline until = pn_deadline_in(ms);
+	while (!pn_deadline_passed(until)) {
+		long long left = until.at - pn_now_ms();
+		if (wait_poll(NULL, 0, (int)(left > POLL_MAX_MS ? POLL_MAX_MS : left)) < 0 && caught)
+			return false;
+	}
+	return !caught;
+}
+
+/* wait_fd - poll one fd for events until the deadline; 1 ready, 0 timeout,
+ * -1 a held signal came */
 static int wait_fd(int fd, int events, struct pn_deadline until)
 {
 	for (;;) {
@@ -165,11 +236,13 @@ static int wait_fd(int fd, int events, struct pn_deadline until)
 			ms = left > 0 ? (int)(left > POLL_MAX_MS ? POLL_MAX_MS : left) : 0;
 		}
 		struct pollfd p = {.fd = fd, .events = (short)events};
-		int r = poll(&p, 1, ms);
+		int r = wait_poll(&p, 1, ms);
 		if (r > 0)
 			return 1;
 		if (r == 0 && pn_deadline_passed(until))
 			return 0;
+		if (r < 0 && errno == EINTR && caught)
+			return -1;
 		if (r < 0 && errno != EINTR)
 			return 1; /* let the following read or write report it */
 	}
@@ -192,8 +265,9 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
 		}
 		int soerr = 0;
 		socklen_t len = sizeof(soerr);
-		if (!wait_fd(fd, POLLOUT, pn_deadline_in(timeout_ms)))
-			soerr = ETIMEDOUT;
+		int w = wait_fd(fd, POLLOUT, pn_deadline_in(timeout_ms));
+		if (w <= 0)
+			soerr = w < 0 ? EINTR : ETIMEDOUT;
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			soerr = errno;
 		if (soerr) {
@@ -376,11 +450,16 @@ static bool await(struct pn_conn *c, int want, struct pn_deadline *call, struct 
 	struct pn_deadline until = pn_deadline_first(*call, pn_deadline_in(c->timeout_ms));
 	if (want & POLLIN)
 		quickack(c);
-	if (wait_fd(want & POLLOUT ? c->wfd : c->fd, want, until))
+	int w = wait_fd(want & POLLOUT ? c->wfd : c->fd, want, until);
+	if (w > 0)
 		return true;
-	c->failure = PN_CONN_TIMEOUT;
-	pn_error_set(err, EX_TEMPFAIL, _("%s: timed out after %lld s %s"), c->name,
-		     (until.ms + 500) / 1000, phase(c));
+	c->failure = w < 0 ? PN_CONN_SIGNAL : PN_CONN_TIMEOUT;
+	if (w < 0)
+		pn_error_set(err, EX_TEMPFAIL, _("%s: interrupted by signal %s %s"), c->name,
+			     PN_FOREIGN(strsignal(caught)), phase(c));
+	else
+		pn_error_set(err, EX_TEMPFAIL, _("%s: timed out after %lld s %s"), c->name,
+			     (until.ms + 500) / 1000, phase(c));
 	return false;
 }
 

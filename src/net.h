@@ -19,6 +19,11 @@
  *    pn_conn_write, pn_conn_flush, pn_conn_wait) must finish within the
  *    timeout from the moment it starts.
  * A wait that runs out fails with status 75 and "timed out after N s".
+ *
+ * Signals.  While a send is under way (pn_signals_hold), SIGTERM, SIGHUP
+ * and SIGINT are held and taken only inside the waits here: one ends the
+ * wait at once (status 75, "interrupted by signal"), so that the caller
+ * can keep the message and end; pn_signal_caught() says which came.
  */
 #ifndef POSTERN_NET_H
 #define POSTERN_NET_H
@@ -38,6 +43,16 @@ struct pn_deadline {
 };
 
 #define PN_NEVER ((struct pn_deadline){-1, -1})
+
+/* pn_signals_hold - from now on SIGTERM, SIGHUP and SIGINT are caught,
+ * held while postern works and taken in its waits (above) */
+void pn_signals_hold(void);
+/* pn_signals_release - the mask as it was; a signal caught stays known */
+void pn_signals_release(void);
+/* pn_signal_caught - the signal that interrupted a send, 0: none */
+int pn_signal_caught(void);
+/* pn_sleep_ms - wait ms milliseconds; false when a held signal came */
+bool pn_sleep_ms(long long ms);
 
 /* pn_deadline_in - ms from now; ms < 0: never */
 struct pn_deadline pn_deadline_in(long long ms);
@@ -60,7 +75,7 @@ struct pn_transport {
 };
 
 /* why the last call on a connection failed */
-enum pn_conn_failure { PN_CONN_OK, PN_CONN_EOF, PN_CONN_TIMEOUT, PN_CONN_ERROR };
+enum pn_conn_failure { PN_CONN_OK, PN_CONN_EOF, PN_CONN_TIMEOUT, PN_CONN_ERROR, PN_CONN_SIGNAL };
 
 struct pn_conn;
 

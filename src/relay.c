@@ -8,6 +8,7 @@
  */
 #include "run.h"
 
+#include "net.h"
 #include "privilege.h"
 #include "serve.h"
 
@@ -242,7 +243,9 @@ int pn_send_serve(const struct pn_request *req, struct pn_error *err)
 		struct pn_serve_limits lim;
 		serve_limits(&s, &lim);
 		struct pn_serve_ops ops = {&s, serve_mail, serve_rcpt, serve_data};
+		pn_signals_hold(); /* a signal ends the session (421), a message in flight is kept */
 		code = pn_serve_run(&lim, &ops, 0, 1);
+		pn_signals_release();
 	}
 	serve_release(&s);
 	return code;

@@ -30,12 +30,16 @@ static double jitter(void)
 	return (v >> 8) / (double)(1U << 24);
 }
 
-/* sleep_ms - a wait that EINTR does not cut short */
-static void sleep_ms(long ms)
+/* interrupted - a signal came while waiting to try again: the outcome
+ * says so, with the failure that was to be retried */
+static bool interrupted(struct pn_error *out)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0)
-		;
+	char why[sizeof(out->msg)];
+	snprintf(why, sizeof(why), "%s", out->msg);
+	pn_error_init(out);
+	pn_error_set(out, EX_TEMPFAIL, _("%s; interrupted by signal %s while waiting to try again"), why,
+		     PN_FOREIGN(strsignal(pn_signal_caught())));
+	return false;
 }
 
 bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
@@ -53,6 +57,7 @@ bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p,
 		if (p->verbose)
 			fprintf(stderr, _("--- %s; trying again in %.1f s (retry %d of %d)\n"), out->msg, wait / 1000.0,
 				attempt + 1, rt->extra);
-		sleep_ms(wait);
+		if (!pn_sleep_ms(wait))
+			return interrupted(out);
 	}
 }

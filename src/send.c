@@ -12,6 +12,7 @@
 
 #include "deadletter.h"
 #include "log.h"
+#include "net.h"
 #include "privilege.h"
 #include "retry.h"
 
@@ -152,6 +153,8 @@ int pn_run_message(const struct pn_request *req, const struct pn_envelope_in *ei
 	/* the input is read to its end even when nothing can be sent */
 	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL),
 						   a ? a->dead_letter : NULL, err);
+	if (!r->session) /* from here a signal is taken in a wait: the message is kept */
+		pn_signals_hold();
 	ok = ok && (verify || have_msg) && deliver(req, ein, a, r, verify ? NULL : &m, &env, err);
 	if (!r->session)
 		pn_secret_wipe(&r->h->secret);
@@ -167,6 +170,8 @@ int pn_run_message(const struct pn_request *req, const struct pn_envelope_in *ei
 	}
 	struct pn_log_entry log = {a, env.from, &env.rcpt, have_msg ? m.size : 0, err, kept};
 	log_line(req, a, r->h, &log, verify);
+	if (!r->session)
+		pn_signals_release();
 	free(kept);
 	pn_envelope_free(&env);
 	if (!verify)

@@ -25,7 +25,7 @@
 #define ERRORS_MAX 20     /* protocol errors before the client is dropped */
 #define LAST_WORD_MS 5000 /* for the closing 421 */
 
-enum got { G_MORE, G_LINE, G_LONG, G_EOF, G_IDLE, G_SESSION, G_ERROR };
+enum got { G_MORE, G_LINE, G_LONG, G_EOF, G_IDLE, G_SESSION, G_SIGNAL, G_ERROR };
 
 struct session {
 	const struct pn_serve_limits *lim;
@@ -75,6 +75,8 @@ static enum got more(struct session *s)
 		return G_EOF;
 	case PN_CONN_TIMEOUT:
 		return pn_deadline_passed(s->end) ? G_SESSION : G_IDLE;
+	case PN_CONN_SIGNAL:
+		return G_SIGNAL;
 	default:
 		return G_ERROR;
 	}
@@ -261,11 +263,15 @@ static enum got receive(struct session *s, struct rx *rx)
 	}
 }
 
-/* timeout - the client was too slow (idle) or the session too long */
+/* timeout - the client was too slow (idle), the session too long, or
+ * postern was told to end (SIGTERM, SIGHUP, SIGINT) */
 static void timeout(struct session *s, enum got g)
 {
-	reply(s, 421, "4.4.2", g == G_IDLE ? "idle timeout, closing the connection"
-					  : "session time limit reached, closing the connection", false);
+	if (g == G_SIGNAL)
+		reply(s, 421, "4.3.2", "postern is shutting down, closing the connection", false);
+	else
+		reply(s, 421, "4.4.2", g == G_IDLE ? "idle timeout, closing the connection"
+						  : "session time limit reached, closing the connection", false);
 	s->done = true;
 	s->rc = EX_TEMPFAIL;
 }
@@ -273,7 +279,7 @@ static void timeout(struct session *s, enum got g)
 /* ended - what ends a session while DATA was being read */
 static void ended(struct session *s, enum got g)
 {
-	if (g == G_IDLE || g == G_SESSION) {
+	if (g == G_IDLE || g == G_SESSION || g == G_SIGNAL) {
 		timeout(s, g);
 		return;
 	}
@@ -393,7 +399,7 @@ static void step(struct session *s)
 		command(s, line, n);
 	else if (g == G_LONG)
 		error(s, 500, "5.5.2", "line too long");
-	else if (g == G_IDLE || g == G_SESSION)
+	else if (g == G_IDLE || g == G_SESSION || g == G_SIGNAL)
 		timeout(s, g);
 	else {
 		s->done = true;

@@ -234,3 +234,73 @@ dead_letter $SHD")
 else
 	not_ok "could not create the test user pn-dead"
 fi
+
+# issue 12 7f: SIGTERM or SIGHUP during a send keeps the message in
+# dead_letter before postern ends, by that same signal.  The send is caught
+# where it waits: for a greeting that never comes (a server that accepts
+# and stays silent), and between retries; -v says when it is there.
+SIGDL="$WORK/dead-sig"
+# sig_server - a server that accepts one connection and says nothing
+# (bounded: it gives up after 90 s); SIG_PORT is its port
+sig_server() {
+	rm -f "$WORK/sig.port"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1] + ".t", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".t", sys.argv[1])
+s.settimeout(90)
+try:
+    c, _ = s.accept(); c.settimeout(90); c.recv(1)
+except OSError:
+    pass' "$WORK/sig.port" &
+	SIG_SRV=$!
+	wait_until "$WAIT_S" test -s "$WORK/sig.port" || true
+	SIG_PORT=$(cat "$WORK/sig.port" 2>/dev/null || echo 9)
+}
+# sig_send SIGNAL WHEN-REGEX ARGS... - postern -v in the background; once
+# its stderr matches WHEN-REGEX, SIGNAL; sets RC and ERR
+sig_send() {
+	local sig=$1 when=$2 pid
+	shift 2
+	set +e
+	"$POSTERN" -v "$@" <"$WORK/dl.msg" >/dev/null 2>"$WORK/sig.err" &
+	pid=$!
+	if wait_until "$WAIT_S" grep -Eqs -- "$when" "$WORK/sig.err"; then
+		kill -s "$sig" "$pid"
+	else
+		echo "# the send never got to: $when"
+	fi
+	wait "$pid"
+	RC=$?
+	set -e
+	ERR=$(grep -v -- '^--[->]\|^<--' "$WORK/sig.err")
+}
+sig_server
+RC_SIG=$(config sig "account sigslow : sub
+port $SIG_PORT
+tls off
+auth off
+timeout 60
+dead_letter $SIGDL
+
+account sigretry : sub
+port $port_down
+retry 3
+retry_delay 60
+retry_max_time 600
+dead_letter $SIGDL")
+sig_send TERM '^--- state GREETING' -C "$RC_SIG" -a sigslow bob@postern.test
+kill "$SIG_SRV" 2>/dev/null || true
+check "SIGTERM while waiting for the greeting: postern ends by SIGTERM (143)" test "$RC" = 143
+expect_err "interrupted by signal .*while waiting for the greeting; the message was kept in $SIGDL/new/" \
+	"... and says it was interrupted and where the message was kept"
+kept=$(find "$SIGDL/new" -type f 2>/dev/null | head -n 1)
+check "... the dead letter is the input byte for byte" eval '[ -n "$kept" ] && cmp -s "$kept" "$WORK/dl.msg"'
+check "... its sidecar names the account" has '^account=sigslow$' "$SIGDL/postern/$(basename "$kept")"
+rm -f "$kept" "$SIGDL/postern/$(basename "$kept")"
+sig_send HUP 'trying again in' -C "$RC_SIG" -a sigretry bob@postern.test
+check "SIGHUP between retries: postern ends by SIGHUP (129), not after 60 s more" test "$RC" = 129
+expect_err "interrupted by signal .* while waiting to try again; the message was kept in $SIGDL/new/" \
+	"... and says it was interrupted between retries and where the message was kept"
+kept=$(find "$SIGDL/new" -type f 2>/dev/null | head -n 1)
+check "... the dead letter is the input byte for byte" eval '[ -n "$kept" ] && cmp -s "$kept" "$WORK/dl.msg"'
