@@ -8,7 +8,7 @@
 #ifndef POSTERN_ACCOUNT_H
 #define POSTERN_ACCOUNT_H
 
-#include "config.h"
+#include "rcfile.h"
 #include "smtp.h"
 
 struct pn_identity {

@@ -7,8 +7,6 @@
  */
 #include "cli.h"
 
-#include "smtp.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +19,39 @@ struct state {
 	struct pn_request *req;
 	struct pn_error *err;
 };
+
+/* in_list - every comma-separated word of v is one of words (no case) */
+static bool in_list(const char *v, const char *const *words, size_t n)
+{
+	if (!*v)
+		return false;
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, ",");
+		bool known = false;
+		for (size_t i = 0; i < n && !known; i++)
+			known = strlen(words[i]) == len && strncasecmp(p, words[i], len) == 0;
+		if (!known)
+			return false;
+		p += len + (p[len] == ',');
+	}
+	return true;
+}
+
+/* pn_dsn_valid - see cli.h */
+bool pn_dsn_valid(char what, const char *v)
+{
+	static const char *const notify[] = {"success", "failure", "delay"};
+	static const char *const ret[] = {"full", "hdrs"};
+	if (what == 'N')
+		return strcasecmp(v, "never") == 0 || in_list(v, notify, 3);
+	if (what == 'R')
+		return !strchr(v, ',') && in_list(v, ret, 2);
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
+		if (*p <= 32 || *p >= 127)
+			return false;
+	return n > 0 && n <= 100;
+}
 
 /* usage_error - a bad command line */
 PN_PRINTF(2, 3) static bool usage_error(struct state *s, const char *fmt, ...)

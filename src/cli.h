@@ -29,6 +29,11 @@ struct pn_request {
 	size_t nrcpt;
 };
 
+/* pn_dsn_valid - a DSN request value: 'N' NOTIFY (never, or a list of
+ * success, failure, delay), 'R' RET (full or hdrs), 'V' ENVID (printable
+ * ASCII, at most 100 characters); RFC 3461 4.1, 4.3, 4.4 */
+bool pn_dsn_valid(char what, const char *v);
+
 /* pn_cli_parse - argv into req; argv0's base name picks mailq/newaliases */
 bool pn_cli_parse(int argc, char **argv, struct pn_request *req, struct pn_error *err) PN_WUR;
 void pn_cli_usage(void);

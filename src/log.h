@@ -10,9 +10,8 @@
 #define POSTERN_LOG_H
 
 #include "address.h"
-#include "config.h"
+#include "rcfile.h"
 #include "error.h"
-#include "smtp.h"
 
 struct pn_log_entry {
 	const struct pn_account *account;

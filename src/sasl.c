@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
 
 static const struct {
 	enum pn_sasl_mech mech;

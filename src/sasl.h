@@ -10,6 +10,9 @@
 
 #include "buf.h"
 
+/* the account's "auth" setting: which mechanisms it allows */
+enum pn_auth { PN_AUTH_UNSET = -1, PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN, PN_AUTH_CRAM_MD5 };
+
 enum pn_sasl_mech { PN_SASL_NONE, PN_SASL_PLAIN, PN_SASL_LOGIN, PN_SASL_CRAM_MD5 };
 
 /* pn_sasl_choose - the mechanism to use given what the server offers (the

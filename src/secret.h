@@ -12,7 +12,7 @@
 #define POSTERN_SECRET_H
 
 #include "buf.h"
-#include "config.h"
+#include "rcfile.h"
 
 struct pn_secret_ctx {
 	const char *home;  /* for ~/.netrc */

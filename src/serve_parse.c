@@ -1,12 +1,12 @@
 /* serve_parse.c - the -bs command parser, the DATA un-stuffer and the
- * replies (see serve.h).  Pure functions: no I/O.
+ * replies (see serve_parse.h).  Pure functions: no I/O.
  *
  * RFC 5321 4.1.1 (commands), 4.1.2 (paths: Mailbox, Dot-string,
  * Quoted-string, Domain, address literals), 4.5.2 (transparency), RFC 1870
  * (SIZE), RFC 6152 (BODY), RFC 6531 (SMTPUTF8: UTF-8 in local parts and
  * domains).
  */
-#include "serve.h"
+#include "serve_parse.h"
 
 #include "escape.h"
 

@@ -9,7 +9,7 @@
  */
 #include "smtp.h"
 
-#include "config.h"
+#include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
 
@@ -400,38 +400,6 @@ static void mail_params(struct session *s, char *out, size_t size)
 		xtext(s->p->dsn_envid, x, sizeof(x));
 		snprintf(out + o, size - o, " ENVID=%s", x);
 	}
-}
-
-/* in_list - every comma-separated word of v is one of words (no case) */
-static bool in_list(const char *v, const char *const *words, size_t n)
-{
-	if (!*v)
-		return false;
-	for (const char *p = v; *p;) {
-		size_t len = strcspn(p, ",");
-		bool known = false;
-		for (size_t i = 0; i < n && !known; i++)
-			known = strlen(words[i]) == len && strncasecmp(p, words[i], len) == 0;
-		if (!known)
-			return false;
-		p += len + (p[len] == ',');
-	}
-	return true;
-}
-
-bool pn_dsn_valid(char what, const char *v)
-{
-	static const char *const notify[] = {"success", "failure", "delay"};
-	static const char *const ret[] = {"full", "hdrs"};
-	if (what == 'N')
-		return strcasecmp(v, "never") == 0 || in_list(v, notify, 3);
-	if (what == 'R')
-		return !strchr(v, ',') && in_list(v, ret, 2);
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
-		if (*p <= 32 || *p >= 127)
-			return false;
-	return n > 0 && n <= 100;
 }
 
 /* send_rcpt - one RCPT TO */

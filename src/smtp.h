@@ -45,11 +45,6 @@ struct pn_envelope {
 	const char *utf8_addr;          /* an address whose local part is not ASCII */
 };
 
-/* pn_dsn_valid - a DSN request value: 'N' NOTIFY (never, or a list of
- * success, failure, delay), 'R' RET (full or hdrs), 'V' ENVID (printable
- * ASCII, at most 100 characters); RFC 3461 4.1, 4.3, 4.4 */
-bool pn_dsn_valid(char what, const char *v);
-
 /* pn_smtp_deliver - one session for msg (NULL with p->verify).  True when
  * the server accepted the message (out then holds its 250 reply); else out
  * holds the refusal or failure, the first one of the session. */

@@ -83,7 +83,7 @@ mkdir -p "$tmp/obj" "$tmp/tmp" "$out"
 
 # shellcheck disable=SC2054
 SAN=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-# -I the build tree first: <config.h> is autoconf's, not src/config.h
+# -I the build tree first: <config.h> is autoconf's (the rc file parser is src/rcfile.h)
 CPP=(-DHAVE_CONFIG_H '-DLOCALEDIR="/usr/share/locale"' -I "$builddir" -I "$srcdir/src")
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags gnutls libidn2 libsecret-1)"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs gnutls libidn2 libsecret-1)"

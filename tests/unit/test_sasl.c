@@ -1,6 +1,6 @@
 /* test_sasl.c - choosing a SASL mechanism and the PLAIN, LOGIN and CRAM-MD5
  * exchanges, against hand-computed base64 and RFC 2195's example. */
-#include "../../src/config.h" /* enum pn_auth; not the autoconf config.h */
+#include "rcfile.h" /* enum pn_auth */
 #include "sasl.h"
 #include "tap.h"
 

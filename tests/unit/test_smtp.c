@@ -15,7 +15,7 @@
  * Usage: test_smtp [CASE-FILE...]; without arguments every *.case file in
  * $top_srcdir/tests/smtp.  A case file that does not parse is a failure.
  */
-#include "../../src/config.h" /* struct pn_account, enum pn_auth; not autoconf's */
+#include "rcfile.h" /* struct pn_account, enum pn_auth */
 #include "log.h"
 #include "message.h"
 #include "serve.h"

@@ -1,4 +1,4 @@
-/* config.c - the msmtprc-syntax parser (see config.h).
+/* rcfile.c - the msmtprc-syntax parser (see rcfile.h).
  *
  * Each line is "command [argument]"; the argument may be enclosed in double
  * quotes, inside which \" and \\ are escapes.  Lines whose first non-blank
@@ -6,11 +6,12 @@
  * follows in the same file; "account NAME : A, B" then copies every setting
  * that A and B were given, in that order.  The commands are one table.
  */
-#include "config.h"
+#include "rcfile.h"
 
+#include "cli.h"
+#include "message.h"
 #include "privilege.h"
 #include "regfile.h"
-#include "smtp.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -529,7 +530,7 @@ static void merge(struct pn_config *cfg, struct parse *p)
 	p->nlocal = 0;
 }
 
-/* pn_config_load - see config.h */
+/* pn_config_load - see rcfile.h */
 bool pn_config_load(struct pn_config *cfg, const char *path, bool system, struct pn_error *err)
 {
 	bool odd;
@@ -628,7 +629,7 @@ static int load_pair(struct pn_config *cfg, const char *sys, char *const *user, 
 	return found;
 }
 
-/* pn_config_load_standard - see config.h */
+/* pn_config_load_standard - see rcfile.h */
 bool pn_config_load_standard(struct pn_config *cfg, struct pn_error *err)
 {
 	char *own[1] = {user_file(cfg, "postern/config")};

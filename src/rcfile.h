@@ -1,4 +1,4 @@
-/* config.h - msmtprc-syntax configuration: accounts, defaults, inheritance.
+/* rcfile.h - msmtprc-syntax configuration: accounts, defaults, inheritance.
  *
  * Reads the files msmtp documents (defaults, account NAME [: PARENT,...],
  * quoted arguments, on/off booleans) into accounts.  A command postern does
@@ -7,13 +7,12 @@
  * SECURITY: the password command's value passes through here; it is wiped
  * when the configuration is freed.
  */
-#ifndef POSTERN_CONFIG_H
-#define POSTERN_CONFIG_H
+#ifndef POSTERN_RCFILE_H
+#define POSTERN_RCFILE_H
 
 #include "error.h"
-#include "message.h"
+#include "sasl.h"
 
-enum pn_auth { PN_AUTH_UNSET = -1, PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN, PN_AUTH_CRAM_MD5 };
 
 enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
 enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };

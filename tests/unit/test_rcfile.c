@@ -1,7 +1,7 @@
-/* test_config.c - the msmtprc-syntax parser: defaults, inheritance, values,
+/* test_rcfile.c - the msmtprc-syntax parser: defaults, inheritance, values,
  * errors with file and line, file permissions, user over system.
  * Every rc file is written under a mkdtemp() directory removed at the end. */
-#include "../../src/config.h" /* not the autoconf config.h */
+#include "rcfile.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -518,7 +518,7 @@ static void long_line(void)
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof(dir), "%s/test_config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/test_rcfile.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		tap_ok(false, "mkdtemp %s", dir);
 		return tap_done();

@@ -1,4 +1,4 @@
-/* fuzz_config.c - libFuzzer target for the msmtprc parser (config.c).
+/* fuzz_rcfile.c - libFuzzer target for the msmtprc parser (rcfile.c).
  *
  * pn_config_load reads a file, so the input is written to one file in a
  * directory made with mkdtemp (under $TMPDIR) the first time and reused for
@@ -8,7 +8,7 @@
  * as the user file.  Every account found is looked at (port, auth, find by
  * name) and everything is freed, so LeakSanitizer sees a leak.
  */
-#include "../../src/config.h" /* not the autoconf config.h */
+#include "rcfile.h"
 #include "invariants.h"
 
 #include <fcntl.h>
@@ -40,7 +40,7 @@ static void setup(void)
 		tmp = "/tmp";
 	snprintf(dir, sizeof(dir), "%s/postern-fuzz-config.XXXXXX", tmp);
 	if (!mkdtemp(dir)) {
-		perror("fuzz_config: mkdtemp");
+		perror("fuzz_rcfile: mkdtemp");
 		abort();
 	}
 	snprintf(path, sizeof(path), "%s/postern.rc", dir);
@@ -52,14 +52,14 @@ static void write_input(const uint8_t *data, size_t size)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		perror("fuzz_config: open");
+		perror("fuzz_rcfile: open");
 		abort();
 	}
 	fchmod(fd, 0600);
 	for (size_t off = 0; off < size;) {
 		ssize_t w = write(fd, data + off, size - off);
 		if (w <= 0) {
-			perror("fuzz_config: write");
+			perror("fuzz_rcfile: write");
 			abort();
 		}
 		off += (size_t)w;
