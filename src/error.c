@@ -32,6 +32,13 @@ static void sanitize(char *s)
 			*s = ' ';
 }
 
+/* set_msg - the message from fmt, made one line */
+__attribute__((format(printf, 2, 0))) static void set_msg(struct pn_error *e, const char *fmt, va_list ap)
+{
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	sanitize(e->msg);
+}
+
 /* pn_error_set - record the first error; later ones are dropped */
 void pn_error_set(struct pn_error *e, int code, const char *fmt, ...)
 {
@@ -39,9 +46,8 @@ void pn_error_set(struct pn_error *e, int code, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	set_msg(e, fmt, ap);
 	va_end(ap);
-	sanitize(e->msg);
 	e->code = code;
 }
 
@@ -73,9 +79,8 @@ void pn_error_reply(struct pn_error *e, enum pn_phase phase, const char *host, i
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	set_msg(e, fmt, ap);
 	va_end(ap);
-	sanitize(e->msg);
 	e->code = pn_exit_for_reply(reply, enhanced);
 	e->reply = reply;
 	copy_line(e->enhanced, sizeof(e->enhanced), enhanced);

@@ -2,6 +2,7 @@
 #include "secret.h"
 
 #include "keyring.h"
+#include "net.h"
 #include "netrc.h"
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SECRET_MAX 4096
@@ -77,18 +77,14 @@ static pid_t spawn(const char *cmd, bool clean_env, int *out_fd)
 /* read_output - the command's output up to EOF or the deadline */
 static int read_output(int fd, char *buf, size_t size, size_t *len, int timeout_s)
 {
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	struct pn_deadline until = pn_deadline_in(timeout_s > 0 ? timeout_s * 1000LL : -1);
 	*len = 0;
 	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		int left = timeout_s > 0 ? (int)(timeout_s * 1000L - elapsed) : -1;
-		if (timeout_s > 0 && left <= 0)
+		if (pn_deadline_passed(until))
 			return ETIMEDOUT;
+		long long left = until.at < 0 ? -1 : until.at - pn_now_ms();
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int r = poll(&p, 1, left);
+		int r = poll(&p, 1, left < 0 ? -1 : left > 60000 ? 60000 : (int)left);
 		if (r < 0 && errno != EINTR)
 			return errno;
 		if (r <= 0)
@@ -109,16 +105,15 @@ static int read_output(int fd, char *buf, size_t size, size_t *len, int timeout_
 /* reap - wait for the command to exit, at most timeout_s (0: no bound) */
 static bool reap(pid_t pid, int *status, int timeout_s)
 {
-	for (long waited = 0;; waited += 10) {
+	struct pn_deadline until = pn_deadline_in(timeout_s > 0 ? timeout_s * 1000LL : -1);
+	for (;;) {
 		pid_t r = waitpid(pid, status, timeout_s > 0 ? WNOHANG : 0);
-		if (r == pid)
+		if (r == pid || (r < 0 && errno != EINTR))
 			return true;
-		if (r < 0 && errno != EINTR)
-			return true;
-		if (timeout_s > 0 && waited >= timeout_s * 1000L)
+		if (pn_deadline_passed(until))
 			return false;
 		if (r == 0)
-			usleep(10000);
+			(void)pn_sleep_ms(10);
 	}
 }
 
