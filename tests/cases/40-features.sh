@@ -67,8 +67,9 @@ check "the log holds no password" lacks "correct horse|wrong" "$WORK/postern.log
 for forged in $'a@b\nx recipients=evil exitcode=EX_OK' 'a@b recipients=evil exitcode=EX_OK'; do
 	: >"$WORK/forged.log"
 	run_postern "$WORK/f" -C "$RC_LOG" -X "$WORK/forged.log" -f "$forged" bob@postern.test
-	# refused here (65) or by the smarthost (69): either way it is logged
-	check "a -f with a forged log line is refused (exit $RC)" test "$RC" = 65 -o "$RC" = 69
+	# refused here, before any connection: a line break, or a space outside
+	# quotes, is no address
+	check "a -f with a forged log line is refused before sending (exit $RC, want 65)" test "$RC" = 65
 	check "the refusal is logged as one line" test "$(wc -l <"$WORK/forged.log")" = 1
 	check "exitcode= and recipients= appear once in it" test \
 		"$(grep -o 'exitcode=' "$WORK/forged.log" | wc -l) $(grep -o 'recipients=' "$WORK/forged.log" | wc -l)" = "1 1"

@@ -370,6 +370,10 @@ static void check(void)
 		{"'<'", "a<b@c", false},
 		{"'>'", "a>b@c", false},
 		{"257 bytes", over, false},
+		{"a space", "a@b recipients=evil exitcode=EX_OK", false},
+		{"a space in a quoted local part", "\"john doe\"@example.com", true},
+		{"an escaped quote, then a space outside", "\"a\\\"\" b@c", false},
+		{"a space after the quoted part", "\"a b\"@c d", false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pn_error err;
