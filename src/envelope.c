@@ -43,9 +43,17 @@ static bool expand(struct pn_envelope_store *e, const struct pn_envelope_in *in,
 		pn_error_set(err, EX_USAGE, _("no recipients: give them as arguments or use -t"));
 		return false;
 	}
-	bool ok = pn_account_qualify(a, &e->rcpt, err);
-	pn_addrlist_reindex(&e->rcpt); /* qualifying rewrote names in place */
-	return ok;
+	if (!pn_account_qualify(a, &e->rcpt, err))
+		return false;
+	/* qualifying rewrote names in place: "root" may now be an address
+	 * that was given as well; each goes to the server once */
+	struct pn_addrlist once;
+	pn_addrlist_init(&once);
+	for (size_t i = 0; i < e->rcpt.n; i++)
+		pn_addrlist_add(&once, e->rcpt.addr[i]);
+	pn_addrlist_free(&e->rcpt);
+	e->rcpt = once;
+	return true;
 }
 
 /* ascii_forms - the A-label form of every address */

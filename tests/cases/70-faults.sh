@@ -261,6 +261,12 @@ ft_size=$(($(wc -c <"$FT_INPUT") + $(wc -l <"$FT_INPUT")))
 check "a normal session: exactly the expected commands" \
 	test "$(ft_cmds 1 | tr '\n' '|')" = "EHLO client.postern.test|MAIL FROM:<alice@postern.test> SIZE=$ft_size|RCPT TO:<bob@postern.test>|DATA|<message $ft_size bytes>|QUIT|"
 check "faultsmtp.py --message LOG 1 gives the message" cmp -s <(python3 "$FT_PY" --message "$FT_LOG" 1) "$FT_DIR/1.msg"
+# a bare name qualified with maildomain that names a recipient given as
+# well: one RCPT for the two
+FT_EXTRA="maildomain postern.test"
+ft_case 0 '' delivered "bob and bob@postern.test with maildomain" '{}' bob bob@postern.test
+FT_EXTRA=
+check "... one RCPT TO:<bob@postern.test>" test "$(ft_cmds 1 | grep -c '^RCPT TO:')" = 1
 check "faultsmtp.py --message LOG 2 fails: no such connection" test "$(python3 "$FT_PY" --message "$FT_LOG" 2; echo $?)" = 1
 ft_case 75 'the server refused the connection: 421 4\.3\.2 Service shutting down$' none \
 	"greeting 421" '{"greeting": "421 4.3.2 Service shutting down"}'
