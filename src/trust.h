@@ -23,11 +23,12 @@ struct pn_trust;
 struct pn_trust *pn_trust_read(const char *file, struct pn_error *err);
 void pn_trust_free(struct pn_trust *t);
 
-/* pn_trust_id - "sha256:" and the hex SHA-256 of the store's bytes into
- * out (at least PN_TRUST_ID_LEN): what a cached TLS session is bound to,
- * so that a store changed in any way no longer resumes it; false when
- * the digest cannot be made */
-#define PN_TRUST_ID_LEN 72
+/* pn_trust_id - the identity of the store's file as it was read (device,
+ * inode, size, modification and change times) into out (at least
+ * PN_TRUST_ID_LEN): what a cached TLS session is bound to, so that a store
+ * changed in any way, or replaced, no longer resumes it; false when it
+ * does not fit */
+#define PN_TRUST_ID_LEN 120
 bool pn_trust_id(const struct pn_trust *t, char *out);
 
 /* pn_trust_each_anchor - call add(ctx, der, len) for every certificate of

@@ -84,8 +84,15 @@ tc_send cached
 expect_rc 0 "session cache: the first send"
 check "session cache: no session to resume the first time" test "$TC_RESUMED" = no
 check "session cache: the file is written with mode 0600" test "$(stat -c %a "$TC" 2>/dev/null)" = 600
-TC_ID=sha256:$(sha256sum <"$SMARTHOST_CA" | cut -d' ' -f1)
-check "session cache: it names the host, port and trust (certcheck, the CA file's SHA-256) it is for" \
+# tc_id FILE - a trust file's identity as postern names it: device, inode,
+# size, modification and change times, in hex
+tc_id() {
+	local dev ino size m c
+	read -r dev ino size m c < <(stat -c '%d %i %s %.9Y %.9Z' "$1")
+	printf 'file:%x:%x:%x:%x.%x:%x.%x' "$dev" "$ino" "$size" "${m%.*}" "$((10#${m#*.}))" "${c%.*}" "$((10#${c#*.}))"
+}
+TC_ID=$(tc_id "$SMARTHOST_CA")
+check "session cache: it names the host, port and trust (certcheck, the CA file as read) it is for" \
 	grep -aqE "^postern-tls-session 2 $SMARTHOST_HOST $PORT_SUBMISSION on $TC_ID [0-9]+\$" "$TC"
 tc_send cached
 expect_rc 0 "session cache: the second send"
