@@ -263,7 +263,10 @@ sig_send() {
 	local sig=$1 when=$2 pid
 	shift 2
 	set +e
-	"$POSTERN" -v "$@" <"$WORK/dl.msg" >/dev/null 2>"$WORK/sig.err" &
+	# with the signals' default action, whatever the suite inherited (a
+	# suite run under nohup ignores SIGHUP, and postern keeps an ignored
+	# signal ignored)
+	env --default-signal=TERM,HUP "$POSTERN" -v "$@" <"$WORK/dl.msg" >/dev/null 2>"$WORK/sig.err" &
 	pid=$!
 	if wait_until "$WAIT_S" grep -Eqs -- "$when" "$WORK/sig.err"; then
 		kill -s "$sig" "$pid"
