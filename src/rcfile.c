@@ -1,8 +1,8 @@
 /* rcfile.c - the msmtprc-syntax parser (see rcfile.h).
  *
- * Each line is "command [argument]"; the argument may be enclosed in double
- * quotes, inside which \" and \\ are escapes.  Lines whose first non-blank
- * character is '#' are comments.  "defaults" values fill every account that
+ * Each line is "command [argument]"; an argument enclosed in double quotes
+ * loses that outer pair, as in msmtp (there are no escapes).  Lines whose
+ * first non-blank character is '#' are comments.  "defaults" values fill every account that
  * follows in the same file; "account NAME : A, B" then copies every setting
  * that A and B were given, in that order.  The commands are one table.
  */
@@ -400,26 +400,18 @@ static bool start_account(struct parse *p, char *arg)
 	return true;
 }
 
-/* unquote - a double-quoted argument with \" and \\ escapes; the closing
- * quote must be the last character */
-static bool unquote(struct parse *p, char *arg)
+/* unquote - msmtp's rule: an argument that begins and ends with a double
+ * quote loses exactly that outer pair, and nothing else changes (no
+ * escapes; a quote or '#' inside stays).  Anything else is taken as it is,
+ * a lone or unbalanced quote included, because msmtp reads it so and a
+ * password may begin with a quote. */
+static void unquote(char *arg)
 {
-	if (arg[0] != '"')
-		return true;
-	char *o = arg;
-	for (const char *i = arg + 1; *i; i++) {
-		if (*i == '\\' && (i[1] == '"' || i[1] == '\\')) {
-			*o++ = *++i;
-		} else if (*i == '"') {
-			if (i[1])
-				return perror_at(p, _("text after the closing quote"));
-			*o = '\0';
-			return true;
-		} else {
-			*o++ = *i;
-		}
+	size_t n = strlen(arg);
+	if (n >= 2 && arg[0] == '"' && arg[n - 1] == '"') {
+		memmove(arg, arg + 1, n - 2);
+		arg[n - 2] = '\0';
 	}
-	return perror_at(p, _("unterminated quoted argument"));
 }
 
 /* parse_line - one non-comment line */
@@ -432,6 +424,7 @@ static bool parse_line(struct parse *p, char *line)
 	if (*arg)
 		*arg++ = '\0';
 	arg = trim(arg);
+	unquote(arg);
 	if (strcmp(s, "defaults") == 0) {
 		p->cur = p->defaults;
 		return true;
@@ -448,8 +441,6 @@ static bool parse_line(struct parse *p, char *line)
 	}
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
 		if (strcmp(s, commands[i].name) == 0) {
-			if (!unquote(p, arg))
-				return false;
 			return apply(p, i, arg);
 		}
 	for (size_t i = 0; i < PN_ARRAY_LEN(not_yet); i++)
