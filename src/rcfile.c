@@ -90,8 +90,33 @@ static const struct command commands[] = {
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
 	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
-	"tls_host_override", "tls_min_dh_prime_bits", "source_ip", "proxy_host", "proxy_port",
-	"socket", "protocol", "ntlmdomain", "eval",
+	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol", "eval",
+};
+
+/* how an older msmtp spelling maps onto a command of the table */
+enum old_how {
+	O_SAME,      /* the same argument */
+	O_NOARG_OFF, /* takes no argument; the command's "off" */
+	O_INVERT,    /* on/off/empty, inverted */
+	O_AUTO,      /* on/off/empty; on is "auto" */
+	O_ANY,       /* obsolete: any argument, no effect (postern.conf(5)) */
+	O_BITS,      /* obsolete: empty or a positive number, no effect */
+};
+
+static const struct old_name {
+	const char *name;
+	const char *to; /* the command it stands for, NULL: none */
+	enum old_how how;
+} old_names[] = {
+	{"connect_timeout", "timeout", O_SAME},
+	{"tls_nocertcheck", "tls_certcheck", O_NOARG_OFF},
+	{"tls_nostarttls", "tls_starttls", O_NOARG_OFF},
+	{"keepbcc", "remove_bcc_headers", O_INVERT},
+	{"add_missing_from_header", "set_from_header", O_AUTO},
+	{"add_missing_date_header", "set_date_header", O_AUTO},
+	{"tls_force_sslv3", NULL, O_ANY},
+	{"ntlmdomain", NULL, O_ANY},
+	{"tls_min_dh_prime_bits", NULL, O_BITS},
 };
 
 /* the parser's position, for messages */
@@ -414,6 +439,29 @@ static void unquote(char *arg)
 	}
 }
 
+/* apply_old - an older msmtp spelling, as msmtp 1.8 reads it */
+static bool apply_old(struct parse *p, const struct old_name *o, const char *arg)
+{
+	int v;
+	switch (o->how) {
+	case O_SAME:
+		return apply(p, find_command(o->to), arg);
+	case O_NOARG_OFF:
+		if (*arg)
+			return perror_at(p, _("%s does not take an argument (it means: %s off)"), o->name, o->to);
+		return apply(p, find_command(o->to), "off");
+	case O_INVERT:
+		return parse_bool(p, o->name, arg, &v) && apply(p, find_command(o->to), v ? "off" : "on");
+	case O_AUTO:
+		return parse_bool(p, o->name, arg, &v) && apply(p, find_command(o->to), v ? "auto" : "off");
+	case O_BITS:
+		return !*arg || parse_number(p, o->name, arg, 1, INT_MAX, &v);
+	case O_ANY:
+		break;
+	}
+	return true;
+}
+
 /* parse_line - one non-comment line */
 static bool parse_line(struct parse *p, char *line)
 {
@@ -431,18 +479,12 @@ static bool parse_line(struct parse *p, char *line)
 	}
 	if (strcmp(s, "account") == 0)
 		return start_account(p, arg);
-	if (strcmp(s, "add_missing_from_header") == 0 || strcmp(s, "add_missing_date_header") == 0) {
-		/* msmtp's older names: on means auto */
-		int v;
-		if (!parse_bool(p, s, arg, &v))
-			return false;
-		size_t i = s[12] == 'f' ? find_command("set_from_header") : find_command("set_date_header");
-		return apply(p, i, v ? "auto" : "off");
-	}
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
-		if (strcmp(s, commands[i].name) == 0) {
+		if (strcmp(s, commands[i].name) == 0)
 			return apply(p, i, arg);
-		}
+	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
+		if (strcmp(s, old_names[i].name) == 0)
+			return apply_old(p, &old_names[i], arg);
 	for (size_t i = 0; i < PN_ARRAY_LEN(not_yet); i++)
 		if (strcmp(s, not_yet[i]) == 0)
 			return perror_at(p, _("the msmtp command '%s' is not supported by this version of postern"), s);

@@ -1,6 +1,7 @@
 /* test_rcfile.c - the msmtprc-syntax parser: defaults, inheritance, values,
  * errors with file and line, file permissions, user over system.
  * Every rc file is written under a mkdtemp() directory removed at the end. */
+#include "message.h"
 #include "rcfile.h"
 #include "tap.h"
 
@@ -334,6 +335,52 @@ static void string_values(void)
 	}
 }
 
+struct icase {
+	const char *lines;
+	size_t off;   /* offsetof the int field in struct pn_account */
+	int want;
+};
+
+/* old_names - msmtp's older spellings and obsolete commands, with the
+ * values msmtp 1.8 gives them (msmtp -P) */
+static void old_names(void)
+{
+	static const struct icase cases[] = {
+		{"tls_nocertcheck\n", S(tls_certcheck), 0},
+		{"tls_certcheck off\ntls_certcheck\n", S(tls_certcheck), 1},
+		{"tls_nostarttls\n", S(tls_starttls), 0},
+		{"tls_nostarttls\n", S(tls), 1},
+		{"keepbcc on\n", S(remove_bcc_headers), 0},
+		{"keepbcc\n", S(remove_bcc_headers), 0},
+		{"keepbcc off\n", S(remove_bcc_headers), 1},
+		{"remove_bcc_headers off\nkeepbcc off\n", S(remove_bcc_headers), 1},
+		{"connect_timeout 17\n", S(timeout), 17},
+		{"connect_timeout off\n", S(timeout), 0},
+		{"add_missing_from_header off\n", S(set_from_header), PN_HDR_OFF},
+		{"add_missing_date_header on\n", S(set_date_header), PN_HDR_AUTO},
+		{"tls_force_sslv3 on\n", S(tls), 1},
+		{"tls_force_sslv3\n", S(tls_starttls), 1},
+		{"tls_min_dh_prime_bits 1024\n", S(tls), 1},
+		{"tls_min_dh_prime_bits\n", S(tls), 1},
+		{"ntlmdomain EXAMPLE\n", S(auth), PN_AUTH_UNSET},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
+		struct pn_config cfg;
+		const struct pn_account *a = load_x(&cfg, cases[i].lines);
+		char label[256];
+		snprintf(label, sizeof(label), "as msmtp reads it: %s", cases[i].lines);
+		*strchr(label, '\n') = '\0';
+		tap_ok(a && *(const int *)((const char *)a + cases[i].off) == cases[i].want, "%s", label);
+		pn_config_free(&cfg);
+	}
+	/* inherited like the command it stands for */
+	struct pn_config cfg;
+	load_x(&cfg, "keepbcc\naccount y : x\n");
+	const struct pn_account *y = pn_config_find(&cfg, "y");
+	tap_ok(y && y->remove_bcc_headers == 0, "keepbcc is inherited as remove_bcc_headers off");
+	pn_config_free(&cfg);
+}
+
 struct ecase {
 	const char *name;
 	const char *text;
@@ -372,6 +419,13 @@ static void errors(void)
 		{"account without a name", "account\n", 1, NULL, NULL},
 		{"account name with a blank", "account a b\n", 1, NULL, NULL},
 		{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
+		{"tls_nocertcheck with an argument", "account a\ntls_nocertcheck off\n", 2, "tls_nocertcheck", "argument"},
+		{"tls_nostarttls with an argument", "account a\ntls_nostarttls on\n", 2, "tls_nostarttls", "argument"},
+		{"keepbcc maybe", "account a\nkeepbcc maybe\n", 2, "maybe", NULL},
+		{"connect_timeout empty", "account a\nconnect_timeout\n", 2, NULL, NULL},
+		{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
+		{"tls_min_dh_prime_bits 0", "account a\ntls_min_dh_prime_bits 0\n", 2, "tls_min_dh_prime_bits", NULL},
+		{"tls_min_dh_prime_bits abc", "account a\ntls_min_dh_prime_bits abc\n", 2, "abc", NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct ecase *t = &cases[i];
@@ -581,6 +635,7 @@ int main(void)
 	main_file();
 	auth_values();
 	string_values();
+	old_names();
 	errors();
 	permissions();
 	two_files();
