@@ -13,6 +13,7 @@
 #include "privilege.h"
 #include "regfile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <grp.h>
@@ -309,6 +310,27 @@ static void set_string(char **field, char *value, bool secret)
 	*field = value;
 }
 
+/* parse_dsn - dsn_notify or dsn_return: off, or a value for NOTIFY= or
+ * RET=, kept in capitals as msmtp sends it.  dsn_return takes msmtp's
+ * "headers" and "full", and the RFC's "hdrs". */
+static bool parse_dsn(struct parse *p, const char *cmd, const char *arg, char **field)
+{
+	bool notify = strcmp(cmd, "dsn_notify") == 0;
+	if (strcmp(arg, "off") == 0) {
+		set_string(field, NULL, false);
+		return true;
+	}
+	if (!notify && strcmp(arg, "headers") == 0)
+		arg = "hdrs";
+	if (!pn_dsn_valid(notify ? 'N' : 'R', arg))
+		return perror_at(p, _("%s: invalid value '%s'"), cmd, arg);
+	char *v = pn_xstrdup(arg);
+	for (char *q = v; *q; q++)
+		*q = (char)toupper((unsigned char)*q);
+	set_string(field, v, false);
+	return true;
+}
+
 /* apply - one command with its argument to the current account */
 static bool apply(struct parse *p, size_t i, const char *arg)
 {
@@ -333,12 +355,7 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 	case K_AUTH: ok = parse_auth(p, arg, num); break;
 	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;
 	case K_CHOICE: ok = parse_choice(p, c, arg, num); break;
-	case K_DSN:
-		ok = strcmp(arg, "off") == 0 || pn_dsn_valid(strcmp(c->name, "dsn_notify") == 0 ? 'N' : 'R', arg);
-		if (!ok)
-			perror_at(p, _("%s: invalid value '%s'"), c->name, arg);
-		set_string((char **)field, ok && *arg && strcmp(arg, "off") ? pn_xstrdup(arg) : NULL, false);
-		break;
+	case K_DSN: ok = parse_dsn(p, c->name, arg, (char **)field); break;
 	case K_TIMEOUT:
 		if (strcmp(arg, "off") == 0)
 			*num = 0;

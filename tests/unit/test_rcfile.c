@@ -322,6 +322,13 @@ static void string_values(void)
 		{"user x#y\n", S(user), "x#y"},
 		{"user \t \"  padded  \" \t\n", S(user), "  padded  "},
 		{"host \"smtp.example.com\"\r\n", S(host), "smtp.example.com"},
+		{"dsn_return headers\n", S(dsn_return), "HDRS"},
+		{"dsn_return full\n", S(dsn_return), "FULL"},
+		{"dsn_return hdrs\n", S(dsn_return), "HDRS"},
+		{"dsn_return full\ndsn_return off\n", S(dsn_return), NULL},
+		{"dsn_notify success,delay\n", S(dsn_notify), "SUCCESS,DELAY"},
+		{"dsn_notify never\n", S(dsn_notify), "NEVER"},
+		{"dsn_notify never\ndsn_notify off\n", S(dsn_notify), NULL},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
 		struct pn_config cfg;
@@ -421,6 +428,11 @@ static void errors(void)
 		{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
 		{"tls_nocertcheck with an argument", "account a\ntls_nocertcheck off\n", 2, "tls_nocertcheck", "argument"},
 		{"tls_nostarttls with an argument", "account a\ntls_nostarttls on\n", 2, "tls_nostarttls", "argument"},
+		{"dsn_return empty", "account a\ndsn_return\n", 2, "dsn_return", NULL},
+		{"dsn_return HEADERS", "account a\ndsn_return HEADERS\n", 2, "HEADERS", NULL},
+		{"dsn_return headers,full", "account a\ndsn_return headers,full\n", 2, NULL, NULL},
+		{"dsn_notify empty", "account a\ndsn_notify\n", 2, "dsn_notify", NULL},
+		{"dsn_notify bogus", "account a\ndsn_notify success,bogus\n", 2, "bogus", NULL},
 		{"keepbcc maybe", "account a\nkeepbcc maybe\n", 2, "maybe", NULL},
 		{"connect_timeout empty", "account a\nconnect_timeout\n", 2, NULL, NULL},
 		{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
