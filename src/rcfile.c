@@ -2,9 +2,11 @@
  *
  * Each line is "command [argument]"; an argument enclosed in double quotes
  * loses that outer pair, as in msmtp (there are no escapes).  Lines whose
- * first non-blank character is '#' are comments.  "defaults" values fill every account that
- * follows in the same file; "account NAME : A, B" then copies every setting
- * that A and B were given, in that order.  The commands are one table.
+ * first non-blank character is '#' are comments.  "defaults" values fill
+ * every account that follows in the same file; "account NAME : A, B" then
+ * copies every setting that A and B were given, in that order.  Commands
+ * before the first account or defaults line form the account "default", as
+ * in msmtp.  The commands are one table; msmtp's older names are a second.
  */
 #include "rcfile.h"
 
@@ -131,6 +133,8 @@ struct parse {
 	size_t nlocal;
 	bool has_password;
 	bool system;
+	bool begun;      /* an account or defaults line was read */
+	int leading;     /* line of the account "default" made of leading commands */
 	struct pn_error *err;
 };
 
@@ -410,6 +414,32 @@ static bool add_parent(struct parse *p, struct pn_account *a, char *name)
 	return true;
 }
 
+/* new_account - an account of this file, with the defaults so far */
+static struct pn_account *new_account(const struct parse *p, const char *name)
+{
+	struct pn_account *a = account_new(name, p->path, p->line);
+	a->system = p->system;
+	inherit(a, p->defaults);
+	return a;
+}
+
+/* push_local - add a to this file's accounts; it is now being defined */
+static void push_local(struct parse *p, struct pn_account *a)
+{
+	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
+	p->local[p->nlocal++] = a;
+	p->cur = a;
+}
+
+/* duplicate - an account name already defined in this file */
+static bool duplicate(struct parse *p, const char *name, const struct pn_account *dup)
+{
+	if (p->leading && dup->line == p->leading && strcmp(name, "default") == 0)
+		return perror_at(p, _("account default was already defined by the commands before the first account line (line %d), as in msmtp; "
+				      "to make those commands defaults, put a 'defaults' line before them"), dup->line);
+	return perror_at(p, _("account %s was already defined at line %d"), name, dup->line);
+}
+
 /* start_account - "account NAME [: PARENT[, PARENT...]]" */
 static bool start_account(struct parse *p, char *arg)
 {
@@ -421,10 +451,8 @@ static bool start_account(struct parse *p, char *arg)
 		return perror_at(p, _("account: missing or invalid account name"));
 	const struct pn_account *dup = find_local(p, name);
 	if (dup)
-		return perror_at(p, _("account %s was already defined at line %d"), name, dup->line);
-	struct pn_account *a = account_new(name, p->path, p->line);
-	a->system = p->system;
-	inherit(a, p->defaults);
+		return duplicate(p, name, dup);
+	struct pn_account *a = new_account(p, name);
 	/* parents first: "account a : a" names an earlier a, never itself */
 	for (char *s = colon ? colon + 1 : NULL; s;) {
 		char *comma = strchr(s, ',');
@@ -436,10 +464,18 @@ static bool start_account(struct parse *p, char *arg)
 		}
 		s = comma ? comma + 1 : NULL;
 	}
-	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
-	p->local[p->nlocal++] = a;
-	p->cur = a;
+	push_local(p, a);
 	return true;
+}
+
+/* leading_default - msmtp's rule: commands before the first account or
+ * defaults line form the account "default" (a file without any account
+ * line is that account) */
+static void leading_default(struct parse *p)
+{
+	p->begun = true;
+	p->leading = p->line;
+	push_local(p, new_account(p, "default"));
 }
 
 /* unquote - msmtp's rule: an argument that begins and ends with a double
@@ -491,11 +527,16 @@ static bool parse_line(struct parse *p, char *line)
 	arg = trim(arg);
 	unquote(arg);
 	if (strcmp(s, "defaults") == 0) {
+		p->begun = true;
 		p->cur = p->defaults;
-		return true;
+		return !*arg || perror_at(p, _("defaults does not take an argument"));
 	}
-	if (strcmp(s, "account") == 0)
+	if (strcmp(s, "account") == 0) {
+		p->begun = true;
 		return start_account(p, arg);
+	}
+	if (!p->begun)
+		leading_default(p);
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
 		if (strcmp(s, commands[i].name) == 0)
 			return apply(p, i, arg);

@@ -388,6 +388,57 @@ static void old_names(void)
 	pn_config_free(&cfg);
 }
 
+/* load_text - a file holding text; false with the message printed */
+static bool load_text(struct pn_config *cfg, const char *text)
+{
+	struct pn_error err;
+	pn_config_init(cfg, HOME);
+	pn_error_init(&err);
+	bool ok = pn_config_load(cfg, write_rc("leading.rc", text, 0600), false, &err);
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	return ok;
+}
+
+/* host_of - an account's host, "(none)" when the account is missing */
+static const char *host_of(const struct pn_config *cfg, const char *name)
+{
+	const struct pn_account *a = pn_config_find(cfg, name);
+	return a ? a->host : "(none)";
+}
+
+/* leading_commands - msmtp's rule (msmtp -P): commands before the first
+ * account or defaults line are the account "default", not defaults */
+static void leading_commands(void)
+{
+	struct pn_config cfg;
+	tap_ok(load_text(&cfg, "# no account line\n\nhost h\nport 26\n"), "a file without account lines loads");
+	const struct pn_account *d = pn_config_find(&cfg, "default");
+	tap_is_int((long)cfg.n, 1, "... as one account");
+	tap_is_str(d ? d->host : "(none)", "h", "... called default, with the file's host");
+	tap_ok(d && pn_account_port(d) == 26 && d->line == 3, "... its port, and the line of its first command");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "host h\naccount b\nfrom b@x\n"), "leading commands, then an account");
+	tap_is_str(host_of(&cfg, "default"), "h", "... the leading commands are the account default");
+	tap_is_str(host_of(&cfg, "b"), NULL, "... and not defaults of the accounts after them");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "defaults\nhost h\n"), "defaults only");
+	tap_is_int((long)cfg.n, 0, "... no account (msmtp: account default not found)");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "host h\ndefaults\nport 27\naccount b\n"), "leading commands, defaults, an account");
+	d = pn_config_find(&cfg, "default");
+	const struct pn_account *b = pn_config_find(&cfg, "b");
+	tap_ok(d && d->port == 0 && b && b->port == 27 && !b->host, "... later defaults reach only later accounts");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "host h\naccount c : default\nport 2\n"), "an account may inherit from the leading default");
+	tap_is_str(host_of(&cfg, "c"), "h", "... and takes its host");
+	pn_config_free(&cfg);
+}
+
 struct ecase {
 	const char *name;
 	const char *text;
@@ -433,6 +484,8 @@ static void errors(void)
 		{"dsn_return headers,full", "account a\ndsn_return headers,full\n", 2, NULL, NULL},
 		{"dsn_notify empty", "account a\ndsn_notify\n", 2, "dsn_notify", NULL},
 		{"dsn_notify bogus", "account a\ndsn_notify success,bogus\n", 2, "bogus", NULL},
+		{"account default after leading commands", "host h\naccount default\n", 2, "line 1", "before the first account line"},
+		{"defaults with an argument", "defaults x\naccount a\n", 1, "defaults", "argument"},
 		{"keepbcc maybe", "account a\nkeepbcc maybe\n", 2, "maybe", NULL},
 		{"connect_timeout empty", "account a\nconnect_timeout\n", 2, NULL, NULL},
 		{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
@@ -648,6 +701,7 @@ int main(void)
 	auth_values();
 	string_values();
 	old_names();
+	leading_commands();
 	errors();
 	permissions();
 	two_files();
