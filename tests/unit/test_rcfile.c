@@ -447,53 +447,55 @@ struct ecase {
 	const char *needle2;
 };
 
+/* the files errors() loads: each must fail */
+static const struct ecase error_cases[] = {
+	{"unknown command", "account a\nhost h\nfrobnicate yes\n", 3, "frobnicate", "unknown"},
+	{"unsupported msmtp command", "account a\ntls_fingerprint AA:BB\n", 2,
+	 "tls_fingerprint", "not supported"},
+	{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
+	 "proxy_host", "not supported"},
+	{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},
+	{"boolean in capitals", "account a\ntls_certcheck ON\n", 2, NULL, NULL},
+	{"port 0", "account a\nport 0\n", 2, NULL, NULL},
+	{"port 70000", "account a\nport 70000\n", 2, NULL, NULL},
+	{"port abc", "account a\nport abc\n", 2, "abc", NULL},
+	{"port with trailing junk", "account a\nport 25x\n", 2, NULL, NULL},
+	{"port negative", "account a\nport -25\n", 2, NULL, NULL},
+	{"port empty", "account a\nport\n", 2, NULL, NULL},
+	{"bad timeout", "account a\ntimeout soon\n", 2, NULL, NULL},
+	{"bad auth method", "account a\nauth gssapi\n", 2, "gssapi", NULL},
+	{"bad syslog facility", "account a\nsyslog LOG_KERNEL\n", 2, NULL, NULL},
+	{"missing parent", "account a\nhost h\naccount b : nosuch\n", 3, "nosuch", NULL},
+	{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
+	{"account naming itself as parent", "defaults\nhost h\naccount a : a\n", 3, "'a'", NULL},
+	{"account naming itself among parents", "account b\naccount a : b, a\n", 2, "'a'", NULL},
+	{"account defined twice", "account a\nhost h\naccount a\nhost h2\n", 3, "line 1", "already"},
+	{"account default defined twice", "account a\naccount default : a\naccount default : a\n", 3, NULL, NULL},
+	{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
+	{"account without a name", "account\n", 1, NULL, NULL},
+	{"account name with a blank", "account a b\n", 1, NULL, NULL},
+	{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
+	{"tls_nocertcheck with an argument", "account a\ntls_nocertcheck off\n", 2, "tls_nocertcheck", "argument"},
+	{"tls_nostarttls with an argument", "account a\ntls_nostarttls on\n", 2, "tls_nostarttls", "argument"},
+	{"dsn_return empty", "account a\ndsn_return\n", 2, "dsn_return", NULL},
+	{"dsn_return HEADERS", "account a\ndsn_return HEADERS\n", 2, "HEADERS", NULL},
+	{"dsn_return headers,full", "account a\ndsn_return headers,full\n", 2, NULL, NULL},
+	{"dsn_notify empty", "account a\ndsn_notify\n", 2, "dsn_notify", NULL},
+	{"dsn_notify bogus", "account a\ndsn_notify success,bogus\n", 2, "bogus", NULL},
+	{"account default after leading commands", "host h\naccount default\n", 2, "line 1", "before the first account line"},
+	{"defaults with an argument", "defaults x\naccount a\n", 1, "defaults", "argument"},
+	{"keepbcc maybe", "account a\nkeepbcc maybe\n", 2, "maybe", NULL},
+	{"connect_timeout empty", "account a\nconnect_timeout\n", 2, NULL, NULL},
+	{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
+	{"tls_min_dh_prime_bits 0", "account a\ntls_min_dh_prime_bits 0\n", 2, "tls_min_dh_prime_bits", NULL},
+	{"tls_min_dh_prime_bits abc", "account a\ntls_min_dh_prime_bits abc\n", 2, "abc", NULL},
+};
+
 /* errors - each file fails with EX_CONFIG naming FILE:LINE: */
 static void errors(void)
 {
-	static const struct ecase cases[] = {
-		{"unknown command", "account a\nhost h\nfrobnicate yes\n", 3, "frobnicate", "unknown"},
-		{"unsupported msmtp command", "account a\ntls_fingerprint AA:BB\n", 2,
-		 "tls_fingerprint", "not supported"},
-		{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
-		 "proxy_host", "not supported"},
-		{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},
-		{"boolean in capitals", "account a\ntls_certcheck ON\n", 2, NULL, NULL},
-		{"port 0", "account a\nport 0\n", 2, NULL, NULL},
-		{"port 70000", "account a\nport 70000\n", 2, NULL, NULL},
-		{"port abc", "account a\nport abc\n", 2, "abc", NULL},
-		{"port with trailing junk", "account a\nport 25x\n", 2, NULL, NULL},
-		{"port negative", "account a\nport -25\n", 2, NULL, NULL},
-		{"port empty", "account a\nport\n", 2, NULL, NULL},
-		{"bad timeout", "account a\ntimeout soon\n", 2, NULL, NULL},
-		{"bad auth method", "account a\nauth gssapi\n", 2, "gssapi", NULL},
-		{"bad syslog facility", "account a\nsyslog LOG_KERNEL\n", 2, NULL, NULL},
-		{"missing parent", "account a\nhost h\naccount b : nosuch\n", 3, "nosuch", NULL},
-		{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
-		{"account naming itself as parent", "defaults\nhost h\naccount a : a\n", 3, "'a'", NULL},
-		{"account naming itself among parents", "account b\naccount a : b, a\n", 2, "'a'", NULL},
-		{"account defined twice", "account a\nhost h\naccount a\nhost h2\n", 3, "line 1", "already"},
-		{"account default defined twice", "account a\naccount default : a\naccount default : a\n", 3, NULL, NULL},
-		{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
-		{"account without a name", "account\n", 1, NULL, NULL},
-		{"account name with a blank", "account a b\n", 1, NULL, NULL},
-		{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
-		{"tls_nocertcheck with an argument", "account a\ntls_nocertcheck off\n", 2, "tls_nocertcheck", "argument"},
-		{"tls_nostarttls with an argument", "account a\ntls_nostarttls on\n", 2, "tls_nostarttls", "argument"},
-		{"dsn_return empty", "account a\ndsn_return\n", 2, "dsn_return", NULL},
-		{"dsn_return HEADERS", "account a\ndsn_return HEADERS\n", 2, "HEADERS", NULL},
-		{"dsn_return headers,full", "account a\ndsn_return headers,full\n", 2, NULL, NULL},
-		{"dsn_notify empty", "account a\ndsn_notify\n", 2, "dsn_notify", NULL},
-		{"dsn_notify bogus", "account a\ndsn_notify success,bogus\n", 2, "bogus", NULL},
-		{"account default after leading commands", "host h\naccount default\n", 2, "line 1", "before the first account line"},
-		{"defaults with an argument", "defaults x\naccount a\n", 1, "defaults", "argument"},
-		{"keepbcc maybe", "account a\nkeepbcc maybe\n", 2, "maybe", NULL},
-		{"connect_timeout empty", "account a\nconnect_timeout\n", 2, NULL, NULL},
-		{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
-		{"tls_min_dh_prime_bits 0", "account a\ntls_min_dh_prime_bits 0\n", 2, "tls_min_dh_prime_bits", NULL},
-		{"tls_min_dh_prime_bits abc", "account a\ntls_min_dh_prime_bits abc\n", 2, "abc", NULL},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct ecase *t = &cases[i];
+	for (size_t i = 0; i < PN_ARRAY_LEN(error_cases); i++) {
+		const struct ecase *t = &error_cases[i];
 		struct pn_config cfg;
 		struct pn_error err;
 		char label[256], where[600];
