@@ -435,8 +435,10 @@ static void push_local(struct parse *p, struct pn_account *a)
 static bool duplicate(struct parse *p, const char *name, const struct pn_account *dup)
 {
 	if (p->leading && dup->line == p->leading && strcmp(name, "default") == 0)
-		return perror_at(p, _("account default was already defined by the commands before the first account line (line %d), as in msmtp; "
-				      "to make those commands defaults, put a 'defaults' line before them"), dup->line);
+		return perror_at(p, _("account default was already defined by the commands before the first "
+				      "account line (line %d), as in msmtp; to make those commands defaults, "
+				      "put a 'defaults' line before them"),
+				 dup->line);
 	return perror_at(p, _("account %s was already defined at line %d"), name, dup->line);
 }
 
