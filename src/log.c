@@ -91,18 +91,21 @@ int pn_log_open(const char *path, struct pn_error *err)
 	return fd;
 }
 
-/* append_file - one line with the time, appended in a single write */
+/* append_file - one line with the time, appended in a single write.
+ * "none" is msmtp's (1.8.28) word for no time stamp; without a stamp the
+ * line begins with its first key, as msmtp writes it. */
 static bool append_file(int fd, const char *path, const char *fmt, const char *line, struct pn_error *err)
 {
-	char stamp[128];
+	char stamp[128] = "";
 	time_t now = time(NULL);
 	struct tm tm;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral" /* the user's logfile_time_format */
-	if (!strftime(stamp, sizeof(stamp), fmt && *fmt ? fmt : "%b %d %H:%M:%S", localtime_r(&now, &tm)))
-		stamp[0] = '\0';
+	if (!fmt || strcmp(fmt, "none") != 0)
+		if (!strftime(stamp, sizeof(stamp), fmt && *fmt ? fmt : "%b %d %H:%M:%S", localtime_r(&now, &tm)))
+			stamp[0] = '\0';
 #pragma GCC diagnostic pop
-	char *text = pn_xasprintf("%s %s\n", stamp, line);
+	char *text = pn_xasprintf("%s%s%s\n", stamp, *stamp ? " " : "", line);
 	bool ok = pn_write_all(fd, text, strlen(text));
 	if (!ok)
 		pn_error_errno(err, EX_IOERR, errno, _("cannot write log file %s"), path);

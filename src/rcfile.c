@@ -1,10 +1,12 @@
 /* rcfile.c - the msmtprc-syntax parser (see rcfile.h).
  *
- * Each line is "command [argument]"; the argument may be enclosed in double
- * quotes, inside which \" and \\ are escapes.  Lines whose first non-blank
- * character is '#' are comments.  "defaults" values fill every account that
- * follows in the same file; "account NAME : A, B" then copies every setting
- * that A and B were given, in that order.  The commands are one table.
+ * Each line is "command [argument]"; an argument enclosed in double quotes
+ * loses that outer pair, as in msmtp (there are no escapes).  Lines whose
+ * first non-blank character is '#' are comments.  "defaults" values fill
+ * every account that follows in the same file; "account NAME : A, B" then
+ * copies every setting that A and B were given, in that order.  Commands
+ * before the first account or defaults line form the account "default", as
+ * in msmtp.  The commands are one table; msmtp's older names are a second.
  */
 #include "rcfile.h"
 
@@ -13,6 +15,7 @@
 #include "privilege.h"
 #include "regfile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <grp.h>
@@ -90,8 +93,33 @@ static const struct command commands[] = {
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
 	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
-	"tls_host_override", "tls_min_dh_prime_bits", "source_ip", "proxy_host", "proxy_port",
-	"socket", "protocol", "ntlmdomain", "eval",
+	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol", "eval",
+};
+
+/* how an older msmtp spelling maps onto a command of the table */
+enum old_how {
+	O_SAME,      /* the same argument */
+	O_NOARG_OFF, /* takes no argument; the command's "off" */
+	O_INVERT,    /* on/off/empty, inverted */
+	O_AUTO,      /* on/off/empty; on is "auto" */
+	O_ANY,       /* obsolete: any argument, no effect (postern.conf(5)) */
+	O_BITS,      /* obsolete: empty or a positive number, no effect */
+};
+
+static const struct old_name {
+	const char *name;
+	const char *to; /* the command it stands for, NULL: none */
+	enum old_how how;
+} old_names[] = {
+	{"connect_timeout", "timeout", O_SAME},
+	{"tls_nocertcheck", "tls_certcheck", O_NOARG_OFF},
+	{"tls_nostarttls", "tls_starttls", O_NOARG_OFF},
+	{"keepbcc", "remove_bcc_headers", O_INVERT},
+	{"add_missing_from_header", "set_from_header", O_AUTO},
+	{"add_missing_date_header", "set_date_header", O_AUTO},
+	{"tls_force_sslv3", NULL, O_ANY},
+	{"ntlmdomain", NULL, O_ANY},
+	{"tls_min_dh_prime_bits", NULL, O_BITS},
 };
 
 /* the parser's position, for messages */
@@ -105,6 +133,8 @@ struct parse {
 	size_t nlocal;
 	bool has_password;
 	bool system;
+	bool begun;      /* an account or defaults line was read */
+	int leading;     /* line of the account "default" made of leading commands */
 	struct pn_error *err;
 };
 
@@ -284,6 +314,27 @@ static void set_string(char **field, char *value, bool secret)
 	*field = value;
 }
 
+/* parse_dsn - dsn_notify or dsn_return: off, or a value for NOTIFY= or
+ * RET=, kept in capitals as msmtp sends it.  dsn_return takes msmtp's
+ * "headers" and "full", and the RFC's "hdrs". */
+static bool parse_dsn(struct parse *p, const char *cmd, const char *arg, char **field)
+{
+	bool notify = strcmp(cmd, "dsn_notify") == 0;
+	if (strcmp(arg, "off") == 0) {
+		set_string(field, NULL, false);
+		return true;
+	}
+	if (!notify && strcmp(arg, "headers") == 0)
+		arg = "hdrs";
+	if (!pn_dsn_valid(notify ? 'N' : 'R', arg))
+		return perror_at(p, _("%s: invalid value '%s'"), cmd, arg);
+	char *v = pn_xstrdup(arg);
+	for (char *q = v; *q; q++)
+		*q = (char)toupper((unsigned char)*q);
+	set_string(field, v, false);
+	return true;
+}
+
 /* apply - one command with its argument to the current account */
 static bool apply(struct parse *p, size_t i, const char *arg)
 {
@@ -308,12 +359,7 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 	case K_AUTH: ok = parse_auth(p, arg, num); break;
 	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;
 	case K_CHOICE: ok = parse_choice(p, c, arg, num); break;
-	case K_DSN:
-		ok = strcmp(arg, "off") == 0 || pn_dsn_valid(strcmp(c->name, "dsn_notify") == 0 ? 'N' : 'R', arg);
-		if (!ok)
-			perror_at(p, _("%s: invalid value '%s'"), c->name, arg);
-		set_string((char **)field, ok && *arg && strcmp(arg, "off") ? pn_xstrdup(arg) : NULL, false);
-		break;
+	case K_DSN: ok = parse_dsn(p, c->name, arg, (char **)field); break;
 	case K_TIMEOUT:
 		if (strcmp(arg, "off") == 0)
 			*num = 0;
@@ -368,6 +414,34 @@ static bool add_parent(struct parse *p, struct pn_account *a, char *name)
 	return true;
 }
 
+/* new_account - an account of this file, with the defaults so far */
+static struct pn_account *new_account(const struct parse *p, const char *name)
+{
+	struct pn_account *a = account_new(name, p->path, p->line);
+	a->system = p->system;
+	inherit(a, p->defaults);
+	return a;
+}
+
+/* push_local - add a to this file's accounts; it is now being defined */
+static void push_local(struct parse *p, struct pn_account *a)
+{
+	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
+	p->local[p->nlocal++] = a;
+	p->cur = a;
+}
+
+/* duplicate - an account name already defined in this file */
+static bool duplicate(struct parse *p, const char *name, const struct pn_account *dup)
+{
+	if (p->leading && dup->line == p->leading && strcmp(name, "default") == 0)
+		return perror_at(p, _("account default was already defined by the commands before the first "
+				      "account line (line %d), as in msmtp; to make those commands defaults, "
+				      "put a 'defaults' line before them"),
+				 dup->line);
+	return perror_at(p, _("account %s was already defined at line %d"), name, dup->line);
+}
+
 /* start_account - "account NAME [: PARENT[, PARENT...]]" */
 static bool start_account(struct parse *p, char *arg)
 {
@@ -379,10 +453,8 @@ static bool start_account(struct parse *p, char *arg)
 		return perror_at(p, _("account: missing or invalid account name"));
 	const struct pn_account *dup = find_local(p, name);
 	if (dup)
-		return perror_at(p, _("account %s was already defined at line %d"), name, dup->line);
-	struct pn_account *a = account_new(name, p->path, p->line);
-	a->system = p->system;
-	inherit(a, p->defaults);
+		return duplicate(p, name, dup);
+	struct pn_account *a = new_account(p, name);
 	/* parents first: "account a : a" names an earlier a, never itself */
 	for (char *s = colon ? colon + 1 : NULL; s;) {
 		char *comma = strchr(s, ',');
@@ -394,32 +466,55 @@ static bool start_account(struct parse *p, char *arg)
 		}
 		s = comma ? comma + 1 : NULL;
 	}
-	p->local = pn_xrealloc(p->local, (p->nlocal + 1) * sizeof(*p->local));
-	p->local[p->nlocal++] = a;
-	p->cur = a;
+	push_local(p, a);
 	return true;
 }
 
-/* unquote - a double-quoted argument with \" and \\ escapes; the closing
- * quote must be the last character */
-static bool unquote(struct parse *p, char *arg)
+/* leading_default - msmtp's rule: commands before the first account or
+ * defaults line form the account "default" (a file without any account
+ * line is that account) */
+static void leading_default(struct parse *p)
 {
-	if (arg[0] != '"')
-		return true;
-	char *o = arg;
-	for (const char *i = arg + 1; *i; i++) {
-		if (*i == '\\' && (i[1] == '"' || i[1] == '\\')) {
-			*o++ = *++i;
-		} else if (*i == '"') {
-			if (i[1])
-				return perror_at(p, _("text after the closing quote"));
-			*o = '\0';
-			return true;
-		} else {
-			*o++ = *i;
-		}
+	p->begun = true;
+	p->leading = p->line;
+	push_local(p, new_account(p, "default"));
+}
+
+/* unquote - msmtp's rule: an argument that begins and ends with a double
+ * quote loses exactly that outer pair, and nothing else changes (no
+ * escapes; a quote or '#' inside stays).  Anything else is taken as it is,
+ * a lone or unbalanced quote included, because msmtp reads it so and a
+ * password may begin with a quote. */
+static void unquote(char *arg)
+{
+	size_t n = strlen(arg);
+	if (n >= 2 && arg[0] == '"' && arg[n - 1] == '"') {
+		memmove(arg, arg + 1, n - 2);
+		arg[n - 2] = '\0';
 	}
-	return perror_at(p, _("unterminated quoted argument"));
+}
+
+/* apply_old - an older msmtp spelling, as msmtp 1.8 reads it */
+static bool apply_old(struct parse *p, const struct old_name *o, const char *arg)
+{
+	int v;
+	switch (o->how) {
+	case O_SAME:
+		return apply(p, find_command(o->to), arg);
+	case O_NOARG_OFF:
+		if (*arg)
+			return perror_at(p, _("%s does not take an argument (it means: %s off)"), o->name, o->to);
+		return apply(p, find_command(o->to), "off");
+	case O_INVERT:
+		return parse_bool(p, o->name, arg, &v) && apply(p, find_command(o->to), v ? "off" : "on");
+	case O_AUTO:
+		return parse_bool(p, o->name, arg, &v) && apply(p, find_command(o->to), v ? "auto" : "off");
+	case O_BITS:
+		return !*arg || parse_number(p, o->name, arg, 1, INT_MAX, &v);
+	case O_ANY:
+		break;
+	}
+	return true;
 }
 
 /* parse_line - one non-comment line */
@@ -432,26 +527,24 @@ static bool parse_line(struct parse *p, char *line)
 	if (*arg)
 		*arg++ = '\0';
 	arg = trim(arg);
+	unquote(arg);
 	if (strcmp(s, "defaults") == 0) {
+		p->begun = true;
 		p->cur = p->defaults;
-		return true;
+		return !*arg || perror_at(p, _("defaults does not take an argument"));
 	}
-	if (strcmp(s, "account") == 0)
+	if (strcmp(s, "account") == 0) {
+		p->begun = true;
 		return start_account(p, arg);
-	if (strcmp(s, "add_missing_from_header") == 0 || strcmp(s, "add_missing_date_header") == 0) {
-		/* msmtp's older names: on means auto */
-		int v;
-		if (!parse_bool(p, s, arg, &v))
-			return false;
-		size_t i = s[12] == 'f' ? find_command("set_from_header") : find_command("set_date_header");
-		return apply(p, i, v ? "auto" : "off");
 	}
+	if (!p->begun)
+		leading_default(p);
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
-		if (strcmp(s, commands[i].name) == 0) {
-			if (!unquote(p, arg))
-				return false;
+		if (strcmp(s, commands[i].name) == 0)
 			return apply(p, i, arg);
-		}
+	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
+		if (strcmp(s, old_names[i].name) == 0)
+			return apply_old(p, &old_names[i], arg);
 	for (size_t i = 0; i < PN_ARRAY_LEN(not_yet); i++)
 		if (strcmp(s, not_yet[i]) == 0)
 			return perror_at(p, _("the msmtp command '%s' is not supported by this version of postern"), s);

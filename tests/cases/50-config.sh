@@ -53,3 +53,52 @@ from alice@postern.test")
 run_postern "$WORK/c" -C "$RC_LH" -a lh -v -t
 expect_rc 0 "every address of the host name is tried"
 check "the message sent via localhost arrives" test -n "$(wait_mail bob)"
+
+# An rc file as an msmtp 1.4 user has it: no account line (the account
+# default, as in msmtp), old spellings, obsolete commands, msmtp's DSN
+# values and quoting.  Debian's msmtp -P reads the same file beside postern.
+fresh
+MS_RC="$WORK/msmtp-old.rc"
+cat >"$MS_RC" <<RC
+host $SMARTHOST_HOST
+port $PORT_SMTPS
+tls on
+tls_nostarttls
+tls_nocertcheck
+keepbcc
+connect_timeout 30
+tls_force_sslv3 on
+tls_min_dh_prime_bits 1024
+ntlmdomain EXAMPLE
+dsn_notify success
+dsn_return headers
+logfile $WORK/msmtp-old.log
+logfile_time_format none
+user $SASL_USER
+password "$SASL_PASS"
+from alice@postern.test
+domain "quo"ted.example"
+RC
+chmod 600 "$MS_RC"
+printf 'To: bob@postern.test\nBcc: carol@postern.test\nSubject: msmtp rc\n\nbody\n' >"$WORK/ms"
+run_postern "$WORK/ms" -C "$MS_RC" -v -t
+expect_rc 0 "an msmtp file without account lines, with old spellings, sends"
+check "the outer quotes of domain are removed, the inner one kept" has '^--> EHLO quo"ted\.example$' "$WORK/err"
+check "dsn_return headers is RET=HDRS" has '^--> MAIL FROM:<alice@postern\.test> .*RET=HDRS' "$WORK/err"
+check "dsn_notify is sent as msmtp sends it" has '^--> RCPT TO:<bob@postern\.test> NOTIFY=SUCCESS$' "$WORK/err"
+check "keepbcc: the Bcc header is kept" has '^Bcc: carol@postern\.test' "$(wait_mail bob)"
+check "logfile_time_format none: the log line begins with host=" has '^host=' "$WORK/msmtp-old.log"
+if command -v msmtp >/dev/null; then
+	set +e
+	msmtp -C "$MS_RC" -P bob@postern.test </dev/null >"$WORK/pretend" 2>&1
+	MS_RC_P=$?
+	set -e
+	check "msmtp -P reads the same file (exit 0)" test "$MS_RC_P" = 0
+	for want in 'using account default' "domain = quo\"ted.example" 'tls_starttls = off' \
+		'tls_certcheck = off' 'remove_bcc_headers = off' 'timeout = 30 seconds' 'dsn_return = HDRS' \
+		'dsn_notify = SUCCESS'; do
+		check "msmtp -P agrees: $want" grep -qF -- "$want" "$WORK/pretend"
+	done
+else
+	ok "# SKIP msmtp -P beside postern: msmtp is not installed"
+fi

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 /* escaped - v as pn_escape writes it (a static buffer's copy) */
@@ -163,10 +164,63 @@ static void test_format(void)
 	pn_addrlist_free(&evil);
 }
 
+struct scase {
+	const char *fmt, *prefix;
+};
+
+/* written - the log file's bytes after one pn_log_write of e */
+static const char *written(const struct pn_log_entry *e)
+{
+	static char out[1024];
+	char path[] = "/tmp/test_log.XXXXXX";
+	int fd = mkstemp(path);
+	struct pn_error err;
+	pn_error_init(&err);
+	if (fd < 0 || !pn_log_write(e, fd, path, -1, NULL, &err)) {
+		snprintf(out, sizeof(out), "(not written)");
+	} else {
+		ssize_t n = pread(fd, out, sizeof(out) - 1, 0);
+		out[n > 0 ? n : 0] = '\0';
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return out;
+}
+
+/* test_stamp - logfile_time_format: "none" (msmtp 1.8.28) writes no time
+ * stamp and no blank before the line; a format is written before it */
+static void test_stamp(void)
+{
+	static const struct scase cases[] = {
+		{"none", ""},
+		{"T", "T "},
+		{"none ", "none  "}, /* only the exact word */
+		{"%%none", "%none "},
+	};
+	struct pn_account a = {.host = "h.example", .tls = 1, .auth = PN_AUTH_OFF};
+	struct pn_addrlist rcpt;
+	pn_addrlist_init(&rcpt);
+	pn_addrlist_add(&rcpt, "bob@example.org");
+	struct pn_error ok;
+	pn_error_init(&ok);
+	struct pn_log_entry e = {&a, "a@example.com", &rcpt, 1, &ok, NULL};
+	char want[1100], label[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a.logfile_time_format = (char *)cases[i].fmt;
+		snprintf(want, sizeof(want), "%s%s\n", cases[i].prefix, line(&e));
+		snprintf(label, sizeof(label), "logfile_time_format '%s': the line as written", cases[i].fmt);
+		tap_is_str(written(&e), want, label);
+	}
+	pn_addrlist_free(&rcpt);
+}
+
 int main(void)
 {
 	test_escape();
 	test_unescape();
 	test_format();
+	test_stamp();
 	return tap_done();
 }

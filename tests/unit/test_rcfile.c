@@ -1,9 +1,11 @@
 /* test_rcfile.c - the msmtprc-syntax parser: defaults, inheritance, values,
  * errors with file and line, file permissions, user over system.
  * Every rc file is written under a mkdtemp() directory removed at the end. */
+#include "message.h"
 #include "rcfile.h"
 #include "tap.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,8 +188,8 @@ static void main_file(void)
 	}
 	const struct pn_account *q = find(&cfg, "quoted");
 	if (q) {
-		tap_is_str(q->from, "John \"JD\" Doe", "quoted: \\\" escapes");
-		tap_is_str(q->passwordeval, "a\\b c", "quoted: \\\\ escape");
+		tap_is_str(q->from, "John \\\"JD\\\" Doe", "quoted: no \\\" escape, as in msmtp");
+		tap_is_str(q->passwordeval, "a\\\\b c", "quoted: no \\\\ escape, as in msmtp");
 		tap_is_str(q->domain, "  padded  ", "quoted: blanks inside quotes kept");
 		tap_is_str(q->user, NULL, "quoted: user unset");
 		tap_is_int(pn_account_auth(q), PN_AUTH_OFF, "quoted: unset auth without user is off");
@@ -276,6 +278,167 @@ static void auth_values(void)
 	}
 }
 
+/* load_x - "account x" followed by lines; the account, or NULL (err said) */
+static const struct pn_account *load_x(struct pn_config *cfg, const char *lines)
+{
+	char text[1024];
+	struct pn_error err;
+	snprintf(text, sizeof(text), "account x\n%s", lines);
+	pn_config_init(cfg, HOME);
+	pn_error_init(&err);
+	if (!pn_config_load(cfg, write_rc("value.rc", text, 0600), false, &err)) {
+		printf("#   %s\n", err.msg);
+		return NULL;
+	}
+	return pn_config_find(cfg, "x");
+}
+
+struct scase {
+	const char *line;
+	size_t off;   /* offsetof the char * field in struct pn_account */
+	const char *want;
+};
+
+#define S(field) offsetof(struct pn_account, field)
+
+/* string_values - each argument as msmtp 1.8 reads it (checked with
+ * msmtp -P): a quoted argument loses exactly its outer pair of quotes */
+static void string_values(void)
+{
+	static const struct scase cases[] = {
+		{"user \"sp ace\"q#h\\b\"\n", S(user), "sp ace\"q#h\\b"},
+		{"password \"sp ace\"q#h\\b\"\n", S(password), "sp ace\"q#h\\b"},
+		{"user \"abc\n", S(user), "\"abc"},
+		{"user \"\n", S(user), "\""},
+		{"user \"\"\"\n", S(user), "\""},
+		{"user \"\"\n", S(user), NULL},
+		{"user \"x\" trailing\n", S(user), "\"x\" trailing"},
+		{"user a\"b\n", S(user), "a\"b"},
+		{"user abc\"\n", S(user), "abc\""},
+		{"user \"abc\\\"\n", S(user), "abc\\"},
+		{"user \"John \\\"JD\\\" Doe\"\n", S(user), "John \\\"JD\\\" Doe"},
+		{"user \"a\\\\b c\"\n", S(user), "a\\\\b c"},
+		{"user \"#x\"\n", S(user), "#x"},
+		{"user x#y\n", S(user), "x#y"},
+		{"user \t \"  padded  \" \t\n", S(user), "  padded  "},
+		{"host \"smtp.example.com\"\r\n", S(host), "smtp.example.com"},
+		{"dsn_return headers\n", S(dsn_return), "HDRS"},
+		{"dsn_return full\n", S(dsn_return), "FULL"},
+		{"dsn_return hdrs\n", S(dsn_return), "HDRS"},
+		{"dsn_return full\ndsn_return off\n", S(dsn_return), NULL},
+		{"dsn_notify success,delay\n", S(dsn_notify), "SUCCESS,DELAY"},
+		{"dsn_notify never\n", S(dsn_notify), "NEVER"},
+		{"dsn_notify never\ndsn_notify off\n", S(dsn_notify), NULL},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
+		struct pn_config cfg;
+		const struct pn_account *a = load_x(&cfg, cases[i].line);
+		const char *got = a ? *(char *const *)((const char *)a + cases[i].off) : "(not loaded)";
+		char label[256];
+		snprintf(label, sizeof(label), "as msmtp reads it: %.*s", (int)strcspn(cases[i].line, "\r\n"),
+			 cases[i].line);
+		tap_is_str(got, cases[i].want, label);
+		pn_config_free(&cfg);
+	}
+}
+
+struct icase {
+	const char *lines;
+	size_t off;   /* offsetof the int field in struct pn_account */
+	int want;
+};
+
+/* old_names - msmtp's older spellings and obsolete commands, with the
+ * values msmtp 1.8 gives them (msmtp -P) */
+static void old_names(void)
+{
+	static const struct icase cases[] = {
+		{"tls_nocertcheck\n", S(tls_certcheck), 0},
+		{"tls_certcheck off\ntls_certcheck\n", S(tls_certcheck), 1},
+		{"tls_nostarttls\n", S(tls_starttls), 0},
+		{"tls_nostarttls\n", S(tls), 1},
+		{"keepbcc on\n", S(remove_bcc_headers), 0},
+		{"keepbcc\n", S(remove_bcc_headers), 0},
+		{"keepbcc off\n", S(remove_bcc_headers), 1},
+		{"remove_bcc_headers off\nkeepbcc off\n", S(remove_bcc_headers), 1},
+		{"connect_timeout 17\n", S(timeout), 17},
+		{"connect_timeout off\n", S(timeout), 0},
+		{"add_missing_from_header off\n", S(set_from_header), PN_HDR_OFF},
+		{"add_missing_date_header on\n", S(set_date_header), PN_HDR_AUTO},
+		{"tls_force_sslv3 on\n", S(tls), 1},
+		{"tls_force_sslv3\n", S(tls_starttls), 1},
+		{"tls_min_dh_prime_bits 1024\n", S(tls), 1},
+		{"tls_min_dh_prime_bits\n", S(tls), 1},
+		{"ntlmdomain EXAMPLE\n", S(auth), PN_AUTH_UNSET},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
+		struct pn_config cfg;
+		const struct pn_account *a = load_x(&cfg, cases[i].lines);
+		char label[256];
+		snprintf(label, sizeof(label), "as msmtp reads it: %s", cases[i].lines);
+		*strchr(label, '\n') = '\0';
+		tap_ok(a && *(const int *)((const char *)a + cases[i].off) == cases[i].want, "%s", label);
+		pn_config_free(&cfg);
+	}
+	/* inherited like the command it stands for */
+	struct pn_config cfg;
+	load_x(&cfg, "keepbcc\naccount y : x\n");
+	const struct pn_account *y = pn_config_find(&cfg, "y");
+	tap_ok(y && y->remove_bcc_headers == 0, "keepbcc is inherited as remove_bcc_headers off");
+	pn_config_free(&cfg);
+}
+
+/* load_text - a file holding text; false with the message printed */
+static bool load_text(struct pn_config *cfg, const char *text)
+{
+	struct pn_error err;
+	pn_config_init(cfg, HOME);
+	pn_error_init(&err);
+	bool ok = pn_config_load(cfg, write_rc("leading.rc", text, 0600), false, &err);
+	if (!ok)
+		printf("#   %s\n", err.msg);
+	return ok;
+}
+
+/* host_of - an account's host, "(none)" when the account is missing */
+static const char *host_of(const struct pn_config *cfg, const char *name)
+{
+	const struct pn_account *a = pn_config_find(cfg, name);
+	return a ? a->host : "(none)";
+}
+
+/* leading_commands - msmtp's rule (msmtp -P): commands before the first
+ * account or defaults line are the account "default", not defaults */
+static void leading_commands(void)
+{
+	struct pn_config cfg;
+	tap_ok(load_text(&cfg, "# no account line\n\nhost h\nport 26\n"), "a file without account lines loads");
+	const struct pn_account *d = pn_config_find(&cfg, "default");
+	tap_is_int((long)cfg.n, 1, "... as one account");
+	tap_is_str(d ? d->host : "(none)", "h", "... called default, with the file's host");
+	tap_ok(d && pn_account_port(d) == 26 && d->line == 3, "... its port, and the line of its first command");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "host h\naccount b\nfrom b@x\n"), "leading commands, then an account");
+	tap_is_str(host_of(&cfg, "default"), "h", "... the leading commands are the account default");
+	tap_is_str(host_of(&cfg, "b"), NULL, "... and not defaults of the accounts after them");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "defaults\nhost h\n"), "defaults only");
+	tap_is_int((long)cfg.n, 0, "... no account (msmtp: account default not found)");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "host h\ndefaults\nport 27\naccount b\n"), "leading commands, defaults, an account");
+	d = pn_config_find(&cfg, "default");
+	const struct pn_account *b = pn_config_find(&cfg, "b");
+	tap_ok(d && d->port == 0 && b && b->port == 27 && !b->host, "... later defaults reach only later accounts");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "host h\naccount c : default\nport 2\n"), "an account may inherit from the leading default");
+	tap_is_str(host_of(&cfg, "c"), "h", "... and takes its host");
+	pn_config_free(&cfg);
+}
+
 struct ecase {
 	const char *name;
 	const char *text;
@@ -284,42 +447,55 @@ struct ecase {
 	const char *needle2;
 };
 
+/* the files errors() loads: each must fail */
+static const struct ecase error_cases[] = {
+	{"unknown command", "account a\nhost h\nfrobnicate yes\n", 3, "frobnicate", "unknown"},
+	{"unsupported msmtp command", "account a\ntls_fingerprint AA:BB\n", 2,
+	 "tls_fingerprint", "not supported"},
+	{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
+	 "proxy_host", "not supported"},
+	{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},
+	{"boolean in capitals", "account a\ntls_certcheck ON\n", 2, NULL, NULL},
+	{"port 0", "account a\nport 0\n", 2, NULL, NULL},
+	{"port 70000", "account a\nport 70000\n", 2, NULL, NULL},
+	{"port abc", "account a\nport abc\n", 2, "abc", NULL},
+	{"port with trailing junk", "account a\nport 25x\n", 2, NULL, NULL},
+	{"port negative", "account a\nport -25\n", 2, NULL, NULL},
+	{"port empty", "account a\nport\n", 2, NULL, NULL},
+	{"bad timeout", "account a\ntimeout soon\n", 2, NULL, NULL},
+	{"bad auth method", "account a\nauth gssapi\n", 2, "gssapi", NULL},
+	{"bad syslog facility", "account a\nsyslog LOG_KERNEL\n", 2, NULL, NULL},
+	{"missing parent", "account a\nhost h\naccount b : nosuch\n", 3, "nosuch", NULL},
+	{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
+	{"account naming itself as parent", "defaults\nhost h\naccount a : a\n", 3, "'a'", NULL},
+	{"account naming itself among parents", "account b\naccount a : b, a\n", 2, "'a'", NULL},
+	{"account defined twice", "account a\nhost h\naccount a\nhost h2\n", 3, "line 1", "already"},
+	{"account default defined twice", "account a\naccount default : a\naccount default : a\n", 3, NULL, NULL},
+	{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
+	{"account without a name", "account\n", 1, NULL, NULL},
+	{"account name with a blank", "account a b\n", 1, NULL, NULL},
+	{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
+	{"tls_nocertcheck with an argument", "account a\ntls_nocertcheck off\n", 2, "tls_nocertcheck", "argument"},
+	{"tls_nostarttls with an argument", "account a\ntls_nostarttls on\n", 2, "tls_nostarttls", "argument"},
+	{"dsn_return empty", "account a\ndsn_return\n", 2, "dsn_return", NULL},
+	{"dsn_return HEADERS", "account a\ndsn_return HEADERS\n", 2, "HEADERS", NULL},
+	{"dsn_return headers,full", "account a\ndsn_return headers,full\n", 2, NULL, NULL},
+	{"dsn_notify empty", "account a\ndsn_notify\n", 2, "dsn_notify", NULL},
+	{"dsn_notify bogus", "account a\ndsn_notify success,bogus\n", 2, "bogus", NULL},
+	{"account default after leading commands", "host h\naccount default\n", 2, "line 1", "before the first account line"},
+	{"defaults with an argument", "defaults x\naccount a\n", 1, "defaults", "argument"},
+	{"keepbcc maybe", "account a\nkeepbcc maybe\n", 2, "maybe", NULL},
+	{"connect_timeout empty", "account a\nconnect_timeout\n", 2, NULL, NULL},
+	{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
+	{"tls_min_dh_prime_bits 0", "account a\ntls_min_dh_prime_bits 0\n", 2, "tls_min_dh_prime_bits", NULL},
+	{"tls_min_dh_prime_bits abc", "account a\ntls_min_dh_prime_bits abc\n", 2, "abc", NULL},
+};
+
 /* errors - each file fails with EX_CONFIG naming FILE:LINE: */
 static void errors(void)
 {
-	static const struct ecase cases[] = {
-		{"unknown command", "account a\nhost h\nfrobnicate yes\n", 3, "frobnicate", "unknown"},
-		{"unsupported msmtp command", "account a\ntls_fingerprint AA:BB\n", 2,
-		 "tls_fingerprint", "not supported"},
-		{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
-		 "proxy_host", "not supported"},
-		{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},
-		{"boolean in capitals", "account a\ntls_certcheck ON\n", 2, NULL, NULL},
-		{"port 0", "account a\nport 0\n", 2, NULL, NULL},
-		{"port 70000", "account a\nport 70000\n", 2, NULL, NULL},
-		{"port abc", "account a\nport abc\n", 2, "abc", NULL},
-		{"port with trailing junk", "account a\nport 25x\n", 2, NULL, NULL},
-		{"port negative", "account a\nport -25\n", 2, NULL, NULL},
-		{"port empty", "account a\nport\n", 2, NULL, NULL},
-		{"bad timeout", "account a\ntimeout soon\n", 2, NULL, NULL},
-		{"bad auth method", "account a\nauth gssapi\n", 2, "gssapi", NULL},
-		{"bad syslog facility", "account a\nsyslog LOG_KERNEL\n", 2, NULL, NULL},
-		{"missing parent", "account a\nhost h\naccount b : nosuch\n", 3, "nosuch", NULL},
-		{"parent defined later", "account b : a\naccount a\n", 1, NULL, NULL},
-		{"account naming itself as parent", "defaults\nhost h\naccount a : a\n", 3, "'a'", NULL},
-		{"account naming itself among parents", "account b\naccount a : b, a\n", 2, "'a'", NULL},
-		{"account defined twice", "account a\nhost h\naccount a\nhost h2\n", 3, "line 1", "already"},
-		{"account default defined twice", "account a\naccount default : a\naccount default : a\n", 3, NULL, NULL},
-		{"empty parent name", "account a\naccount b : a,\n", 2, NULL, NULL},
-		{"account without a name", "account\n", 1, NULL, NULL},
-		{"account name with a blank", "account a b\n", 1, NULL, NULL},
-		{"unterminated quote", "account a\nhost \"smtp.example.com\n", 2, NULL, NULL},
-		{"quote closed only by an escaped quote", "account a\nhost \"abc\\\"\n", 2, NULL, NULL},
-		{"lone quote", "account a\nhost \"\n", 2, NULL, NULL},
-		{"empty tls_trust_file", "account a\ntls_trust_file\n", 2, NULL, NULL},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct ecase *t = &cases[i];
+	for (size_t i = 0; i < PN_ARRAY_LEN(error_cases); i++) {
+		const struct ecase *t = &error_cases[i];
 		struct pn_config cfg;
 		struct pn_error err;
 		char label[256], where[600];
@@ -525,6 +701,9 @@ int main(void)
 	}
 	main_file();
 	auth_values();
+	string_values();
+	old_names();
+	leading_commands();
 	errors();
 	permissions();
 	two_files();
