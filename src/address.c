@@ -167,17 +167,19 @@ bool pn_address_check(const char *addr, const char *what, struct pn_error *err)
 		pn_error_set(err, EX_DATAERR, _("empty %s address"), _(what));
 		return false;
 	}
-	bool quoted = false; /* inside a quoted local part, where a space may stand */
+	bool quoted = false, escaped = false; /* a space may stand in a quoted local part */
 	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>') {
 			pn_error_set(err, EX_DATAERR,
 				     _("invalid %s address: it contains a control character or angle bracket"), _(what));
 			return false;
 		}
-		if (*p == '"')
+		if (escaped)
+			escaped = false;
+		else if (*p == '\\' && quoted)
+			escaped = true;
+		else if (*p == '"')
 			quoted = !quoted;
-		else if (*p == '\\' && quoted && p[1])
-			p++;
 		else if (*p == ' ' && !quoted) {
 			pn_error_set(err, EX_DATAERR, _("invalid %s address: it contains a space outside quotes"), _(what));
 			return false;

@@ -374,6 +374,8 @@ static void check(void)
 		{"a space in a quoted local part", "\"john doe\"@example.com", true},
 		{"an escaped quote, then a space outside", "\"a\\\"\" b@c", false},
 		{"a space after the quoted part", "\"a b\"@c d", false},
+		{"an escaped angle bracket in quotes", "\"a\\<b\"@c", false},
+		{"an escaped control byte in quotes", "\"a\\\001b\"@c", false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pn_error err;
