@@ -9,7 +9,8 @@
  * terminated string shorter than the buffer, without control characters.
  * Every line is also checked against an independent model of the grammar
  * (RFC 5321 4.2: three digits 2xx..5xx, then end, ' ' or '-'; one code for
- * all lines; RFC 3463 enhanced code on the first line, class matching): the
+ * all lines; RFC 3463 enhanced code on the first line, class matching and
+ * 2, 4 or 5): the
  * state returned, the code, the enhanced code and the joined text must be
  * what the model says (BAD is allowed for a good line only when the reply
  * would pass PN_REPLY_MAX).
@@ -97,12 +98,13 @@ static bool model_run(const char *t, size_t len, size_t *i, size_t max)
 	return k >= 1 && k <= max;
 }
 
-/* model_enhanced - the RFC 3463 code at the start of t, or "" */
+/* model_enhanced - the RFC 3463 code at the start of t, or "": its class
+ * is the reply's, and only 2, 4 or 5 (RFC 3463 2: a 3xx reply has none) */
 static void model_enhanced(const char *t, size_t len, int code, char *out)
 {
 	size_t i = 0;
 	out[0] = '\0';
-	if (len < 1 || t[0] != '0' + code / 100)
+	if (len < 1 || t[0] != '0' + code / 100 || (t[0] != '2' && t[0] != '4' && t[0] != '5'))
 		return;
 	i = 1;
 	if (i >= len || t[i++] != '.' || !model_run(t, len, &i, 3))
