@@ -117,6 +117,13 @@ struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *na
 
 bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 {
+	if (a->refused_option) {
+		pn_error_set(err, EX_NOPERM,
+			     _("account %s comes from the system file: option --%s could send its password elsewhere "
+			       "and is not taken for it (use an account of your own, or ask the administrator)"),
+			     a->name, a->refused_option);
+		return false;
+	}
 	if (!a->host) {
 		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s has no host"), a->file, a->line, a->name);
 		return false;

@@ -11,22 +11,31 @@
 #include "log.h"
 #include "privilege.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
-/* load_config - -C FILE alone, or the standard files */
-static bool load_config(const struct pn_request *req, struct pn_config *cfg, struct pn_error *err)
+/* overrides - the command line's settings over those of the files */
+static bool overrides(const struct pn_request *req, struct pn_config *cfg, struct pn_error *err)
 {
-	if (req->config_file)
-		return pn_config_load(cfg, req->config_file, false, err);
-	return pn_config_load_standard(cfg, err);
+	for (size_t i = 0; i < req->nov; i++)
+		if (!pn_config_override(cfg, req->ov[i].id, req->ov[i].value, err))
+			return false;
+	return true;
 }
 
 /* pn_run_setup - see run.h */
 bool pn_run_setup(const struct pn_request *req, struct run *r, struct pn_error *err)
 {
-	bool ok = pn_identity_get(&r->id, err) && (!req->config_file || pn_priv_drop(err));
+	bool ok = pn_identity_get(&r->id, err) && (!req->config_less || pn_priv_drop(err));
 	pn_config_init(&r->cfg, r->id.home);
-	return ok && load_config(req, &r->cfg, err);
+	const char *env = getenv("HOME"); /* only for "~" in the caller's own file */
+	if (env && env[0] == '/')
+		r->cfg.tilde = env;
+	if (ok && req->config_less)
+		pn_config_cmdline(&r->cfg);
+	else
+		ok = ok && pn_config_load_standard(&r->cfg, req->config_file, err);
+	return ok && overrides(req, &r->cfg, err);
 }
 
 /* pn_run_choose - see run.h */

@@ -18,6 +18,7 @@ struct state {
 	char **argv;
 	struct pn_request *req;
 	struct pn_error *err;
+	pn_option_find find;
 };
 
 /* in_list - every comma-separated word of v is one of words (no case) */
@@ -76,11 +77,11 @@ static const char *value(struct state *s, const char *rest, char letter)
 	return NULL;
 }
 
-/* option_o - "-oX": sendmail options; only -oi means anything here */
+/* option_o - "-oX" or "-o X": sendmail options; only -oi means anything */
 static bool option_o(struct state *s, const char *opt)
 {
-	if (!*opt)
-		return usage_error(s, _("option -o needs a sendmail option letter"));
+	if (!*opt && !(opt = value(s, opt, 'o')))
+		return false;
 	if (strcmp(opt, "i") == 0)
 		s->req->ignore_dots = true;
 	/* -oem, -oep, -odi, -odb, -om, -oQ..., -oA...: queue and error-mode
@@ -88,9 +89,11 @@ static bool option_o(struct state *s, const char *opt)
 	return true;
 }
 
-/* option_b - "-bX": the mode of operation */
+/* option_b - "-bX" or "-b X": the mode of operation */
 static bool option_b(struct state *s, const char *opt)
 {
+	if (!*opt && !(opt = value(s, opt, 'b')))
+		return false;
 	if (strcmp(opt, "m") == 0)
 		s->req->mode = PN_MODE_SEND;
 	else if (strcmp(opt, "p") == 0)
@@ -105,6 +108,16 @@ static bool option_b(struct state *s, const char *opt)
 		return usage_error(s, _("postern has no daemon mode: it delivers each message when it is called"));
 	else
 		return usage_error(s, _("option -b%s is not supported"), opt);
+	return true;
+}
+
+/* option_d - "-d", msmtp's debug: as -v; sendmail's "-d0.1" asks for the
+ * version */
+static bool option_d(struct state *s, const char *opt)
+{
+	if (strcmp(opt, "0.1") == 0)
+		s->req->mode = PN_MODE_VERSION;
+	s->req->verbose++;
 	return true;
 }
 
@@ -133,6 +146,7 @@ static bool with_value(struct state *s, char letter, const char *v)
 	case 'X': r->logfile = v; break;
 	case 'L': r->syslog_label = v; break;
 	case 'Z': r->resend = v; break; /* --resend only: no short form */
+	case 'A': /* sendmail's alternate .cf file: there is none */
 	case 'B': /* body type: postern looks at the content itself */
 	case 'O': /* -O option=value: sendmail settings, nothing to set here */
 	case 'h': /* hop count */
@@ -151,17 +165,71 @@ static bool short_options(struct state *s, const char *w)
 		case 't': s->req->read_recipients = true; continue;
 		case 'i': s->req->ignore_dots = true; continue;
 		case 'v': s->req->verbose++; continue;
-		case 'U': case 'm': continue; /* initial submission, me too */
+		case 'P': s->req->mode = PN_MODE_PRETEND; continue;
+		case 'U': case 'm': case 'G': case 'n': continue; /* submission, me too, gateway, no aliases */
 		case 'o': return option_o(s, w + 1);
 		case 'b': return option_b(s, w + 1);
+		case 'd': return option_d(s, w + 1);
 		case 'q': s->req->mode = PN_MODE_MAILQ; return true;
 		}
-		if (strchr("frFCaNRVXLBOh", *w)) {
+		if (strchr("frFCaNRVXLABOh", *w)) {
 			const char *v = value(s, w + 1, *w);
 			return v && with_value(s, *w, v);
 		}
 		return usage_error(s, _("unknown option -%c"), *w);
 	}
+	return true;
+}
+
+/* long_flag - the long options without a value; false: not one */
+static bool long_flag(struct state *s, const char *w)
+{
+	struct pn_request *r = s->req;
+	if (strcmp(w, "help") == 0)
+		r->mode = PN_MODE_HELP;
+	else if (strcmp(w, "version") == 0)
+		r->mode = PN_MODE_VERSION;
+	else if (strcmp(w, "pretend") == 0)
+		r->mode = PN_MODE_PRETEND;
+	else if (strcmp(w, "read-recipients") == 0)
+		r->read_recipients = true;
+	else if (strcmp(w, "verbose") == 0 || strcmp(w, "debug") == 0 || strncmp(w, "debug=", 6) == 0)
+		r->verbose++;
+	else
+		return false;
+	return true;
+}
+
+/* long_value - "--name=value" or "--name value"; optional: "--name" alone
+ * is the value "" */
+static const char *long_value(struct state *s, const char *w, size_t n, bool optional)
+{
+	if (w[n] == '=')
+		return w + n + 1;
+	if (optional)
+		return "";
+	if (s->i + 1 < s->argc)
+		return s->argv[++s->i];
+	usage_error(s, _("option --%.*s needs a value"), (int)n, w);
+	return NULL;
+}
+
+/* rc_option - a configuration command as an option: it overrides the
+ * account's setting ("--host" alone reads no configuration file) */
+static bool rc_option(struct state *s, const char *w, size_t n)
+{
+	bool optional = false;
+	int id = s->find ? s->find(w, n, &optional) : -1;
+	if (id < 0)
+		return usage_error(s, _("unknown option --%.*s"), (int)n, w);
+	const char *v = long_value(s, w, n, optional);
+	if (!v)
+		return false;
+	if (s->req->nov == PN_MAX_OVERRIDES)
+		return usage_error(s, _("too many options"));
+	s->req->ov[s->req->nov++] = (struct pn_override){id, v};
+	if (n == 4 && strncmp(w, "host", 4) == 0)
+		s->req->config_less = true;
 	return true;
 }
 
@@ -171,28 +239,16 @@ static bool long_option(struct state *s, const char *w)
 	static const struct { const char *name; char letter; } map[] = {
 		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'},
 	};
-	const char *eq = strchr(w, '=');
-	size_t n = eq ? (size_t)(eq - w) : strlen(w);
-	if (strcmp(w, "help") == 0)
-		s->req->mode = PN_MODE_HELP;
-	else if (strcmp(w, "version") == 0)
-		s->req->mode = PN_MODE_VERSION;
-	else if (strcmp(w, "read-recipients") == 0)
-		s->req->read_recipients = true;
-	else if (strcmp(w, "verbose") == 0)
-		s->req->verbose++;
-	else {
-		for (size_t i = 0; i < PN_ARRAY_LEN(map); i++) {
-			if (strlen(map[i].name) != n || strncmp(w, map[i].name, n) != 0)
-				continue;
-			const char *v = eq ? eq + 1 : (s->i + 1 < s->argc ? s->argv[++s->i] : NULL);
-			if (!v)
-				return usage_error(s, _("option --%s needs a value"), map[i].name);
-			return with_value(s, map[i].letter, v);
-		}
-		return usage_error(s, _("unknown option --%.*s"), (int)n, w);
+	if (long_flag(s, w))
+		return true;
+	size_t n = strcspn(w, "=");
+	for (size_t i = 0; i < PN_ARRAY_LEN(map); i++) {
+		if (strlen(map[i].name) != n || strncmp(w, map[i].name, n) != 0)
+			continue;
+		const char *v = long_value(s, w, n, false);
+		return v && with_value(s, map[i].letter, v);
 	}
-	return true;
+	return rc_option(s, w, n);
 }
 
 /* mode_from_name - invoked as mailq or newaliases */
@@ -208,11 +264,11 @@ static enum pn_mode mode_from_name(const char *argv0)
 }
 
 /* pn_cli_parse - see cli.h */
-bool pn_cli_parse(int argc, char **argv, struct pn_request *req, struct pn_error *err)
+bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request *req, struct pn_error *err)
 {
 	memset(req, 0, sizeof(*req));
 	req->mode = mode_from_name(argc > 0 ? argv[0] : "postern");
-	struct state s = {.argc = argc, .argv = argv, .req = req, .err = err};
+	struct state s = {.argc = argc, .argv = argv, .req = req, .err = err, .find = find};
 	for (s.i = 1; s.i < argc; s.i++) {
 		const char *w = argv[s.i];
 		if (strcmp(w, "--") == 0) {
@@ -229,6 +285,8 @@ bool pn_cli_parse(int argc, char **argv, struct pn_request *req, struct pn_error
 	req->nrcpt = (size_t)(argc - s.i);
 	if (req->mode == PN_MODE_SERVE && (req->nrcpt || req->read_recipients || req->resend))
 		return usage_error(&s, _("with -bs the recipients are given with RCPT TO: no recipient arguments, -t or --resend"));
+	if (req->config_less && req->account)
+		return usage_error(&s, _("cannot use both --host and --account: --host reads no configuration file"));
 	return true;
 }
 
@@ -248,14 +306,19 @@ void pn_cli_usage(void)
 		"  -X FILE, --logfile=FILE  append a log line for this message to FILE\n"
 		"  -L LABEL               syslog identity\n"
 		"  --resend FILE          send a dead letter again, with its kept envelope\n"
-		"  -v, --verbose          show the SMTP dialogue (secrets redacted)\n"
+		"  -v, -d, --verbose, --debug  show the SMTP dialogue (secrets redacted)\n"
+		"  -P, --pretend          print the account that would be used; send nothing\n"
+		"  --host=HOST            use the options below only; read no configuration file\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"
 		"  -bs                    speak SMTP on standard input and output (one session)\n"
 		"  --help, --version\n"
-		"Accepted and ignored: -B TYPE -bm -U -m -oXXX -O OPT=VAL -h N\n"
+		"Accepted and ignored: -A FILE -B TYPE -bm -G -U -m -n -oXXX -O OPT=VAL -h N\n"
 		"\n"
-		"Exit status: 0 when the smarthost accepted the message, else sysexits(3).\n"),
+		"Exit status: 0 when the smarthost accepted the message, else sysexits(3).\n"
+		"\n"
+		"Every command of the configuration file is also an option that overrides\n"
+		"the chosen account's setting (a name's '_' written as '-'):\n"),
 	      stdout);
 }

@@ -8,7 +8,22 @@
 
 #include "error.h"
 
-enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION };
+enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION,
+	       PN_MODE_PRETEND };
+
+/* a configuration command given as a long option ("--tls-trust-file=F"):
+ * id names it in the rc table, value is its argument ("" when left out) */
+struct pn_override {
+	int id;
+	const char *value;
+};
+#define PN_MAX_OVERRIDES 64
+
+/* pn_option_find - the rc table as the command line sees it: the command
+ * spelt name (n bytes, '-' for '_') -> its id, or -1 when there is none;
+ * *optional: its argument may be left out (on/off and the like).  cli.c
+ * sits below the rc file parser, so main.c hands it this function. */
+typedef int (*pn_option_find)(const char *name, size_t n, bool *optional);
 
 struct pn_request {
 	enum pn_mode mode;
@@ -24,7 +39,11 @@ struct pn_request {
 	const char *resend;      /* --resend FILE: a dead letter */
 	bool read_recipients;    /* -t */
 	bool ignore_dots;        /* -i, -oi */
-	int verbose;             /* -v, counted */
+	int verbose;             /* -v, -d, counted */
+	bool config_less;        /* --host: no configuration file is read */
+	int host_id;             /* the rc id of "host" */
+	struct pn_override ov[PN_MAX_OVERRIDES]; /* in command-line order */
+	size_t nov;
 	char **rcpt;             /* argv recipient words (each an address list) */
 	size_t nrcpt;
 };
@@ -34,8 +53,11 @@ struct pn_request {
  * ASCII, at most 100 characters); RFC 3461 4.1, 4.3, 4.4 */
 bool pn_dsn_valid(char what, const char *v);
 
-/* pn_cli_parse - argv into req; argv0's base name picks mailq/newaliases */
-bool pn_cli_parse(int argc, char **argv, struct pn_request *req, struct pn_error *err) PN_WUR;
+/* pn_cli_parse - argv into req; argv0's base name picks mailq/newaliases;
+ * find: the rc table (NULL: no configuration command is an option) */
+bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request *req, struct pn_error *err) PN_WUR;
+/* pn_cli_usage - the options of the command line itself; the rc file's
+ * commands are listed after them by the caller */
 void pn_cli_usage(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "net.h"
 #include "privilege.h"
+#include "rcfile.h"
 #include "send.h"
 
 #include <errno.h>
@@ -54,7 +55,7 @@ static int run(int argc, char **argv)
 	startup();
 	if (!pn_priv_init(&err))
 		return pn_fail(&err);
-	if (!pn_cli_parse(argc, argv, &req, &err)) {
+	if (!pn_cli_parse(argc, argv, pn_rc_option, &req, &err)) {
 		int code = pn_fail(&err);
 		drain_stdin();
 		if (code == EX_USAGE)
@@ -64,6 +65,7 @@ static int run(int argc, char **argv)
 	switch (req.mode) {
 	case PN_MODE_HELP:
 		pn_cli_usage();
+		pn_rc_usage(stdout);
 		return EX_OK;
 	case PN_MODE_VERSION:
 		printf("postern %s\nsystem file: /etc/postern.conf\nsystem group: %s\n", PACKAGE_VERSION, POSTERN_GROUP);
@@ -75,6 +77,8 @@ static int run(int argc, char **argv)
 		return pn_newaliases_run(&req, &err);
 	case PN_MODE_SERVE:
 		return pn_send_serve(&req, &err);
+	case PN_MODE_PRETEND:
+		return pn_pretend_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

@@ -11,6 +11,8 @@
 #include "rcfile.h"
 
 #include "cli.h"
+#include "command.h"
+#include "escape.h"
 #include "message.h"
 #include "privilege.h"
 #include "regfile.h"
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #define LINE_MAX_LEN 4096
+#define EVAL_TIMEOUT 60 /* seconds an eval command may take */
 
 enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT, K_LIMIT };
 
@@ -93,7 +96,7 @@ static const struct command commands[] = {
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
 	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
-	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol", "eval",
+	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol",
 };
 
 /* how an older msmtp spelling maps onto a command of the table */
@@ -217,7 +220,10 @@ PN_PRINTF(2, 3) static bool perror_at(struct parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	pn_error_set(p->err, EX_CONFIG, "%s:%d: %s", p->path, p->line, what);
+	if (p->line)
+		pn_error_set(p->err, EX_CONFIG, "%s:%d: %s", p->path, p->line, what);
+	else
+		pn_error_set(p->err, EX_USAGE, _("command line: %s"), what);
 	return false;
 }
 
@@ -246,16 +252,27 @@ static bool parse_number(struct parse *p, const char *cmd, const char *arg, long
 	return true;
 }
 
+struct named {
+	const char *name;
+	int v;
+};
+static const struct named auth_names[] = {
+	{"on", PN_AUTH_ON}, {"", PN_AUTH_ON}, {"off", PN_AUTH_OFF},
+	{"plain", PN_AUTH_PLAIN}, {"login", PN_AUTH_LOGIN}, {"cram-md5", PN_AUTH_CRAM_MD5},
+};
+static const struct named syslog_names[] = {
+	{"LOG_USER", LOG_USER}, {"", LOG_USER}, {"on", LOG_USER}, {"off", -1},
+	{"LOG_MAIL", LOG_MAIL}, {"LOG_LOCAL0", LOG_LOCAL0}, {"LOG_LOCAL1", LOG_LOCAL1},
+	{"LOG_LOCAL2", LOG_LOCAL2}, {"LOG_LOCAL3", LOG_LOCAL3}, {"LOG_LOCAL4", LOG_LOCAL4},
+	{"LOG_LOCAL5", LOG_LOCAL5}, {"LOG_LOCAL6", LOG_LOCAL6}, {"LOG_LOCAL7", LOG_LOCAL7},
+};
+
 /* parse_auth - on, off, empty, or a mechanism name */
 static bool parse_auth(struct parse *p, const char *arg, int *out)
 {
-	static const struct { const char *name; int v; } names[] = {
-		{"", PN_AUTH_ON}, {"on", PN_AUTH_ON}, {"off", PN_AUTH_OFF},
-		{"plain", PN_AUTH_PLAIN}, {"login", PN_AUTH_LOGIN}, {"cram-md5", PN_AUTH_CRAM_MD5},
-	};
-	for (size_t i = 0; i < PN_ARRAY_LEN(names); i++)
-		if (strcasecmp(arg, names[i].name) == 0) {
-			*out = names[i].v;
+	for (size_t i = 0; i < PN_ARRAY_LEN(auth_names); i++)
+		if (strcasecmp(arg, auth_names[i].name) == 0) {
+			*out = auth_names[i].v;
 			return true;
 		}
 	return perror_at(p, _("auth: unsupported method '%s' (use on, off, plain, login or cram-md5)"), arg);
@@ -264,15 +281,9 @@ static bool parse_auth(struct parse *p, const char *arg, int *out)
 /* parse_syslog - on, off, empty, or LOG_USER/LOG_MAIL/LOG_LOCAL0..7 */
 static bool parse_syslog(struct parse *p, const char *arg, int *out)
 {
-	static const struct { const char *name; int v; } names[] = {
-		{"", LOG_USER}, {"on", LOG_USER}, {"off", -1}, {"LOG_USER", LOG_USER},
-		{"LOG_MAIL", LOG_MAIL}, {"LOG_LOCAL0", LOG_LOCAL0}, {"LOG_LOCAL1", LOG_LOCAL1},
-		{"LOG_LOCAL2", LOG_LOCAL2}, {"LOG_LOCAL3", LOG_LOCAL3}, {"LOG_LOCAL4", LOG_LOCAL4},
-		{"LOG_LOCAL5", LOG_LOCAL5}, {"LOG_LOCAL6", LOG_LOCAL6}, {"LOG_LOCAL7", LOG_LOCAL7},
-	};
-	for (size_t i = 0; i < PN_ARRAY_LEN(names); i++)
-		if (strcmp(arg, names[i].name) == 0) {
-			*out = names[i].v;
+	for (size_t i = 0; i < PN_ARRAY_LEN(syslog_names); i++)
+		if (strcmp(arg, syslog_names[i].name) == 0) {
+			*out = syslog_names[i].v;
 			return true;
 		}
 	return perror_at(p, _("syslog: unknown facility '%s'"), arg);
@@ -298,7 +309,7 @@ static char *expand_path(const struct parse *p, const char *arg)
 	/* in the system file "~" is root's home, never the caller's: its
 	 * logfile may be opened with the postern group */
 	const struct passwd *root = p->system ? getpwuid(0) : NULL;
-	const char *home = p->system ? (root ? root->pw_dir : "/root") : p->cfg->home;
+	const char *home = p->system ? (root ? root->pw_dir : "/root") : p->cfg->tilde;
 	if (arg[0] == '~' && (arg[1] == '/' || !arg[1]) && home)
 		return pn_xasprintf("%s%s", home, arg + 1);
 	return pn_xstrdup(arg);
@@ -517,6 +528,37 @@ static bool apply_old(struct parse *p, const struct old_name *o, const char *arg
 	return true;
 }
 
+static bool parse_line(struct parse *p, char *line);
+
+/* eval_line - "eval CMD": the line is the first line CMD prints (msmtp's
+ * command), bounded by EVAL_TIMEOUT.  A password it yields does not make
+ * the file one that holds a password. */
+static bool eval_line(struct parse *p, const char *cmd)
+{
+	if (!*cmd)
+		return perror_at(p, _("eval needs a command"));
+	if (p->cfg->no_eval)
+		return perror_at(p, _("eval is not allowed here"));
+	char *buf = pn_xmalloc(LINE_MAX_LEN + 1);
+	int status;
+	bool ok = false, had = p->has_password;
+	switch (pn_command_line(cmd, p->system, EVAL_TIMEOUT, buf, LINE_MAX_LEN + 1, &status)) {
+	case PN_COMMAND_NOT_RUN: ok = perror_at(p, _("eval: cannot run the command: %s"), PN_FOREIGN(strerror(errno))); break;
+	case PN_COMMAND_TIMEOUT: ok = perror_at(p, _("eval: the command did not finish within %d s"), EVAL_TIMEOUT); break;
+	case PN_COMMAND_FAILED: ok = perror_at(p, _("eval: the command failed (exit status %d)"), status); break;
+	case PN_COMMAND_OK:
+		if (strncmp(buf + strspn(buf, " \t"), "eval", 4) == 0 && strchr(" \t", buf[strspn(buf, " \t") + 4]))
+			ok = perror_at(p, _("eval: the command printed another eval line"));
+		else
+			ok = parse_line(p, buf);
+		break;
+	}
+	p->has_password = had;
+	pn_wipe(buf, LINE_MAX_LEN + 1);
+	free(buf);
+	return ok;
+}
+
 /* parse_line - one non-comment line */
 static bool parse_line(struct parse *p, char *line)
 {
@@ -528,6 +570,8 @@ static bool parse_line(struct parse *p, char *line)
 		*arg++ = '\0';
 	arg = trim(arg);
 	unquote(arg);
+	if (strcmp(s, "eval") == 0)
+		return eval_line(p, arg);
 	if (strcmp(s, "defaults") == 0) {
 		p->begun = true;
 		p->cur = p->defaults;
@@ -656,6 +700,8 @@ void pn_config_init(struct pn_config *cfg, const char *home)
 	cfg->acc = NULL;
 	cfg->n = 0;
 	cfg->home = home;
+	cfg->tilde = home;
+	cfg->no_eval = false;
 }
 
 void pn_config_free(struct pn_config *cfg)
@@ -722,9 +768,19 @@ static int load_pair(struct pn_config *cfg, const char *sys, char *const *user, 
 	return found;
 }
 
-/* pn_config_load_standard - see rcfile.h */
-bool pn_config_load_standard(struct pn_config *cfg, struct pn_error *err)
+/* load_with_file - -C FILE: msmtp's rule, FILE takes the user file's
+ * place and the system file is read before it as always */
+static bool load_with_file(struct pn_config *cfg, const char *file, struct pn_error *err)
 {
+	const char *sys = access("/etc/postern.conf", F_OK) == 0 ? "/etc/postern.conf" : "/etc/msmtprc";
+	return load_pair(cfg, sys, NULL, 0, err) >= 0 && pn_config_load(cfg, file, false, err);
+}
+
+/* pn_config_load_standard - see rcfile.h */
+bool pn_config_load_standard(struct pn_config *cfg, const char *file, struct pn_error *err)
+{
+	if (file)
+		return load_with_file(cfg, file, err);
 	char *own[1] = {user_file(cfg, "postern/config")};
 	char *msmtp[2] = {pn_xasprintf("%s/.msmtprc", cfg->home ? cfg->home : "/nonexistent"),
 			  user_file(cfg, "msmtp/config")};
@@ -739,4 +795,187 @@ bool pn_config_load_standard(struct pn_config *cfg, struct pn_error *err)
 	free(msmtp[0]);
 	free(msmtp[1]);
 	return found > 0;
+}
+
+/* The command line's view of the table (cli.h, pn_option_find): ids below
+ * PN_ARRAY_LEN(commands) are commands, the rest older names. */
+
+/* cli_excluded - commands that are no option: a password on the command
+ * line is visible to every user (ps), and the caller's own sender and log
+ * file are -f and -X, which cli.c knows itself */
+static bool cli_excluded(const struct command *c)
+{
+	return c->kind == K_SECRET || strcmp(c->name, "default_for") == 0;
+}
+
+/* optional_arg - an argument that may be left out ("--tls" is "tls on") */
+static bool optional_arg(enum kind k)
+{
+	return k == K_BOOL || k == K_AUTH || k == K_SYSLOG || k == K_CHOICE;
+}
+
+/* dashed_is - name spelt with '-' for '_' (n bytes) is cmd */
+static bool dashed_is(const char *name, size_t n, const char *cmd)
+{
+	if (strlen(cmd) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] != (cmd[i] == '_' ? '-' : cmd[i]))
+			return false;
+	return true;
+}
+
+/* pn_rc_option - see rcfile.h */
+int pn_rc_option(const char *name, size_t n, bool *optional)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
+		if (dashed_is(name, n, commands[i].name) && !cli_excluded(&commands[i])) {
+			*optional = optional_arg(commands[i].kind);
+			return (int)i;
+		}
+	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
+		if (dashed_is(name, n, old_names[i].name)) {
+			const struct old_name *o = &old_names[i];
+			*optional = o->how == O_INVERT || o->how == O_AUTO || o->how == O_ANY ||
+				    (o->how == O_SAME && optional_arg(commands[find_command(o->to)].kind));
+			return (int)(PN_ARRAY_LEN(commands) + i);
+		}
+	return -1;
+}
+
+/* arg_syntax - what a command's argument looks like, for --help */
+static const char *arg_syntax(const struct command *c)
+{
+	static const char *const syntax[] = {
+		[K_STR] = "=TEXT", [K_PATH] = "=FILE", [K_SECRET] = "", [K_TRUST] = "=FILE|system",
+		[K_DSN] = "=VALUE|off", [K_PORT] = "=PORT", [K_BOOL] = "[=on|off]",
+		[K_AUTH] = "[=on|off|plain|login|cram-md5]", [K_TIMEOUT] = "=SECONDS|off",
+		[K_SYSLOG] = "[=on|off|LOG_MAIL|...]", [K_CHOICE] = NULL, [K_COUNT] = "=N", [K_LIMIT] = "=N",
+	};
+	return syntax[c->kind];
+}
+
+/* pn_rc_usage - see rcfile.h */
+void pn_rc_usage(FILE *f)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+		const struct command *c = &commands[i];
+		if (cli_excluded(c) || strcmp(c->name, "logfile") == 0 || strcmp(c->name, "from") == 0)
+			continue;
+		fputs("  --", f);
+		for (const char *q = c->name; *q; q++)
+			fputc(*q == '_' ? '-' : *q, f);
+		if (c->kind != K_CHOICE) {
+			fputs(arg_syntax(c), f);
+		} else {
+			for (int w = 0; c->words[w]; w++)
+				if (c->words[w][0])
+					fprintf(f, "%s%s", w ? "|" : "[=", c->words[w]);
+			fputc(']', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* override_safe - settings a caller may change on an account of the system
+ * file when postern runs set-group-ID: none of them decides where the
+ * account's password goes, which sender it may use, or which file is
+ * written with the postern group */
+static bool override_safe(const char *name)
+{
+	static const char *const safe[] = {
+		"timeout", "connect_timeout", "domain", "set_from_header", "set_date_header",
+		"set_msgid_header", "set_to_header", "remove_bcc_headers", "keepbcc",
+		"add_missing_from_header", "add_missing_date_header", "undisclosed_recipients",
+		"dsn_notify", "dsn_return", "logfile_time_format", "from_full_name",
+		"dot_ends_input", "retry", "retry_delay", "retry_max_time", "syslog",
+		"tls_force_sslv3", "tls_min_dh_prime_bits", "ntlmdomain",
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(safe); i++)
+		if (strcmp(name, safe[i]) == 0)
+			return true;
+	return false;
+}
+
+/* override_one - one command-line setting on one account */
+static bool override_one(struct pn_config *cfg, struct pn_account *a, int id, const char *arg,
+			 struct pn_error *err)
+{
+	size_t ncmd = PN_ARRAY_LEN(commands);
+	const char *name = (size_t)id < ncmd ? commands[id].name : old_names[(size_t)id - ncmd].name;
+	if (a->system && pn_priv_active() && !override_safe(name)) {
+		if (!a->refused_option)
+			a->refused_option = name;
+		return true;
+	}
+	struct parse p = {.cfg = cfg, .path = "", .cur = a, .err = err};
+	if ((size_t)id < ncmd)
+		return apply(&p, (size_t)id, arg);
+	return apply_old(&p, &old_names[(size_t)id - ncmd], arg);
+}
+
+/* pn_config_override - see rcfile.h */
+bool pn_config_override(struct pn_config *cfg, int id, const char *arg, struct pn_error *err)
+{
+	if (id < 0 || (size_t)id >= PN_ARRAY_LEN(commands) + PN_ARRAY_LEN(old_names))
+		return false;
+	for (size_t i = 0; i < cfg->n; i++)
+		if (!override_one(cfg, cfg->acc[i], id, arg, err))
+			return false;
+	return true;
+}
+
+/* pn_config_cmdline - see rcfile.h */
+struct pn_account *pn_config_cmdline(struct pn_config *cfg)
+{
+	struct pn_account *a = account_new("default", _("the command line"), 0);
+	cfg->acc = pn_xrealloc(cfg->acc, (cfg->n + 1) * sizeof(*cfg->acc));
+	cfg->acc[cfg->n++] = a;
+	return a;
+}
+
+/* name_of - the word for v in a table of names */
+static const char *name_of(const struct named *t, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].v == v)
+			return t[i].name;
+	return "?";
+}
+
+/* value_text - a setting as the rc file would write it; NULL: not set */
+static const char *value_text(const struct pn_account *a, const struct command *c, char *num, size_t len)
+{
+	const char *field = (const char *)a + c->off;
+	int v = *(const int *)field;
+	switch (c->kind) {
+	case K_STR: case K_PATH: case K_DSN: return *(char *const *)field;
+	case K_SECRET: return *(char *const *)field ? "*" : NULL;
+	case K_TRUST: return *(char *const *)field ? *(char *const *)field : "system";
+	case K_BOOL: return v ? "on" : "off";
+	case K_AUTH: return name_of(auth_names, PN_ARRAY_LEN(auth_names), pn_account_auth(a));
+	case K_SYSLOG: return name_of(syslog_names, PN_ARRAY_LEN(syslog_names), v);
+	case K_CHOICE: return c->words[v];
+	case K_TIMEOUT: if (!v) return "off"; break;
+	case K_PORT: v = pn_account_port(a); break;
+	case K_COUNT: case K_LIMIT: break;
+	}
+	snprintf(num, len, "%d", v);
+	return num;
+}
+
+/* pn_account_print - see rcfile.h */
+void pn_account_print(FILE *f, const struct pn_account *a)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+		char num[24];
+		const char *v = value_text(a, &commands[i], num, sizeof(num));
+		struct pn_buf b;
+		pn_buf_init(&b, 4 * LINE_MAX_LEN);
+		if (v && pn_escape(&b, v, false))
+			fprintf(f, "%s = %.*s\n", commands[i].name, (int)b.len, b.data);
+		else
+			fprintf(f, "%s = %s\n", commands[i].name, _("(not set)"));
+		pn_buf_free(&b);
+	}
 }

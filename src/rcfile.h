@@ -13,6 +13,8 @@
 #include "error.h"
 #include "sasl.h"
 
+#include <stdio.h>
+
 
 enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
 enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
@@ -58,6 +60,7 @@ struct pn_account {
 	char *dead_letter;    /* Maildir for undeliverable messages */    /* callers (login names) whose default this is */
 	unsigned long long set; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
+	const char *refused_option; /* a command-line setting this system account must not take */
 	char *file;           /* where it was defined, for messages */
 	int line;
 };
@@ -71,7 +74,9 @@ struct pn_account {
 struct pn_config {
 	struct pn_account **acc;
 	size_t n;
-	const char *home; /* for ~ in file names */
+	const char *home; /* the caller's home (passwd): where the user file is */
+	const char *tilde; /* "~" in the user file: $HOME, as msmtp and the shell have it */
+	bool no_eval;     /* eval lines are errors (the fuzz target sets it) */
 };
 
 void pn_config_init(struct pn_config *cfg, const char *home);
@@ -92,9 +97,28 @@ int pn_account_auth(const struct pn_account *a);
 
 
 
-/* pn_config_load_standard - with no -C: /etc/postern.conf and the user file
+/* The command line: every command is also an option (cli.h).
+ * pn_rc_option - the command spelt name (n bytes, '-' for '_') -> an id,
+ * -1 when it is none or no option (password: argv is visible to all) */
+int pn_rc_option(const char *name, size_t n, bool *optional);
+/* pn_rc_usage - the options pn_rc_option knows, one a line, for --help */
+void pn_rc_usage(FILE *f);
+/* pn_config_override - give every account of cfg the setting id with arg
+ * (after the files were read: the command line wins).  On a system
+ * account, when postern runs set-group-ID, a setting that could send its
+ * password elsewhere is not applied but recorded in refused_option, for
+ * pn_account_check to refuse the account (77).  False (64) on a bad value. */
+bool pn_config_override(struct pn_config *cfg, int id, const char *arg, struct pn_error *err) PN_WUR;
+/* pn_config_cmdline - the account of --host, instead of any file */
+struct pn_account *pn_config_cmdline(struct pn_config *cfg);
+/* pn_account_print - every setting, "name = value", secrets as "*" (-P) */
+void pn_account_print(FILE *f, const struct pn_account *a);
+
+/* pn_config_load_standard - /etc/postern.conf and the user file
  * ($XDG_CONFIG_HOME/postern/config, else ~/.config/postern/config); when
  * neither exists, msmtp's /etc/msmtprc and ~/.msmtprc (or
- * $XDG_CONFIG_HOME/msmtp/config).  78 when no file exists at all. */
-bool pn_config_load_standard(struct pn_config *cfg, struct pn_error *err) PN_WUR;
+ * $XDG_CONFIG_HOME/msmtp/config).  78 when no file exists at all.  file
+ * (-C): it is read instead of the user file, after the system file (the
+ * postern one when it exists, else msmtp's), as msmtp reads -C. */
+bool pn_config_load_standard(struct pn_config *cfg, const char *file, struct pn_error *err) PN_WUR;
 #endif

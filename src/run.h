@@ -30,7 +30,8 @@ struct run {
 
 /* acquire.c */
 
-/* pn_run_setup - identity and configuration (-C drops the group first) */
+/* pn_run_setup - identity, configuration and the command line's settings
+ * (--host reads no file and drops the group first) */
 bool pn_run_setup(const struct pn_request *req, struct run *r, struct pn_error *err) PN_WUR;
 /* pn_run_choose - pn_run_setup, then the account of the request */
 const struct pn_account *pn_run_choose(const struct pn_request *req, struct run *r, struct pn_error *err);

@@ -221,3 +221,19 @@ int pn_newaliases_run(const struct pn_request *req, struct pn_error *err)
 	pn_identity_free(&r.id);
 	return code;
 }
+
+/* pn_pretend_run - -P: the account a send would use, secrets as "*" */
+int pn_pretend_run(const struct pn_request *req, struct pn_error *err)
+{
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .h = NULL};
+	const struct pn_account *a = pn_run_choose(req, &r, err);
+	bool ok = pn_priv_drop(err) && a;
+	if (ok) {
+		printf(_("using account %s from %s\n"), a->name, a->file);
+		pn_account_print(stdout, a);
+	}
+	int code = ok ? EX_OK : pn_fail(err);
+	pn_config_free(&r.cfg);
+	pn_identity_free(&r.id);
+	return code;
+}

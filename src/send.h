@@ -9,6 +9,8 @@
 
 int pn_send_run(const struct pn_request *req, struct pn_error *err);
 int pn_newaliases_run(const struct pn_request *req, struct pn_error *err);
+/* pn_pretend_run - -P: print the account a send would use; send nothing */
+int pn_pretend_run(const struct pn_request *req, struct pn_error *err);
 /* pn_send_serve - -bs: one SMTP session on standard input and output
  * (serve.h), each message sent as pn_send_run sends one; the session's
  * exit code */

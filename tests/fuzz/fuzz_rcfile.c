@@ -108,6 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pn_config cfg;
 	struct pn_error err;
 	pn_config_init(&cfg, "/home/fuzz");
+	cfg.no_eval = true; /* an input must never run a command */
 	pn_error_init(&err);
 	bool ok = pn_config_load(&cfg, path, true, &err);
 	if (!ok && !pn_error_isset(&err))
@@ -121,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pn_config_free(&cfg);
 
 	pn_config_init(&cfg, NULL); /* no home: "~" stays as it is */
+	cfg.no_eval = true;
 	pn_error_init(&err);
 	if (!pn_config_load(&cfg, path, false, &err) && !pn_error_isset(&err))
 		fuzz_fail("the user file failed without an error", 0);
