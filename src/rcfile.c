@@ -672,6 +672,8 @@ bool pn_config_load(struct pn_config *cfg, const char *path, bool system, struct
 {
 	bool odd;
 	FILE *f = pn_fopen_regular(path, &odd); /* a FIFO there must not block */
+	if (!f && system && cfg->system_optional && errno == EACCES)
+		return true; /* msmtp's rule with -C: a system file it cannot open is skipped */
 	if (!f) {
 		if (odd)
 			pn_error_set(err, EX_CONFIG, _("cannot read configuration file %s: not a regular file"), path);
@@ -702,6 +704,7 @@ void pn_config_init(struct pn_config *cfg, const char *home)
 	cfg->home = home;
 	cfg->tilde = home;
 	cfg->no_eval = false;
+	cfg->system_optional = false;
 }
 
 void pn_config_free(struct pn_config *cfg)
@@ -773,7 +776,10 @@ static int load_pair(struct pn_config *cfg, const char *sys, char *const *user, 
 static bool load_with_file(struct pn_config *cfg, const char *file, struct pn_error *err)
 {
 	const char *sys = access("/etc/postern.conf", F_OK) == 0 ? "/etc/postern.conf" : "/etc/msmtprc";
-	return load_pair(cfg, sys, NULL, 0, err) >= 0 && pn_config_load(cfg, file, false, err);
+	cfg->system_optional = true;
+	bool ok = load_pair(cfg, sys, NULL, 0, err) >= 0;
+	cfg->system_optional = false;
+	return ok && pn_config_load(cfg, file, false, err);
 }
 
 /* pn_config_load_standard - see rcfile.h */

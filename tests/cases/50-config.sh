@@ -102,3 +102,86 @@ if command -v msmtp >/dev/null; then
 else
 	ok "# SKIP msmtp -P beside postern: msmtp is not installed"
 fi
+
+# msmtp's command line: every rc command is an option; --host reads no
+# file at all (the same words go to Debian's msmtp beside postern)
+fresh
+PW_FILE="$WORK/cli-pw"
+printf '%s\n' "$SASL_PASS" >"$PW_FILE"
+chmod 600 "$PW_FILE"
+CLI_ARGS=(--host="$SMARTHOST_HOST" --port "$PORT_SUBMISSION" --tls --tls-starttls --tls-trust-file="$SMARTHOST_CA"
+	--auth=plain --user="$SASL_USER" --passwordeval="cat $PW_FILE" --from alice@postern.test)
+run_postern "$WORK/c" "${CLI_ARGS[@]}" -t
+expect_rc 0 "--host and settings as options send without any file"
+check "the message sent by options alone arrives" test -n "$(wait_mail bob)"
+if command -v msmtp >/dev/null; then
+	fresh
+	set +e
+	timeout 60 msmtp "${CLI_ARGS[@]}" -t <"$WORK/c" >"$WORK/out" 2>"$WORK/err"
+	MS_RC=$?
+	set -e
+	check "Debian's msmtp sends with the same words (exit $MS_RC)" test "$MS_RC" = 0
+	check "... and its message arrives too" test -n "$(wait_mail bob)"
+else
+	ok "# SKIP msmtp with the same command line: msmtp is not installed"
+fi
+
+fresh
+run_postern "$WORK/c" -C "$(config over)" --port=1 -t
+expect_rc 75 "--port=1 overrides the file's port (nothing listens there)"
+run_postern "$WORK/c" -C "$(config over)" --port=x -t
+expect_rc 64 "a bad option value is a usage error"
+expect_err "port: invalid number 'x'" "... naming the setting and the value"
+run_postern "$WORK/c" --host=h.example -a sub -t
+expect_rc 64 "--host with --account is refused, as in msmtp"
+run_postern "$WORK/c" --password=x -t
+expect_rc 64 "there is no --password option"
+
+# -P prints what a send would use, secrets as "*", and reads no message
+run_postern /dev/null -C "$(config pretend)" --port=2525 --tls-certcheck=off -P bob@postern.test
+expect_rc 0 "-P exits 0"
+for want in 'using account default from ' "host = $SMARTHOST_HOST" 'port = 2525' 'password = \*' \
+	'tls_certcheck = off' "user = $SASL_USER"; do
+	check "-P shows: $want" grep -q -- "^$want" "$WORK/out"
+done
+check "-P never shows the password" lacks "$SASL_PASS" "$WORK/out"
+check "-P sent nothing" no_mail bob
+if command -v msmtp >/dev/null; then
+	set +e
+	msmtp -C "$(config pretend)" --port=2525 --tls-certcheck=off -P bob@postern.test </dev/null >"$WORK/pretend" 2>&1
+	set -e
+	for want in 'port = 2525' 'password = *' 'tls_certcheck = off' "user = $SASL_USER"; do
+		check "msmtp -P shows the same: $want" grep -qF -- "$want" "$WORK/pretend"
+	done
+fi
+
+# eval: the line is what the command prints (msmtp 1.8)
+fresh
+EV_RC="$WORK/eval.rc"
+printf 'account ev\neval echo host %s\neval printf "port %s\\n"\ntls_trust_file %s\nuser %s\neval cat %s | sed "s/^/password /"\nfrom alice@postern.test\n' \
+	"$SMARTHOST_HOST" "$PORT_SUBMISSION" "$SMARTHOST_CA" "$SASL_USER" "$PW_FILE" >"$EV_RC"
+chmod 600 "$EV_RC"
+run_postern "$WORK/c" -C "$EV_RC" -a ev -t
+expect_rc 0 "host, port and password from eval lines"
+check "the message sent with eval settings arrives" test -n "$(wait_mail bob)"
+if command -v msmtp >/dev/null; then
+	set +e
+	msmtp -C "$EV_RC" -a ev -P </dev/null >"$WORK/pretend" 2>&1
+	set -e
+	check "msmtp -P reads the eval lines alike" grep -qF "port = $PORT_SUBMISSION" "$WORK/pretend"
+fi
+printf 'account ev\neval exit 4\n' >"$EV_RC"
+run_postern "$WORK/c" -C "$EV_RC" -a ev -t
+expect_rc 78 "an eval command that fails is a configuration error"
+expect_err "eval.rc:2: eval: the command failed \(exit status 4\)" "... naming file, line and exit status"
+
+# "~" in the caller's own file is $HOME, as msmtp and the shell have it
+fresh
+mkdir -p "$WORK/tilde-home"
+TILDE_RC=$(config tilde "logfile ~/tilde.log")
+set +e
+HOME="$WORK/tilde-home" timeout 60 "$POSTERN" -C "$TILDE_RC" -t <"$WORK/c" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+expect_rc 0 "a send with logfile ~/tilde.log"
+check "~ was \$HOME: the log line is in \$HOME/tilde.log" test -s "$WORK/tilde-home/tilde.log"

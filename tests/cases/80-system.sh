@@ -361,6 +361,23 @@ PHP
 	expect_rc 0 "pn-user (no default_for) sends with sendmail -t"
 	check "pn-user's mail went through the account default" sys_return_path "$(wait_mail bob)" admin@postern.test
 
+	# the command line may shape a system account's message, never send
+	# its password elsewhere
+	sys_run pn-user "$SYS/msg" sendmail --port=1 -t
+	expect_rc 77 "pn-user's --port=1 on a system account is refused"
+	expect_err "option --port could send its password elsewhere" "... saying why"
+	sys_run pn-user "$SYS/msg" sendmail --tls-trust-file=/dev/null --tls-certcheck=off -a web -t
+	expect_rc 77 "--tls-certcheck=off on a system account is refused too"
+	fresh
+	sys_run pn-user "$SYS/msg" sendmail --timeout=20 --set-msgid-header=off -t
+	expect_rc 0 "--timeout and --set-msgid-header are taken for a system account"
+	check "... and the message arrives" test -n "$(wait_mail bob)"
+	# -C FILE replaces the user file; the system file is still read (msmtp)
+	fresh
+	sys_run pn-user "$SYS/msg" sendmail -C "$UH/c.rc" -a alerts -t
+	expect_rc 0 "with -C, an account of the system file is still there (as in msmtp)"
+	check "... and its mail goes out as that account" sys_return_path "$(wait_mail bob)" cron@postern.test
+
 	# --- the system file and its password stay out of the user's reach
 	sys_run pn-web /dev/null cat /etc/postern.conf
 	check "pn-web cannot read /etc/postern.conf" test "$RC" != 0 -a -z "$OUT"

@@ -691,6 +691,48 @@ static void long_line(void)
 	free(text);
 }
 
+/* eval_lines - msmtp's eval: the line is the command's first output line */
+static void eval_lines(void)
+{
+	struct pn_config cfg;
+	struct pn_error err;
+	tap_ok(load_text(&cfg, "eval echo account e\neval printf 'host h.example\\nport 99\\n'\n"
+			       "eval echo; exit 0\nport 26\n"),
+	       "eval lines load");
+	tap_is_str(host_of(&cfg, "e"), "h.example", "eval: an account line and its first command line");
+	const struct pn_account *e = pn_config_find(&cfg, "e");
+	tap_is_int(e ? e->port : -1, 26, "eval: only the first line of the output counts");
+	pn_config_free(&cfg);
+	tap_ok(load_text(&cfg, "account p\nhost h\neval echo password \"from eval\"\n"), "eval of a password");
+	const struct pn_account *p = pn_config_find(&cfg, "p");
+	tap_is_str(p ? p->password : NULL, "from eval", "... is read, quotes and all, as a line of the file");
+	pn_config_free(&cfg);
+	static const struct { const char *text, *msg; } bad[] = {
+		{"account a\neval exit 3\n", "exit status 3"},
+		{"account a\neval\n", "needs a command"},
+		{"account a\neval echo eval echo host x\n", "another eval"},
+		{"account a\neval echo frobnicate 1\n", "unknown command 'frobnicate'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pn_config_init(&cfg, HOME);
+		pn_error_init(&err);
+		bool ok = pn_config_load(&cfg, write_rc("eval.rc", bad[i].text, 0600), false, &err);
+		tap_ok(!ok && err.code == EX_CONFIG && strstr(err.msg, bad[i].msg) && strstr(err.msg, ":2:"),
+		       "eval refused with line and reason '%s': %s", bad[i].msg, err.msg);
+		pn_config_free(&cfg);
+	}
+	pn_config_init(&cfg, HOME);
+	cfg.no_eval = true;
+	pn_error_init(&err);
+	char *mark = pn_xasprintf("%s/eval-ran", dir);
+	char *text = pn_xasprintf("account a\neval touch %s\n", mark);
+	bool ok = pn_config_load(&cfg, write_rc("eval.rc", text, 0600), false, &err);
+	tap_ok(!ok && access(mark, F_OK) != 0, "no_eval: the command does not run");
+	free(text);
+	free(mark);
+	pn_config_free(&cfg);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -709,6 +751,7 @@ int main(void)
 	two_files();
 	crlf_file();
 	long_line();
+	eval_lines();
 	cleanup();
 	return tap_done();
 }
