@@ -146,6 +146,7 @@ static bool with_value(struct state *s, char letter, const char *v)
 	case 'X': r->logfile = v; break;
 	case 'L': r->syslog_label = v; break;
 	case 'Z': r->resend = v; break; /* --resend only: no short form */
+	case 'K': r->configure = v; r->mode = PN_MODE_CONFIGURE; break; /* --configure only */
 	case 'A': /* sendmail's alternate .cf file: there is none */
 	case 'B': /* body type: postern looks at the content itself */
 	case 'O': /* -O option=value: sendmail settings, nothing to set here */
@@ -237,7 +238,7 @@ static bool rc_option(struct state *s, const char *w, size_t n)
 static bool long_option(struct state *s, const char *w)
 {
 	static const struct { const char *name; char letter; } map[] = {
-		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'},
+		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'}, {"configure", 'K'},
 	};
 	if (long_flag(s, w))
 		return true;
@@ -309,6 +310,7 @@ void pn_cli_usage(void)
 		"  -v, -d, --verbose, --debug  show the SMTP dialogue (secrets redacted)\n"
 		"  -P, --pretend          print the account that would be used; send nothing\n"
 		"  --host=HOST            use the options below only; read no configuration file\n"
+		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"

@@ -79,6 +79,8 @@ static int run(int argc, char **argv)
 		return pn_send_serve(&req, &err);
 	case PN_MODE_PRETEND:
 		return pn_pretend_run(&req, &err);
+	case PN_MODE_CONFIGURE:
+		return pn_configure_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

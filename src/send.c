@@ -15,12 +15,14 @@
 #include "net.h"
 #include "privilege.h"
 #include "retry.h"
+#include "srv.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -236,4 +238,58 @@ int pn_pretend_run(const struct pn_request *req, struct pn_error *err)
 	pn_config_free(&r.cfg);
 	pn_identity_free(&r.id);
 	return code;
+}
+
+/* domain_ok - letters, digits, '-' and '.' only: it goes into a query */
+static bool domain_ok(const char *d)
+{
+	return *d && d[strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")] == '\0';
+}
+
+/* host_in_domain - host is the domain or below it (else a warning) */
+static bool host_in_domain(const char *host, const char *domain)
+{
+	size_t h = strlen(host), d = strlen(domain);
+	return strcasecmp(host, domain) == 0 || (h > d && host[h - d - 1] == '.' && strcasecmp(host + h - d, domain) == 0);
+}
+
+/* pn_configure_run - see send.h */
+int pn_configure_run(const struct pn_request *req, struct pn_error *err)
+{
+	if (!pn_priv_drop(err))
+		return pn_fail(err);
+	const char *addr = req->configure, *at = strrchr(addr, '@');
+	bool local_ok = at && at > addr;
+	for (const char *c = addr; local_ok && c < at; c++)
+		local_ok = *c > ' ' && *c < 127 && *c != '"' && *c != '#'; /* it is printed into rc lines */
+	if (!local_ok || !domain_ok(at + 1)) {
+		pn_error_set(err, EX_DATAERR, _("--configure: '%s' is not a mail address with a domain"), addr);
+		return pn_fail(err);
+	}
+	const char *domain = at + 1;
+	char host[1025], *q = NULL;
+	int port = 0, r = 1;
+	bool starttls = false;
+	for (int i = 0; i < 2 && r != 0; i++) {
+		free(q);
+		q = pn_xasprintf("_%s._tcp.%s", i ? "submission" : "submissions", domain);
+		r = pn_srv_lookup(q, host, sizeof(host), &port);
+		starttls = i == 1;
+	}
+	free(q);
+	if (r != 0) {
+		pn_error_set(err, EX_NOHOST, _("--configure: %s publishes no SRV record _submissions._tcp or _submission._tcp"),
+			     domain);
+		return pn_fail(err);
+	}
+	printf(_("# An account for %s, from the SRV records of %s.\n"
+		 "# Copy it into ~/.config/postern/config (or /etc/postern.conf), then add the\n"
+		 "# password: a 'password' or 'passwordeval' line, or the keyring with\n"
+		 "#   secret-tool store --label=postern host %s service smtp user %.*s\n"),
+	       addr, domain, host, (int)(at - addr), addr);
+	if (!host_in_domain(host, domain))
+		printf(_("# Warning: the host %s is not in the domain %s; check that it is the right one.\n"), host, domain);
+	printf("account %s\nhost %s\nport %d\ntls on\ntls_starttls %s\nauth on\nuser %.*s\nfrom %s\n", addr, host, port,
+	       starttls ? "on" : "off", (int)(at - addr), addr, addr);
+	return EX_OK;
 }

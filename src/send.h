@@ -11,6 +11,9 @@ int pn_send_run(const struct pn_request *req, struct pn_error *err);
 int pn_newaliases_run(const struct pn_request *req, struct pn_error *err);
 /* pn_pretend_run - -P: print the account a send would use; send nothing */
 int pn_pretend_run(const struct pn_request *req, struct pn_error *err);
+/* pn_configure_run - --configure ADDRESS: print an account for it made
+ * from its domain's SRV records (RFC 6186, RFC 8314) */
+int pn_configure_run(const struct pn_request *req, struct pn_error *err);
 /* pn_send_serve - -bs: one SMTP session on standard input and output
  * (serve.h), each message sent as pn_send_run sends one; the session's
  * exit code */

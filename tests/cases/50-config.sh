@@ -185,3 +185,57 @@ RC=$?
 set -e
 expect_rc 0 "a send with logfile ~/tilde.log"
 check "~ was \$HOME: the log line is in \$HOME/tilde.log" test -s "$WORK/tilde-home/tilde.log"
+
+# --configure ADDRESS: an account from the domain's SRV records (RFC 6186,
+# RFC 8314), asked of a DNS server of the test's own on 127.0.5.3, which a
+# private mount namespace's resolv.conf names
+cf_configure() { # ADDRESS: postern --configure in the namespace
+	set +e
+	timeout 60 unshare -m --propagation private sh -c \
+		'mount --bind "$1" /etc/resolv.conf && exec "$2" --configure "$3"' sh \
+		"$WORK/resolv.conf" "$POSTERN" "$1" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+	ERR=$(cat "$WORK/err")
+}
+if ! command -v unshare >/dev/null || ! unshare -m --propagation private true 2>/dev/null; then
+	ok "# SKIP --configure: no private mount namespace (unshare -m)"
+else
+	printf 'nameserver 127.0.5.3\noptions timeout:2 attempts:2\n' >"$WORK/resolv.conf"
+	rm -f "$WORK/dns.ready"
+	python3 "$top_srcdir/tests/dnssrv.py" 127.0.5.3 "$WORK/dns.ready" \
+		"_submissions._tcp.tls.example=10,0,465,mail.tls.example" \
+		"_submissions._tcp.tls.example=5,0,4650,first.tls.example" \
+		"_submission._tcp.start.example=0,0,587,smtp.provider.example" \
+		"_submissions._tcp.none.example=0,0,0,." \
+		2>"$WORK/dns.err" &
+	DNS_PID=$!
+	if wait_until "$WAIT_S" test -s "$WORK/dns.ready"; then
+		cf_configure alice@tls.example
+		expect_rc 0 "--configure with a _submissions record"
+		for want in '^account alice@tls.example$' '^host first.tls.example$' '^port 4650$' '^tls on$' \
+			'^tls_starttls off$' '^auth on$' '^user alice$' '^from alice@tls.example$'; do
+			check "--configure printed: $want (the lowest priority wins)" grep -q -- "$want" "$WORK/out"
+		done
+		check "... and no warning: the host is in the domain" lacks 'Warning' "$WORK/out"
+		grep -v '^#' "$WORK/out" | sed 's/^host .*/host 127.0.0.1/' >"$WORK/configured.rc"
+		chmod 600 "$WORK/configured.rc"
+		run_postern /dev/null -C "$WORK/configured.rc" -a alice@tls.example -P
+		expect_rc 0 "what --configure prints is a file postern reads"
+		cf_configure bob@start.example
+		expect_rc 0 "--configure with a _submission record only"
+		check "... STARTTLS on port 587" grep -qz 'port 587.tls on.tls_starttls on' "$WORK/out"
+		check "... a warning: the host is not in the mail domain" grep -q '^# Warning' "$WORK/out"
+		cf_configure carol@none.example
+		expect_rc 68 "--configure: a '.' target means no such service"
+		cf_configure dave@nothing.example
+		expect_rc 68 "--configure for a domain without records"
+		expect_err "nothing.example publishes no SRV record" "... saying so"
+		cf_configure 'not an address'
+		expect_rc 65 "--configure with no address"
+	else
+		not_ok "the test DNS server started" "$(cat "$WORK/dns.err")"
+	fi
+	kill "$DNS_PID" 2>/dev/null || true
+	wait "$DNS_PID" 2>/dev/null || true
+fi
