@@ -111,6 +111,14 @@ static void test_override(void)
 	tap_ok(parse(&r, &e, "msmtp", "--auth=gssapi", NULL) && !apply(&cfg, &r, &e) && e.code == EX_USAGE,
 	       "an unknown auth method is refused");
 
+	tap_ok(parse(&r, &e, "msmtp", "--dsn-notify=failure,delay", "--dsn-return=headers", NULL) && apply(&cfg, &r, &e),
+	       "--dsn-notify and --dsn-return with msmtp's values");
+	tap_is_str(a->dsn_notify, "FAILURE,DELAY", "... NOTIFY as msmtp sends it");
+	tap_is_str(a->dsn_return, "HDRS", "... headers is RET=HDRS");
+	tap_ok(parse(&r, &e, "msmtp", "--dsn-notify=off", "--dsn-return=off", NULL) && apply(&cfg, &r, &e) &&
+		       !a->dsn_notify && !a->dsn_return,
+	       "--dsn-notify=off and --dsn-return=off remove them");
+
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
