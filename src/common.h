@@ -25,6 +25,13 @@ const char *pn_gettext(const char *msgid) __attribute__((format_arg(1)));
 #define N_(s) (s)
 #define PN_FOREIGN(expr) (pn_locale(), (expr))
 
+/* i18n.c: the name messages begin with and syslog's ident: "msmtp" when
+ * argv[0]'s base name is msmtp (a link put in msmtp's place), so that
+ * scripts and log filters written for msmtp keep matching; else "postern" */
+void pn_progname_set(const char *argv0);
+const char *pn_progname(void);
+bool pn_as_msmtp(void);
+
 #define PN_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define PN_WUR __attribute__((warn_unused_result))
 #define PN_NORETURN __attribute__((noreturn))

@@ -12,6 +12,30 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <string.h>
+
+static bool as_msmtp;
+
+/* pn_progname_set - see common.h; only the exact base name counts, so that
+ * postern's own names (postern, sendmail, mailq) keep their prefix */
+void pn_progname_set(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+	base = base ? base + 1 : argv0;
+	as_msmtp = base && strcmp(base, "msmtp") == 0;
+}
+
+/* pn_progname - see common.h */
+const char *pn_progname(void)
+{
+	return as_msmtp ? "msmtp" : "postern";
+}
+
+/* pn_as_msmtp - see common.h */
+bool pn_as_msmtp(void)
+{
+	return as_msmtp;
+}
 
 void pn_locale(void)
 {

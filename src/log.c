@@ -28,7 +28,9 @@ static struct result result_of(const struct pn_log_entry *e)
 {
 	const struct pn_error *o = e->err;
 	struct result r = {o->code, 0, "", o->msg};
-	if (o->code && o->server[0]) { /* the server's reply that decided */
+	/* the reply that decided: a refusal, or the end-of-data acceptance,
+	 * where operators find the queue id, as in msmtp's line */
+	if (o->server[0]) {
 		r.smtpstatus = o->reply;
 		r.smtpmsg = o->server;
 	}
@@ -125,7 +127,8 @@ bool pn_log_write(const struct pn_log_entry *e, int fd, const char *path, int fa
 	if (fd >= 0)
 		ok = append_file(fd, path, e->account->logfile_time_format, b.data, err);
 	if (facility >= 0) {
-		openlog(ident ? ident : "postern", LOG_PID, facility);
+		/* as msmtp: its ident, without the pid, as its filters expect */
+		openlog(ident ? ident : pn_progname(), ident || !pn_as_msmtp() ? LOG_PID : 0, facility);
 		syslog(e->err->code ? LOG_ERR : LOG_INFO, "%s", b.data);
 		closelog();
 	}

@@ -2,6 +2,8 @@
  * key=value format so that parsers written for msmtp keep working:
  *   host=H tls=on auth=on user=U from=F recipients=A,B mailsize=N
  *   smtpstatus=C smtpmsg='...' errormsg='...' exitcode=EX_...
+ * (smtpstatus and smtpmsg: the reply that decided, the smarthost's
+ * acceptance of the message included; errormsg: failures only)
  * Every value is escaped (escape.h), so that one message is one line and
  * each key appears once, whatever an address or a server's reply holds.
  * SECURITY: no secret is ever passed in.

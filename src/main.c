@@ -52,6 +52,7 @@ static int run(int argc, char **argv)
 	struct pn_request req;
 	struct pn_error err;
 	pn_error_init(&err);
+	pn_progname_set(argc > 0 ? argv[0] : NULL);
 	startup();
 	if (!pn_priv_init(&err))
 		return pn_fail(&err);
@@ -59,7 +60,7 @@ static int run(int argc, char **argv)
 		int code = pn_fail(&err);
 		drain_stdin();
 		if (code == EX_USAGE)
-			fputs(_("Try 'postern --help' for more information.\n"), stderr);
+			fprintf(stderr, _("Try '%s --help' for more information.\n"), pn_progname());
 		return code;
 	}
 	switch (req.mode) {

@@ -50,7 +50,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	char *q = pn_xasprintf(_("postern: password for %s at %s: "), a->user, a->host);
+	char *q = pn_xasprintf(_("%s: password for %s at %s: "), pn_progname(), a->user, a->host);
 	struct termios old, quiet;
 	bool echo_off = tcgetattr(fd, &old) == 0;
 	quiet = old;

@@ -29,7 +29,7 @@
 /* pn_fail - the one stderr line for an error; its exit code */
 int pn_fail(const struct pn_error *err)
 {
-	fprintf(stderr, "postern: %s\n", err->msg);
+	fprintf(stderr, "%s: %s\n", pn_progname(), err->msg);
 	return err->code ? err->code : EX_SOFTWARE;
 }
 
@@ -38,9 +38,10 @@ int pn_fail(const struct pn_error *err)
 static int fail_kept(const struct pn_error *err, const char *kept, const struct pn_error *kerr)
 {
 	if (kept)
-		fprintf(stderr, _("postern: %s; the message was kept in %s\n"), err->msg, kept);
+		fprintf(stderr, _("%s: %s; the message was kept in %s\n"), pn_progname(), err->msg, kept);
 	else if (pn_error_isset(kerr))
-		fprintf(stderr, _("postern: %s; the message could NOT be kept: %s\n"), err->msg, kerr->msg);
+		fprintf(stderr, _("%s: %s; the message could NOT be kept: %s\n"), pn_progname(), err->msg,
+			kerr->msg);
 	else
 		return pn_fail(err);
 	return err->code ? err->code : EX_SOFTWARE;

@@ -17,7 +17,7 @@
 /* out_of_memory - report and leave; nothing else can be done */
 PN_NORETURN static void out_of_memory(void)
 {
-	fputs(_("postern: out of memory\n"), stderr);
+	fprintf(stderr, _("%s: out of memory\n"), pn_progname());
 	exit(EX_OSERR);
 }
 

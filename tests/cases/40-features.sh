@@ -55,7 +55,7 @@ fresh
 RC_LOG=$(config log "logfile $WORK/postern.log")
 run_postern "$WORK/f" -C "$RC_LOG" bob@postern.test
 expect_rc 0 "send with a logfile"
-check "log line in msmtp's key=value format" has "host=$SMARTHOST_HOST tls=on auth=on user=$SASL_USER from=alice@postern.test recipients=bob@postern.test mailsize=[0-9]+ exitcode=EX_OK\$" "$WORK/postern.log"
+check "log line in msmtp's key=value format" has "host=$SMARTHOST_HOST tls=on auth=on user=$SASL_USER from=alice@postern.test recipients=bob@postern.test mailsize=[0-9]+ smtpstatus=250 smtpmsg='250 [^']+' exitcode=EX_OK\$" "$WORK/postern.log"
 RC_LOGBAD=$(config logbad "account badlog : sub
 password wrong")
 run_postern "$WORK/f" -C "$RC_LOGBAD" -a badlog -X "$WORK/postern.log" bob@postern.test

@@ -123,12 +123,20 @@ static void test_format(void)
 	pn_addrlist_add(&rcpt, "carol@example.org");
 	struct pn_error ok;
 	pn_error_init(&ok);
-	pn_error_accepted(&ok, "smtp.example.com", 250, "2.0.0", "250 2.0.0 Ok: queued");
+	pn_error_accepted(&ok, "smtp.example.com", 250, "2.0.0", "250 2.0.0 Ok: queued as 4Q7 (it's 'x')");
 	struct pn_log_entry e = {&a, "alice@example.com", &rcpt, 1873, &ok, NULL};
 	tap_is_str(line(&e),
 		   "host=smtp.example.com tls=on auth=on user=alice from=alice@example.com "
-		   "recipients=bob@example.org,carol@example.org mailsize=1873 exitcode=EX_OK",
-		   "a delivered message: msmtp's line");
+		   "recipients=bob@example.org,carol@example.org mailsize=1873 smtpstatus=250 "
+		   "smtpmsg='250 2.0.0 Ok: queued as 4Q7 (it\\x27s \\x27x\\x27)' exitcode=EX_OK",
+		   "a delivered message: msmtp's line, with the smarthost's acceptance");
+	struct pn_error none;
+	pn_error_init(&none);
+	struct pn_log_entry n = {&a, "alice@example.com", &rcpt, 12, &none, NULL};
+	tap_is_str(line(&n),
+		   "host=smtp.example.com tls=on auth=on user=alice from=alice@example.com "
+		   "recipients=bob@example.org,carol@example.org mailsize=12 exitcode=EX_OK",
+		   "no reply known: no smtpstatus");
 
 	struct pn_error fail;
 	pn_error_init(&fail);
