@@ -155,6 +155,7 @@ static bool short_options(struct state *s, const char *w)
 		case 'o': return option_o(s, w + 1);
 		case 'b': return option_b(s, w + 1);
 		case 'q': s->req->mode = PN_MODE_MAILQ; return true;
+		case 'S': s->req->mode = PN_MODE_SERVERINFO; continue;
 		}
 		if (strchr("frFCaNRVXLBOh", *w)) {
 			const char *v = value(s, w + 1, *w);
@@ -181,6 +182,8 @@ static bool long_option(struct state *s, const char *w)
 		s->req->read_recipients = true;
 	else if (strcmp(w, "verbose") == 0)
 		s->req->verbose++;
+	else if (strcmp(w, "serverinfo") == 0)
+		s->req->mode = PN_MODE_SERVERINFO;
 	else {
 		for (size_t i = 0; i < PN_ARRAY_LEN(map); i++) {
 			if (strlen(map[i].name) != n || strncmp(w, map[i].name, n) != 0)

@@ -8,6 +8,7 @@
 #include "net.h"
 #include "privilege.h"
 #include "send.h"
+#include "serverinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,8 @@ static int run(int argc, char **argv)
 		return pn_newaliases_run(&req, &err);
 	case PN_MODE_SERVE:
 		return pn_send_serve(&req, &err);
+	case PN_MODE_SERVERINFO:
+		return pn_serverinfo_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

@@ -12,12 +12,18 @@
 
 #include "net.h"
 
+#include <stdio.h>
+
 struct pn_tls_params {
 	const char *hostname;   /* verified against the certificate, sent as SNI */
 	const char *trust_file; /* NULL or "system": the system trust store */
 	bool certcheck;         /* false: no verification at all (insecure) */
 	const char *session_cache; /* tls_session_cache FILE, or NULL */
 	int port;               /* with hostname, what a cached session is for */
+	const char *fingerprint; /* tls_fingerprint: the only check, or NULL */
+	const char *cert_file, *key_file; /* client certificate, or NULL */
+	const char *crl_file;   /* revocation list added to the trust, or NULL */
+	const char *priorities; /* GnuTLS priority string, NULL: postern's */
 };
 
 struct pn_tls;
@@ -27,5 +33,9 @@ bool pn_tls_start(struct pn_tls *t, struct pn_conn *c, struct pn_error *err) PN_
 /* pn_tls_describe - "TLS1.3 / AES-256-GCM" for -v, after a handshake */
 const char *pn_tls_describe(struct pn_tls *t);
 void pn_tls_free(struct pn_tls *t, struct pn_conn *c);
+/* pn_tls_print_info - for -S, after a handshake: the protocol version,
+ * the cipher suite and the server's certificate chain (names, validity,
+ * SHA-256 and SHA-1 fingerprints) on out */
+void pn_tls_print_info(struct pn_tls *t, FILE *out);
 
 #endif
