@@ -326,6 +326,36 @@ if command -v msmtp >/dev/null; then
 	check "msmtp refuses the revoked certificate too (exit $ms)" grep -q 'revoked' "$WORK/msmtp.out"
 fi
 
+# a cached session stands for the check it was made under: with
+# tls_fingerprint, that fingerprint; with tls_crl_file none is kept, since
+# a resumed handshake would skip the revocation check
+TS_TC=$WORK/ts-session
+rm -f "$TS_TC"
+rc=$(ts_rc cache "tls_fingerprint $TS_SHA256
+tls_session_cache $TS_TC
+
+account wrong : t
+tls_fingerprint $(ts_wrong "$TS_SHA256")
+
+account crl : t
+tls_fingerprint
+tls_trust_file $SMARTHOST_CA
+tls_crl_file $WORK/empty.crl")
+# ts_cached ACCOUNT - a -v send; TS_RESUMED yes when TLS was resumed
+ts_cached() {
+	run_postern "$WORK/ts.msg" -C "$rc" -a "$1" -v bob@postern.test
+	if grep -q '^--- TLS established: .*(resumed)' "$WORK/err"; then TS_RESUMED=yes; else TS_RESUMED=no; fi
+}
+ts_cached t
+ts_cached t
+check "tls_fingerprint with tls_session_cache: the second send resumes (exit $RC)" test "$TS_RESUMED:$RC" = yes:0
+ts_cached wrong
+expect_rc 69 "a session made under one fingerprint does not serve another: full handshake, refused"
+check "... not resumed" test "$TS_RESUMED" = no
+ts_cached crl
+ts_cached crl
+check "tls_crl_file: the session cache is not used (exit $RC)" test "$TS_RESUMED:$RC" = no:0
+
 # -S: what the server offers, nothing sent
 rc=$(ts_rc serverinfo "tls_trust_file $SMARTHOST_CA")
 run_postern /dev/null -C "$rc" -a t -S -v
