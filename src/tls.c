@@ -7,7 +7,14 @@
  * certificate ends the handshake itself.  Records are written as the
  * connection's 64 KiB blocks arrive, which GnuTLS cuts into full 16 KiB
  * records rather than one record per line.
- * SECURITY: no secret passes through this file; it protects those that do.
+ * msmtp's settings: tls_fingerprint replaces the chain and name check by a
+ * comparison with the server certificate's digest; tls_cert_file and
+ * tls_key_file give GnuTLS a client certificate; tls_crl_file adds a
+ * revocation list to the trust; tls_priorities replaces PRIORITIES; the
+ * name checked (tls_host_override) is the caller's choice.  None of them
+ * costs a send that does not use it anything.
+ * SECURITY: the client certificate's private key passes through
+ * read_pem (wiped once GnuTLS has it); no password passes through here.
  */
 #include "tls.h"
 

@@ -5,7 +5,10 @@
  * chain needs it, trust.h); pn_tls_start runs the handshake,
  * verifies the chain and the host name, and installs itself as the
  * connection's transport.  A failed verification is EX_UNAVAILABLE (69) and
- * happens before any credential is sent.
+ * happens before any credential is sent.  With a fingerprint, that
+ * fingerprint is the whole check.  A setting that cannot be used (a key
+ * file others can read, an invalid priority string, a CRL or certificate
+ * that does not load) is a configuration error (78) from pn_tls_prepare.
  */
 #ifndef POSTERN_TLS_H
 #define POSTERN_TLS_H
