@@ -134,6 +134,12 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 			     a->file, a->line, a->name);
 		return false;
 	}
+	if (!a->tls_cert_file != !a->tls_key_file) {
+		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s: %s requires %s (a client certificate needs both)"),
+			     a->file, a->line, a->name, a->tls_cert_file ? "tls_cert_file" : "tls_key_file",
+			     a->tls_cert_file ? "tls_key_file" : "tls_cert_file");
+		return false;
+	}
 	if (pn_account_auth(a) != PN_AUTH_OFF && !a->user) {
 		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s has auth on but no user"), a->file, a->line, a->name);
 		return false;
@@ -264,11 +270,16 @@ void pn_account_params(const struct pn_account *a, const struct pn_identity *id,
 	p->helo = a->domain ? a->domain : hostname(id);
 	p->timeout = a->timeout;
 	p->tls = !a->tls ? PN_TLS_OFF : a->tls_starttls ? PN_TLS_STARTTLS : PN_TLS_IMPLICIT;
-	p->tlsp.hostname = a->host;
+	p->tlsp.hostname = a->tls_host_override ? a->tls_host_override : a->host;
 	p->tlsp.trust_file = a->tls_trust_file;
 	p->tlsp.session_cache = a->tls_session_cache;
 	p->tlsp.port = p->port;
 	p->tlsp.certcheck = a->tls_certcheck;
+	p->tlsp.fingerprint = a->tls_fingerprint;
+	p->tlsp.cert_file = a->tls_cert_file;
+	p->tlsp.key_file = a->tls_key_file;
+	p->tlsp.crl_file = a->tls_crl_file;
+	p->tlsp.priorities = a->tls_priorities;
 	p->auth = pn_account_auth(a);
 	p->user = a->user;
 }

@@ -172,6 +172,7 @@ static bool short_options(struct state *s, const char *w)
 		case 'b': return option_b(s, w + 1);
 		case 'd': return option_d(s, w + 1);
 		case 'q': s->req->mode = PN_MODE_MAILQ; return true;
+		case 'S': s->req->mode = PN_MODE_SERVERINFO; continue;
 		}
 		if (strchr("frFCaNRVXLABOh", *w)) {
 			const char *v = value(s, w + 1, *w);
@@ -192,6 +193,8 @@ static bool long_flag(struct state *s, const char *w)
 		r->mode = PN_MODE_VERSION;
 	else if (strcmp(w, "pretend") == 0)
 		r->mode = PN_MODE_PRETEND;
+	else if (strcmp(w, "serverinfo") == 0)
+		r->mode = PN_MODE_SERVERINFO;
 	else if (strcmp(w, "read-recipients") == 0)
 		r->read_recipients = true;
 	else if (strcmp(w, "verbose") == 0 || strcmp(w, "debug") == 0 || strncmp(w, "debug=", 6) == 0)
@@ -311,6 +314,7 @@ void pn_cli_usage(void)
 		"  -P, --pretend          print the account that would be used; send nothing\n"
 		"  --host=HOST            use the options below only; read no configuration file\n"
 		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
+		"  -S, --serverinfo       print the server's capabilities and TLS certificate; send nothing\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"

@@ -9,6 +9,7 @@
 #include "privilege.h"
 #include "rcfile.h"
 #include "send.h"
+#include "serverinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +83,8 @@ static int run(int argc, char **argv)
 		return pn_pretend_run(&req, &err);
 	case PN_MODE_CONFIGURE:
 		return pn_configure_run(&req, &err);
+	case PN_MODE_SERVERINFO:
+		return pn_serverinfo_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

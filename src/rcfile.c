@@ -16,6 +16,7 @@
 #include "message.h"
 #include "privilege.h"
 #include "regfile.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -35,7 +36,7 @@
 #define LINE_MAX_LEN 4096
 #define EVAL_TIMEOUT 60 /* seconds an eval command may take */
 
-enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT, K_LIMIT };
+enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_FPR, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT, K_LIMIT };
 
 struct command {
 	const char *name;
@@ -64,6 +65,12 @@ static const struct command commands[] = {
 	{"tls_certcheck", K_BOOL, F(tls_certcheck)},
 	{"tls_trust_file", K_TRUST, F(tls_trust_file)},
 	{"tls_session_cache", K_PATH, F(tls_session_cache)},
+	{"tls_fingerprint", K_FPR, F(tls_fingerprint)},
+	{"tls_cert_file", K_PATH, F(tls_cert_file)},
+	{"tls_key_file", K_PATH, F(tls_key_file)},
+	{"tls_crl_file", K_PATH, F(tls_crl_file)},
+	{"tls_priorities", K_STR, F(tls_priorities)},
+	{"tls_host_override", K_STR, F(tls_host_override)},
 	{"timeout", K_TIMEOUT, F(timeout)},
 	{"logfile", K_PATH, F(logfile)},
 	{"syslog", K_SYSLOG, F(syslog)},
@@ -95,8 +102,7 @@ static const struct command commands[] = {
 
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
-	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
-	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol",
+	"source_ip", "proxy_host", "proxy_port", "socket", "protocol",
 };
 
 /* how an older msmtp spelling maps onto a command of the table */
@@ -362,6 +368,10 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 	case K_TRUST: set_string((char **)field, strcmp(arg, "system") == 0 ? NULL : expand_path(p, arg), false);
 		if (!*arg)
 			ok = perror_at(p, _("tls_trust_file: an empty value (trust nothing) is not supported; use tls_certcheck off"));
+		break;
+	case K_FPR: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, false);
+		if (*arg && !pn_fingerprint_parse(arg, NULL, NULL))
+			ok = perror_at(p, _("tls_fingerprint: invalid fingerprint '%s' (expected hex bytes separated by colons: 32 for SHA-256, or 20 for SHA-1, 16 for MD5)"), arg);
 		break;
 	case K_PORT: ok = parse_number(p, c->name, arg, 1, 65535, num); break;
 	case K_COUNT: ok = parse_number(p, c->name, arg, 0, 86400, num); break;
@@ -853,7 +863,7 @@ int pn_rc_option(const char *name, size_t n, bool *optional)
 static const char *arg_syntax(const struct command *c)
 {
 	static const char *const syntax[] = {
-		[K_STR] = "=TEXT", [K_PATH] = "=FILE", [K_SECRET] = "", [K_TRUST] = "=FILE|system",
+		[K_STR] = "=TEXT", [K_PATH] = "=FILE", [K_SECRET] = "", [K_TRUST] = "=FILE|system", [K_FPR] = "=FINGERPRINT",
 		[K_DSN] = "=VALUE|off", [K_PORT] = "=PORT", [K_BOOL] = "[=on|off]",
 		[K_AUTH] = "[=on|off|plain|login|cram-md5]", [K_TIMEOUT] = "=SECONDS|off",
 		[K_SYSLOG] = "[=on|off|LOG_MAIL|...]", [K_CHOICE] = NULL, [K_COUNT] = "=N", [K_LIMIT] = "=N",
@@ -955,7 +965,7 @@ static const char *value_text(const struct pn_account *a, const struct command *
 	const char *field = (const char *)a + c->off;
 	int v = *(const int *)field;
 	switch (c->kind) {
-	case K_STR: case K_PATH: case K_DSN: return *(char *const *)field;
+	case K_STR: case K_PATH: case K_FPR: case K_DSN: return *(char *const *)field;
 	case K_SECRET: return *(char *const *)field ? "*" : NULL;
 	case K_TRUST: return *(char *const *)field ? *(char *const *)field : "system";
 	case K_BOOL: return v ? "on" : "off";

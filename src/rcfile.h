@@ -32,6 +32,11 @@ struct pn_account {
 	int tls, tls_starttls, tls_certcheck;
 	char *tls_trust_file; /* NULL or "system": the system store */
 	char *tls_session_cache; /* file for TLS resumption, NULL: none */
+	char *tls_fingerprint;   /* msmtp's colon-separated hex (SHA-256, SHA-1 or MD5) */
+	char *tls_cert_file, *tls_key_file; /* client certificate (PEM), both or neither */
+	char *tls_crl_file;      /* revocation list (PEM) */
+	char *tls_priorities;    /* GnuTLS priority string, NULL: postern's */
+	char *tls_host_override; /* the name verified and sent as SNI, NULL: host */
 	int timeout;          /* seconds; 0: no timeout */
 	char *logfile;
 	int syslog;           /* syslog facility, -1: off */

@@ -52,6 +52,7 @@ struct session {
 		char enhanced[16], line[512];
 	} refusal;
 	struct caps caps;
+	char *greeting;            /* -S: the greeting's text */
 	struct pn_reply r;
 	struct pn_buf line;
 	struct pn_error *err;      /* the outcome of the session */
@@ -194,6 +195,8 @@ static enum state st_greeting(struct session *s)
 		return S_FAIL;
 	if (s->r.code != 220)
 		return reply_error(s, _("the server refused the connection"));
+	if (s->p->on_info)
+		s->greeting = pn_xstrdup(s->r.text.data ? s->r.text.data : "");
 	return S_EHLO;
 }
 
@@ -227,6 +230,15 @@ static void parse_caps(struct session *s)
 	}
 }
 
+/* server_info - -S: what the server said and its TLS, then QUIT */
+static enum state server_info(struct session *s)
+{
+	struct pn_smtp_info info = {s->greeting ? s->greeting : "",
+				    s->r.code == 250 && s->r.text.data ? s->r.text.data : "", s->tls_on ? s->tls : NULL};
+	s->p->on_info(s->p->on_info_ctx, &info);
+	return S_QUIT;
+}
+
 /* st_ehlo - EHLO, or HELO when the server does not know EHLO */
 static enum state st_ehlo(struct session *s)
 {
@@ -247,6 +259,8 @@ static enum state st_ehlo(struct session *s)
 	}
 	if (s->p->tls == PN_TLS_STARTTLS && !s->tls_on)
 		return S_STARTTLS;
+	if (s->p->on_info)
+		return server_info(s);
 	if (s->msg && s->caps.size_max && s->msg->size > s->caps.size_max) { /* before any credential */
 		/* postern answers for the server, as its refusal would (RFC 1870
 		 * 552, RFC 3463 5.3.4) */
@@ -674,6 +688,7 @@ bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *e
 	}
 	pn_tls_free(s.tls, s.c);
 	pn_conn_close(s.c);
+	free(s.greeting);
 	pn_reply_free(&s.r);
 	pn_buf_free(&s.line);
 	return st == S_DONE;

@@ -18,6 +18,13 @@
 
 enum pn_tls_mode { PN_TLS_OFF, PN_TLS_STARTTLS, PN_TLS_IMPLICIT };
 
+/* what -S shows: the server's words and its TLS session */
+struct pn_smtp_info {
+	const char *greeting; /* the greeting's text, lines joined by '\n' */
+	const char *ehlo;     /* the last EHLO (or HELO) reply's text */
+	struct pn_tls *tls;   /* the session, NULL without TLS */
+};
+
 struct pn_smtp_params {
 	const char *host;
 	int port;
@@ -35,6 +42,10 @@ struct pn_smtp_params {
 	bool verify;
 	void (*on_rcpt)(void *ctx, const char *addr, int code, const char *reply);
 	void *on_rcpt_ctx;
+	/* -S: after the last EHLO (STARTTLS done when configured) on_info is
+	 * called and the session ends with QUIT: no AUTH, no transaction */
+	void (*on_info)(void *ctx, const struct pn_smtp_info *info);
+	void *on_info_ctx;
 };
 
 struct pn_envelope {

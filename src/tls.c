@@ -7,21 +7,34 @@
  * certificate ends the handshake itself.  Records are written as the
  * connection's 64 KiB blocks arrive, which GnuTLS cuts into full 16 KiB
  * records rather than one record per line.
- * SECURITY: no secret passes through this file; it protects those that do.
+ * msmtp's settings: tls_fingerprint replaces the chain and name check by a
+ * comparison with the server certificate's digest; tls_cert_file and
+ * tls_key_file give GnuTLS a client certificate; tls_crl_file adds a
+ * revocation list to the trust; tls_priorities replaces PRIORITIES; the
+ * name checked (tls_host_override) is the caller's choice.  None of them
+ * costs a send that does not use it anything.
+ * SECURITY: the client certificate's private key passes through
+ * read_pem (wiped once GnuTLS has it); no password passes through here.
  */
 #include "tls.h"
 
+#include "regfile.h"
 #include "tlscache.h"
 #include "trust.h"
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 /* TLS 1.2 and 1.3 only; X25519 first, then the other groups in GnuTLS's
  * default order (+GROUP-ALL after X25519 gives the list that naming each
@@ -41,6 +54,12 @@ struct pn_tls {
 	unsigned char *resume;  /* the cached session to offer */
 	size_t resume_len;
 	bool started;           /* a handshake completed */
+	unsigned char fpr[PN_FPR_MAX]; /* tls_fingerprint: the only check */
+	size_t fpr_len;         /* 0: none; 32, 20 or 16 bytes */
+	bool fpr_bad;           /* the server's certificate did not match */
+	char fpr_seen[2 * 32 * 3]; /* what it presented, for the message */
+	gnutls_priority_t prio; /* tls_priorities, or NULL: PRIORITIES */
+	bool no_cache;          /* a CRL is loaded: see open_cache */
 	char desc[128];
 	struct pn_transport transport;
 };
@@ -128,6 +147,67 @@ static int verify(gnutls_session_t session)
 	return t->vstatus ? -1 : 0;
 }
 
+/* fpr_algo - the digest a fingerprint of n bytes was made with */
+static gnutls_digest_algorithm_t fpr_algo(size_t n)
+{
+	return n == 32 ? GNUTLS_DIG_SHA256 : n == 20 ? GNUTLS_DIG_SHA1 : GNUTLS_DIG_MD5;
+}
+
+/* fpr_hex - n bytes as msmtp writes a fingerprint, "AB:CD:..." */
+static void fpr_hex(const unsigned char *b, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o + 4 <= size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%02X", i ? ":" : "", b[i]);
+}
+
+/* fingerprint - the digest of a DER certificate in msmtp's form */
+static bool fingerprint(const gnutls_datum_t *der, gnutls_digest_algorithm_t algo, char *out, size_t size)
+{
+	unsigned char d[PN_FPR_MAX];
+	size_t n = sizeof(d);
+	if (gnutls_fingerprint(algo, der, d, &n) < 0)
+		return false;
+	fpr_hex(d, n, out, size);
+	return true;
+}
+
+/* verify_fpr - during the handshake, with tls_fingerprint: the server's
+ * own certificate has that fingerprint, and nothing else is checked (as
+ * in msmtp: the fingerprint stands for both trust and name) */
+static int verify_fpr(gnutls_session_t session)
+{
+	struct pn_tls *t = gnutls_session_get_ptr(session);
+	unsigned n = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &n);
+	unsigned char d[PN_FPR_MAX];
+	size_t len = sizeof(d);
+	t->fpr_bad = true;
+	snprintf(t->fpr_seen, sizeof(t->fpr_seen), "%s", _("no certificate"));
+	if (!peers || !n)
+		return -1;
+	if (!fingerprint(&peers[0], GNUTLS_DIG_SHA256, t->fpr_seen, sizeof(t->fpr_seen)))
+		return -1;
+	if (gnutls_fingerprint(fpr_algo(t->fpr_len), &peers[0], d, &len) < 0 || len != t->fpr_len ||
+	    memcmp(d, t->fpr, len) != 0)
+		return -1;
+	t->fpr_bad = false;
+	return 0;
+}
+
+/* fpr_failure - the certificate is not the one tls_fingerprint names */
+static void fpr_failure(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
+{
+	static const char *const names[] = {[16] = "MD5", [20] = "SHA-1", [32] = "SHA-256"};
+	char want[2 * 32 * 3];
+	fpr_hex(t->fpr, t->fpr_len, want, sizeof(want));
+	pn_error_set(err, EX_UNAVAILABLE,
+		     _("%s: the server's TLS certificate does not match tls_fingerprint: expected %s %s, the server "
+		       "presented SHA-256 %s"),
+		     pn_conn_name(c), names[t->fpr_len], want, t->fpr_seen);
+}
+
 /* cache_key - what this run verifies under: a cached session is offered
  * only when it was made under the same (tlscache.h) */
 static struct pn_tlscache_key cache_key(const struct pn_tls *t)
@@ -140,15 +220,101 @@ static struct pn_tlscache_key cache_key(const struct pn_tls *t)
  * configured; GnuTLS's own system trust is named as such. */
 static void open_cache(struct pn_tls *t, const struct pn_tls_params *p)
 {
-	if (t->certcheck && t->trust && !pn_trust_id(t->trust, t->trust_id))
+	if (t->no_cache)
+		return; /* a resumed session skips the revocation check */
+	if (t->fpr_len) /* the fingerprint is the whole trust */
+		fpr_hex(t->fpr, t->fpr_len, t->trust_id, sizeof(t->trust_id));
+	else if (t->certcheck && t->trust && !pn_trust_id(t->trust, t->trust_id))
 		return; /* no identity for the trust: no cache at all */
-	if (t->certcheck && !t->trust)
+	else if (t->certcheck && !t->trust)
 		snprintf(t->trust_id, sizeof(t->trust_id), "gnutls-system");
 	t->cache = pn_xstrdup(p->session_cache);
 	t->port = p->port;
 	struct pn_tlscache_key k = cache_key(t);
 	if (!pn_tlscache_load(t->cache, &k, &t->resume, &t->resume_len))
 		t->resume = NULL;
+}
+
+/* read_pem - a PEM file named in the account, at most 1 MiB; a key file
+ * (key true) that others may read is refused as a password file is.  The
+ * caller frees d->data (a key: wiped first). */
+static bool read_pem(const char *what, const char *path, bool key, gnutls_datum_t *d, struct pn_error *err)
+{
+	bool odd = false;
+	int fd = pn_open_regular(path, O_RDONLY, 0, &odd);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size > (1 << 20)) {
+		int e = fd < 0 ? errno : EFBIG;
+		if (odd)
+			e = EINVAL;
+		if (fd >= 0)
+			close(fd);
+		pn_error_errno(err, EX_CONFIG, e, _("%s: cannot read %s"), what, path);
+		return false;
+	}
+	if (key && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		close(fd);
+		pn_error_set(err, EX_CONFIG,
+			     _("%s: %s holds a private key but other users have access to it; fix it with: chmod 600 %s"),
+			     what, path, path);
+		return false;
+	}
+	d->data = pn_xmalloc((size_t)st.st_size + 1);
+	ssize_t n = 0, r = 1;
+	while (n < st.st_size && (r = read(fd, d->data + n, (size_t)(st.st_size - n))) != 0)
+		if (r > 0)
+			n += r;
+		else if (errno != EINTR)
+			break;
+	close(fd);
+	d->size = (unsigned)n;
+	return true;
+}
+
+/* load_client - tls_cert_file and tls_key_file: what GnuTLS presents when
+ * the server asks for a certificate */
+static bool load_client(struct pn_tls *t, const struct pn_tls_params *p, struct pn_error *err)
+{
+	gnutls_datum_t cert = {NULL, 0}, key = {NULL, 0};
+	bool ok = read_pem("tls_cert_file", p->cert_file, false, &cert, err) &&
+		  read_pem("tls_key_file", p->key_file, true, &key, err);
+	int r = ok ? gnutls_certificate_set_x509_key_mem(t->cred, &cert, &key, GNUTLS_X509_FMT_PEM) : 0;
+	if (r < 0)
+		pn_error_set(err, EX_CONFIG, _("cannot use the client certificate %s with the key %s: %s"),
+			     p->cert_file, p->key_file, PN_FOREIGN(gnutls_strerror(r)));
+	if (key.data)
+		pn_wipe(key.data, key.size);
+	free(key.data);
+	free(cert.data);
+	return ok && r >= 0;
+}
+
+/* load_options - tls_fingerprint, tls_crl_file and tls_priorities */
+static bool load_options(struct pn_tls *t, const struct pn_tls_params *p, struct pn_error *err)
+{
+	const char *bad = NULL;
+	int r = 0;
+	if (p->certcheck && p->fingerprint && !pn_fingerprint_parse(p->fingerprint, t->fpr, &t->fpr_len)) {
+		pn_error_set(err, EX_CONFIG, _("tls_fingerprint: invalid fingerprint '%s'"), p->fingerprint);
+		return false;
+	}
+	if (p->certcheck && !t->fpr_len && p->crl_file) {
+		r = gnutls_certificate_set_x509_crl_file(t->cred, p->crl_file, GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			pn_error_set(err, EX_CONFIG, _("tls_crl_file: cannot load %s: %s"), p->crl_file,
+				     r ? PN_FOREIGN(gnutls_strerror(r)) : _("no revocation list found"));
+			return false;
+		}
+		t->no_cache = true;
+	}
+	if (p->priorities && (r = gnutls_priority_init(&t->prio, p->priorities, &bad)) < 0) {
+		t->prio = NULL;
+		size_t pos = bad && bad >= p->priorities ? (size_t)(bad - p->priorities) : 0;
+		pn_error_set(err, EX_CONFIG, _("tls_priorities: invalid priority string at position %zu ('%s'): %s"),
+			     pos + 1, bad ? bad : "", PN_FOREIGN(gnutls_strerror(r)));
+		return false;
+	}
+	return true;
 }
 
 /* pn_tls_prepare - credentials and trust, ready for a handshake */
@@ -163,7 +329,12 @@ struct pn_tls *pn_tls_prepare(const struct pn_tls_params *p, struct pn_error *er
 		free(t);
 		return NULL;
 	}
-	if (p->certcheck && !load_trust(t, p->trust_file, err)) {
+	bool ok = load_options(t, p, err);
+	if (ok && p->certcheck && !t->fpr_len)
+		ok = load_trust(t, p->trust_file, err);
+	if (ok && p->cert_file && p->key_file)
+		ok = load_client(t, p, err);
+	if (!ok) {
 		pn_tls_free(t, NULL);
 		return NULL;
 	}
@@ -181,7 +352,8 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 	unsigned flags = GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_KEY_SHARE_TOP | (t->cache ? 0 : GNUTLS_NO_TICKETS);
 	int r = gnutls_init(&t->session, flags);
 	if (r >= 0)
-		r = gnutls_priority_set_direct(t->session, PRIORITIES, NULL);
+		r = t->prio ? gnutls_priority_set(t->session, t->prio)
+			    : gnutls_priority_set_direct(t->session, PRIORITIES, NULL);
 	if (r >= 0)
 		r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred);
 	unsigned char ip[16];
@@ -193,7 +365,10 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 		pn_error_set(err, EX_SOFTWARE, _("cannot set up TLS: %s"), PN_FOREIGN(gnutls_strerror(r)));
 		return false;
 	}
-	if (t->certcheck && t->trust) {
+	if (t->fpr_len) {
+		gnutls_session_set_ptr(t->session, t);
+		gnutls_session_set_verify_function(t->session, verify_fpr);
+	} else if (t->certcheck && t->trust) {
 		gnutls_session_set_ptr(t->session, t);
 		gnutls_session_set_verify_function(t->session, verify);
 	} else if (t->certcheck) {
@@ -236,6 +411,10 @@ static bool handshake(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 			if (!pn_conn_wait(c, want, err))
 				return false;
 			continue;
+		}
+		if (t->fpr_bad) {
+			fpr_failure(t, c, err);
+			return false;
 		}
 		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR ||
 		    (t->trust && r == GNUTLS_E_CERTIFICATE_ERROR && t->vstatus)) {
@@ -309,7 +488,62 @@ void pn_tls_free(struct pn_tls *t, struct pn_conn *c)
 	}
 	if (t->cred)
 		gnutls_certificate_free_credentials(t->cred);
+	if (t->prio)
+		gnutls_priority_deinit(t->prio);
 	pn_trust_free(t->trust);
 	free(t->hostname);
 	free(t);
+}
+
+/* print_time - a certificate's date as the UTC time it stands for */
+static void print_time(FILE *out, const char *label, time_t when)
+{
+	char buf[64] = "?";
+	struct tm tm;
+	if (when != (time_t)-1 && gmtime_r(&when, &tm))
+		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(out, "    %-20s %s\n", label, buf);
+}
+
+/* print_cert - one certificate of the chain, for -S */
+static void print_cert(FILE *out, unsigned i, const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t subject = {NULL, 0}, issuer = {NULL, 0};
+	char sha256[2 * 32 * 3] = "?", sha1[2 * 20 * 3] = "?";
+	fprintf(out, _("  certificate %u:\n"), i + 1);
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == 0) {
+		(void)gnutls_x509_crt_get_dn3(crt, &subject, 0);
+		(void)gnutls_x509_crt_get_issuer_dn3(crt, &issuer, 0);
+		fprintf(out, "    %-20s %s\n", _("subject:"), subject.data ? (char *)subject.data : "?");
+		fprintf(out, "    %-20s %s\n", _("issuer:"), issuer.data ? (char *)issuer.data : "?");
+		print_time(out, _("valid from:"), gnutls_x509_crt_get_activation_time(crt));
+		print_time(out, _("valid until:"), gnutls_x509_crt_get_expiration_time(crt));
+	}
+	(void)fingerprint(der, GNUTLS_DIG_SHA256, sha256, sizeof(sha256));
+	(void)fingerprint(der, GNUTLS_DIG_SHA1, sha1, sizeof(sha1));
+	fprintf(out, "    %-20s %s\n", _("SHA-256 fingerprint:"), sha256);
+	fprintf(out, "    %-20s %s\n", _("SHA-1 fingerprint:"), sha1);
+	gnutls_free(subject.data);
+	gnutls_free(issuer.data);
+	gnutls_x509_crt_deinit(crt);
+}
+
+/* pn_tls_print_info - see tls.h */
+void pn_tls_print_info(struct pn_tls *t, FILE *out)
+{
+	gnutls_session_t s = t->session;
+	const char *version = gnutls_protocol_get_name(gnutls_protocol_get_version(s));
+	const char *cipher = gnutls_cipher_get_name(gnutls_cipher_get(s));
+	fprintf(out, _("TLS session:\n"));
+	fprintf(out, "  %-22s %s\n", _("protocol version:"), version ? version : "?");
+	fprintf(out, "  %-22s %s\n", _("cipher:"), cipher ? cipher : "?");
+	fprintf(out, "  %-22s %s\n", _("session:"), t->desc);
+	unsigned n = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(s, &n);
+	fprintf(out, _("TLS certificate chain (the server's own certificate first):\n"));
+	for (unsigned i = 0; peers && i < n; i++)
+		print_cert(out, i, &peers[i]);
 }

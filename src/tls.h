@@ -5,12 +5,17 @@
  * chain needs it, trust.h); pn_tls_start runs the handshake,
  * verifies the chain and the host name, and installs itself as the
  * connection's transport.  A failed verification is EX_UNAVAILABLE (69) and
- * happens before any credential is sent.
+ * happens before any credential is sent.  With a fingerprint, that
+ * fingerprint is the whole check.  A setting that cannot be used (a key
+ * file others can read, an invalid priority string, a CRL or certificate
+ * that does not load) is a configuration error (78) from pn_tls_prepare.
  */
 #ifndef POSTERN_TLS_H
 #define POSTERN_TLS_H
 
 #include "net.h"
+
+#include <stdio.h>
 
 struct pn_tls_params {
 	const char *hostname;   /* verified against the certificate, sent as SNI */
@@ -18,6 +23,10 @@ struct pn_tls_params {
 	bool certcheck;         /* false: no verification at all (insecure) */
 	const char *session_cache; /* tls_session_cache FILE, or NULL */
 	int port;               /* with hostname, what a cached session is for */
+	const char *fingerprint; /* tls_fingerprint: the only check, or NULL */
+	const char *cert_file, *key_file; /* client certificate, or NULL */
+	const char *crl_file;   /* revocation list added to the trust, or NULL */
+	const char *priorities; /* GnuTLS priority string, NULL: postern's */
 };
 
 struct pn_tls;
@@ -27,5 +36,9 @@ bool pn_tls_start(struct pn_tls *t, struct pn_conn *c, struct pn_error *err) PN_
 /* pn_tls_describe - "TLS1.3 / AES-256-GCM" for -v, after a handshake */
 const char *pn_tls_describe(struct pn_tls *t);
 void pn_tls_free(struct pn_tls *t, struct pn_conn *c);
+/* pn_tls_print_info - for -S, after a handshake: the protocol version,
+ * the cipher suite and the server's certificate chain (names, validity,
+ * SHA-256 and SHA-1 fingerprints) on out */
+void pn_tls_print_info(struct pn_tls *t, FILE *out);
 
 #endif

@@ -43,4 +43,12 @@ int pn_trust_each_anchor(struct pn_trust *t, const unsigned char *const *chain, 
 bool pn_der_names(const unsigned char *der, size_t len, const unsigned char **issuer, size_t *ilen,
 		  const unsigned char **subject, size_t *slen);
 
+/* pn_fingerprint_parse - msmtp's form of a certificate fingerprint: hex
+ * byte pairs separated by ':' (or a blank), 32 bytes for SHA-256, 20 for
+ * SHA-1 or 16 for MD5, told apart by length alone.  The bytes go to out
+ * (at least PN_FPR_MAX, may be NULL) and their count to *len (may be
+ * NULL); false when s is not such a fingerprint. */
+#define PN_FPR_MAX 32
+bool pn_fingerprint_parse(const char *s, unsigned char *out, size_t *len);
+
 #endif

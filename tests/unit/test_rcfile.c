@@ -329,6 +329,16 @@ static void string_values(void)
 		{"dsn_notify success,delay\n", S(dsn_notify), "SUCCESS,DELAY"},
 		{"dsn_notify never\n", S(dsn_notify), "NEVER"},
 		{"dsn_notify never\ndsn_notify off\n", S(dsn_notify), NULL},
+		{"tls_fingerprint 84:bf:54:ba:83:ab:2e:d8:af:1e:ed:b1:48:1a:a3:0e:ce:74:e2:d9:7b:cd:49:5b:95:a0:48:04:d8:5d:f9:d1\n",
+		 S(tls_fingerprint), "84:bf:54:ba:83:ab:2e:d8:af:1e:ed:b1:48:1a:a3:0e:ce:74:e2:d9:7b:cd:49:5b:95:a0:48:04:d8:5d:f9:d1"},
+		{"tls_fingerprint 46:A9:D0:DD:B2:92:24:F2:71:17:31:A8:AA:BA:C8:76:72:B6:F1:4D\n", S(tls_fingerprint),
+		 "46:A9:D0:DD:B2:92:24:F2:71:17:31:A8:AA:BA:C8:76:72:B6:F1:4D"},
+		{"tls_fingerprint AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\ntls_fingerprint\n", S(tls_fingerprint), NULL},
+		{"tls_cert_file ~/c.pem\n", S(tls_cert_file), HOME "/c.pem"},
+		{"tls_key_file ~/k.pem\n", S(tls_key_file), HOME "/k.pem"},
+		{"tls_crl_file /etc/ssl/crl.pem\n", S(tls_crl_file), "/etc/ssl/crl.pem"},
+		{"tls_priorities NORMAL:-VERS-TLS1.3\n", S(tls_priorities), "NORMAL:-VERS-TLS1.3"},
+		{"tls_host_override mx.example\n", S(tls_host_override), "mx.example"},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
 		struct pn_config cfg;
@@ -450,8 +460,13 @@ struct ecase {
 /* the files errors() loads: each must fail */
 static const struct ecase error_cases[] = {
 	{"unknown command", "account a\nhost h\nfrobnicate yes\n", 3, "frobnicate", "unknown"},
-	{"unsupported msmtp command", "account a\ntls_fingerprint AA:BB\n", 2,
-	 "tls_fingerprint", "not supported"},
+	{"fingerprint too short", "account a\ntls_fingerprint AA:BB\n", 2, "tls_fingerprint", "invalid fingerprint"},
+	{"fingerprint not hex", "account a\ntls_fingerprint AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:9G\n", 2,
+	 "9G", "invalid fingerprint"},
+	{"fingerprint with dashes", "account a\ntls_fingerprint AA-BB-CC-DD-EE-FF-00-11-22-33-44-55-66-77-88-99\n", 2,
+	 NULL, "invalid fingerprint"},
+	{"fingerprint of 17 bytes", "account a\ntls_fingerprint AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:00\n", 2,
+	 NULL, "invalid fingerprint"},
 	{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
 	 "proxy_host", "not supported"},
 	{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},

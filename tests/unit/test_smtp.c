@@ -66,7 +66,7 @@ struct scase {
 	char *user, *password, *from, *helo, *dsn_notify, *dsn_ret, *dsn_envid;
 	struct pn_addrlist rcpt;
 	long size;
-	bool verify, verbose, refuse, has_message, has_body;
+	bool verify, verbose, refuse, has_message, has_body, serverinfo;
 	struct pn_buf message, body;
 	struct step *steps;
 	size_t nsteps;
@@ -277,6 +277,8 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 		return set_bool(c, &c->verify, v, line);
 	if (strcmp(k, "verbose") == 0)
 		return set_bool(c, &c->verbose, v, line);
+	if (strcmp(k, "serverinfo") == 0)
+		return set_bool(c, &c->serverinfo, v, line);
 	return fail_at(c, line, "unknown setting '%s'", k);
 }
 
@@ -284,7 +286,7 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 static bool known_expect(const char *k)
 {
 	static const char *const keys[] = {"exit", "phase", "reply", "enhanced", "server", "msg", "log",
-					   "bs", "onrcpt", "onrcpts", "trace", "notrace", "tlsstarts"};
+					   "bs", "onrcpt", "onrcpts", "trace", "notrace", "tlsstarts", "info"};
 	for (size_t i = 0; i < PN_ARRAY_LEN(keys); i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;
@@ -311,7 +313,7 @@ static bool add_expect(struct scase *c, char *l, int line)
 		return false;
 	if (!known_expect(k))
 		return fail_at(c, line, "unknown expectation '%s'", k);
-	bool repeatable = !strcmp(k, "onrcpt") || !strcmp(k, "trace") || !strcmp(k, "notrace");
+	bool repeatable = !strcmp(k, "onrcpt") || !strcmp(k, "trace") || !strcmp(k, "notrace") || !strcmp(k, "info");
 	for (size_t i = 0; i < c->nexp && !repeatable; i++)
 		if (strcmp(c->exp[i].key, k) == 0)
 			return fail_at(c, line, "'%s' expected twice", k);
@@ -709,7 +711,24 @@ struct run {
 	struct pn_buf trace;  /* the -v transcript */
 	char report[8192];    /* what the scripted server saw go wrong */
 	int tlsstarts;
+	struct pn_buf info;   /* -S: "greeting: ", "ehlo: " and "tls: " lines */
 };
+
+/* on_info - the -S callback: what it was given, one line each */
+static void on_info(void *ctx, const struct pn_smtp_info *info)
+{
+	struct run *r = ctx;
+	if (!pn_buf_printf(&r->info, "greeting: %s\n", info->greeting))
+		abort();
+	for (const char *l = info->ehlo; *l;) {
+		size_t n = strcspn(l, "\n");
+		if (!pn_buf_printf(&r->info, "ehlo: %.*s\n", (int)n, l))
+			abort();
+		l += n + (l[n] == '\n');
+	}
+	if (!pn_buf_printf(&r->info, "tls: %s\n", info->tls ? "yes" : "no"))
+		abort();
+}
 
 /* on_rcpt - the -bv callback: one line per recipient */
 static void on_rcpt(void *ctx, const char *addr, int code, const char *reply)
@@ -852,7 +871,7 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->helo = c->helo ? c->helo : "client.example";
 	p->timeout = c->timeout;
 	p->tls = (enum pn_tls_mode)c->tls;
-	p->tlsp = (struct pn_tls_params){"127.0.0.1", NULL, true, NULL, port};
+	p->tlsp = (struct pn_tls_params){.hostname = "127.0.0.1", .certcheck = true, .port = port};
 	p->auth = c->auth;
 	p->user = c->user;
 	p->password = c->password ? &pw : NULL;
@@ -863,6 +882,8 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->verify = c->verify;
 	p->on_rcpt = on_rcpt;
 	p->on_rcpt_ctx = r;
+	p->on_info = c->serverinfo ? on_info : NULL;
+	p->on_info_ctx = r;
 }
 
 /* deliver_traced - run deliver with stderr in a temporary file when -v */
@@ -1073,6 +1094,8 @@ static void check_one(const char *file, const struct expect *e, const struct run
 		check_regex(file, e, r->trace.data ? r->trace.data : "", e->key[0] == 't');
 	else if (strcmp(e->key, "onrcpt") == 0)
 		check_onrcpt(file, e, r, rcpt_pos);
+	else if (strcmp(e->key, "info") == 0)
+		check_regex(file, e, r->info.data ? r->info.data : "", true);
 	else
 		tap_ok(false, "%s:%d: unknown expectation %s", file, e->line, e->key); /* known_expect */
 }
@@ -1110,12 +1133,14 @@ static void one_case(const char *path)
 	memset(&r, 0, sizeof(r));
 	pn_buf_init(&r.onrcpt, 1 << 20);
 	pn_buf_init(&r.trace, 1 << 20);
+	pn_buf_init(&r.info, 1 << 20);
 	if (run_case(&c, &r))
 		check_run(&c, &r);
 	else
 		tap_ok(false, "%s: the case could be run", path);
 	pn_buf_free(&r.onrcpt);
 	pn_buf_free(&r.trace);
+	pn_buf_free(&r.info);
 	case_free(&c);
 }
 

@@ -312,6 +312,39 @@ static void errors(void)
 	tap_ok(!pn_trust_read(dir, &err) && err.code == EX_CONFIG, "a directory as trust file: EX_CONFIG");
 }
 
+/* fingerprints - msmtp's forms, told apart by length; the bytes of the
+ * SHA-256 form are checked against GnuTLS's digest of the fixture CA */
+static void fingerprints(void)
+{
+	gnutls_datum_t pem = {(unsigned char *)CA_A, sizeof(CA_A) - 1}, der = {NULL, 0};
+	unsigned char want[32], got[PN_FPR_MAX];
+	size_t wn = sizeof(want), n = 0;
+	bool dig = gnutls_pem_base64_decode2("CERTIFICATE", &pem, &der) == 0 &&
+		   gnutls_fingerprint(GNUTLS_DIG_SHA256, &der, want, &wn) == 0;
+	char hex[100] = "";
+	size_t o = 0;
+	for (size_t i = 0; dig && i < wn; i++)
+		o += (size_t)snprintf(hex + o, sizeof(hex) - o, "%s%02x", i ? ":" : "", want[i]);
+	tap_ok(dig && pn_fingerprint_parse(hex, got, &n) && n == 32 && memcmp(got, want, 32) == 0,
+	       "SHA-256 fingerprint: the digest's 32 bytes (%s)", hex);
+	gnutls_free(der.data);
+	static const struct { const char *s; size_t len; } cases[] = {
+		{"00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33", 20},
+		{"00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff", 16},
+		{"00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22", 0},
+		{"00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:", 0},
+		{"0011:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00", 0},
+		{"00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:F", 0},
+		{"", 0},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
+		n = 0;
+		bool ok = pn_fingerprint_parse(cases[i].s, got, &n);
+		tap_ok(ok == (cases[i].len != 0) && n == cases[i].len && (!ok || (got[0] == 0 && got[1] == 0x11)),
+		       "fingerprint '%s': %zu bytes", cases[i].s, cases[i].len);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -323,6 +356,7 @@ int main(void)
 	ids();
 	broken();
 	errors();
+	fingerprints();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
