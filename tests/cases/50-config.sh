@@ -246,7 +246,7 @@ fi
 run_postern /dev/null -C "$(config table)" -P
 awk -F' = ' 'NR > 1 {print $1}' "$WORK/out" | sort >"$WORK/rows"
 "$POSTERN" --help | sed -n 's/^  --\([a-z-]*\)[=[].*/\1/p; s/^  --\([a-z-]*\)$/\1/p' | tr - _ | sort -u >"$WORK/helpopts"
-awk '/^\.SH COMMANDS/{on=1} /^\.SH SECRETS/{on=0} on && prev==".TP" {print $2} {prev=$1}' \
+awk '/^\.SH COMMANDS/{on=1} /^\.SH SECRETS/{on=0} on && (prev == ".TP" || prev == ".TQ") {print $2} {prev=$1}' \
 	"$top_srcdir/doc/postern.conf.5" | sort -u >"$WORK/documented"
 check "-P lists at least 35 settings" test "$(wc -l <"$WORK/rows")" -ge 35
 undocumented=$(comm -23 "$WORK/rows" "$WORK/documented" | tr '\n' ' ')
