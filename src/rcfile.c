@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "message.h"
+#include "net.h"
 #include "privilege.h"
 #include "regfile.h"
 
@@ -87,13 +88,18 @@ static const struct command commands[] = {
 	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
 	{"bs_idle_timeout", K_LIMIT, F(bs_idle_timeout)},
 	{"bs_session_timeout", K_LIMIT, F(bs_session_timeout)},
+	{"source_ip", K_STR, F(source_ip)},
+	{"proxy_host", K_STR, F(proxy_host)},
+	{"proxy_port", K_PORT, F(proxy_port)},
+	{"socket", K_PATH, F(socket)},
+	{"insecure_auth_without_tls", K_BOOL, F(insecure_auth_without_tls)},
 };
 #undef F
 
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
 	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
-	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol", "eval",
+	"tls_host_override", "protocol", "eval",
 };
 
 /* how an older msmtp spelling maps onto a command of the table */
@@ -352,7 +358,11 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 		if (!*arg)
 			ok = perror_at(p, _("tls_trust_file: an empty value (trust nothing) is not supported; use tls_certcheck off"));
 		break;
-	case K_PORT: ok = parse_number(p, c->name, arg, 1, 65535, num); break;
+	case K_PORT: /* proxy_port alone may be empty: 1080, as in msmtp */
+		*num = 0;
+		if (*arg || c->off != offsetof(struct pn_account, proxy_port))
+			ok = parse_number(p, c->name, arg, 1, 65535, num);
+		break;
 	case K_COUNT: ok = parse_number(p, c->name, arg, 0, 86400, num); break;
 	case K_LIMIT: ok = parse_number(p, c->name, arg, 1, INT_MAX, num); break;
 	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
@@ -679,7 +689,7 @@ int pn_account_port(const struct pn_account *a)
 {
 	if (a->port)
 		return a->port;
-	if (!a->tls)
+	if (!pn_account_tls(a))
 		return 25;
 	return a->tls_starttls ? 587 : 465;
 }
@@ -689,6 +699,23 @@ int pn_account_auth(const struct pn_account *a)
 	if (a->auth != PN_AUTH_UNSET)
 		return a->auth;
 	return a->user ? PN_AUTH_ON : PN_AUTH_OFF;
+}
+
+/* pn_account_local - see rcfile.h */
+bool pn_account_local(const struct pn_account *a)
+{
+	if (a->socket)
+		return true;
+	/* through a proxy the bytes go wherever the proxy is */
+	return pn_host_is_local(a->host) && (!a->proxy_host || pn_host_is_local(a->proxy_host));
+}
+
+/* pn_account_tls - see rcfile.h; a local server only changes the default */
+int pn_account_tls(const struct pn_account *a)
+{
+	if ((a->set & (1ULL << find_command("tls"))) || !pn_account_local(a))
+		return a->tls;
+	return 0;
 }
 
 /* user_file - $XDG_CONFIG_HOME/SUB, else ~/.config/SUB */

@@ -158,9 +158,34 @@ static void bounds(void)
 	       "first: never comes last");
 }
 
+/* local_hosts - which hosts, as written, are this machine (net.h):
+ * decided by the text alone, so a name that merely resolves to 127.0.0.1
+ * is not local */
+static void local_hosts(void)
+{
+	static const struct {
+		const char *host;
+		bool local;
+	} cases[] = {
+		{"localhost", true},        {"LocalHost", true},      {"127.0.0.1", true},
+		{"127.0.0.2", true},        {"127.255.255.254", true}, {"::1", true},
+		{"0:0:0:0:0:0:0:1", true},  {"::ffff:127.0.0.1", true}, {"128.0.0.1", false},
+		{"126.0.0.1", false},       {"10.0.0.1", false},      {"::2", false},
+		{"::", false},              {"0.0.0.0", false},       {"::ffff:10.0.0.1", false},
+		{"smtp.postern.test", false}, {"localhost.example.com", false}, {"localhost.", false},
+		{"mylocalhost", false},     {"127.0.0.1.nip.io", false}, {"127.1", false},
+		{"[::1]", false},           {"[127.0.0.1]", false},   {" 127.0.0.1", false},
+		{"", false},                {NULL, false},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++)
+		tap_ok(pn_host_is_local(cases[i].host) == cases[i].local, "host '%s' is %slocal",
+		       cases[i].host ? cases[i].host : "(null)", cases[i].local ? "" : "not ");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	local_hosts();
 	bounds();
 	trickled(true);
 	trickled(false);
