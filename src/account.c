@@ -265,7 +265,7 @@ bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, st
 void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->host = a->host ? a->host : a->socket; /* the name of the server in messages */
+	p->host = pn_account_server(a); /* the name of the server in messages */
 	p->port = pn_account_port(a);
 	p->helo = a->domain ? a->domain : hostname(id);
 	p->timeout = a->timeout;

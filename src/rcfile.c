@@ -710,6 +710,12 @@ bool pn_account_local(const struct pn_account *a)
 	return pn_host_is_local(a->host) && (!a->proxy_host || pn_host_is_local(a->proxy_host));
 }
 
+/* pn_account_server - see rcfile.h */
+const char *pn_account_server(const struct pn_account *a)
+{
+	return a->host ? a->host : a->socket;
+}
+
 /* pn_account_tls - see rcfile.h; a local server only changes the default */
 int pn_account_tls(const struct pn_account *a)
 {

@@ -98,6 +98,9 @@ int pn_account_auth(const struct pn_account *a);
  * or a host that pn_host_is_local() calls local (and, with a proxy_host,
  * a proxy that is local too): nothing sent to it leaves the machine */
 bool pn_account_local(const struct pn_account *a);
+/* pn_account_server - the server's name for messages and password
+ * lookups: the host, else the socket (as msmtp names it) */
+const char *pn_account_server(const struct pn_account *a);
 /* pn_account_tls - the tls setting: as given (also by defaults or a parent
  * account), else on, except for a local server (off) */
 int pn_account_tls(const struct pn_account *a);

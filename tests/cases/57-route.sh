@@ -157,6 +157,18 @@ auth off")
 run_postern "$RT/m" -C "$RC_SOCKH" -a r -t
 expect_rc 0 "socket with a host: the host only names the server, tls is still off by default"
 check "... arrives" test -n "$(wait_mail bob)"
+# no host and no password: the socket names the server in the lookups
+# (keyring, ~/.netrc, the prompt) and in the message, as in msmtp
+RC_SOCKPW=$(route_rc sockpw "socket $SOCK
+user $SASL_USER")
+set +e
+env -i PATH=/usr/bin:/bin HOME="$RT" timeout 30 setsid -w "$POSTERN" -C "$RC_SOCKPW" -a r -t <"$RT/m" \
+	>/dev/null 2>"$WORK/err"
+RC=$?
+set -e
+ERR=$(cat "$WORK/err")
+expect_rc 78 "socket, no host, no password and no terminal"
+expect_err "no password for $SASL_USER at $SOCK:" "... the socket names the server"
 RC_NOSOCK=$(route_rc nosock "socket $RT/nothing.sock
 auth off")
 run_postern "$RT/m" -C "$RC_NOSOCK" -a r -t
