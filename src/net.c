@@ -276,10 +276,12 @@ static int bind_source(int fd, const char *ip)
 }
 
 /* connect_one - non-blocking connect to one address within timeout_ms,
- * bound to source first when one is given (*at_bind: that failed) */
+ * bound to source first when one is given (*at_bind: binding failed, not
+ * the connect) */
 static int connect_one(const struct addrinfo *ai, const char *source, int timeout_ms, int *err,
 		       bool *at_bind)
 {
+	*at_bind = false;
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			ai->ai_protocol);
 	if (fd < 0) {

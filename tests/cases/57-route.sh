@@ -194,6 +194,33 @@ run_postern "$RT/m" -C "$RC_SRCNA" -a r -t
 expect_rc 75 "source_ip that is not this machine's"
 expect_err "from source address 192\.0\.2\.1" "... is named"
 
+# an IPv6 source cannot be bound for an IPv4 server: the bind is named
+if ! (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null; then
+	RC_SRC6=$(route_rc src6 "host 127.0.0.1
+port 9
+auth off
+source_ip ::1")
+	run_postern "$RT/m" -C "$RC_SRC6" -a r -t
+	expect_rc 75 "source_ip ::1 for 127.0.0.1"
+	expect_err "cannot connect to 127\.0\.0\.1:9 from source address ::1: " "... the bind is what failed"
+	# where localhost is ::1 and 127.0.0.1, the bind fails for ::1, and the
+	# failure reported is the last one: the refused connect to 127.0.0.1
+	if [ "$(getent ahostsv6 localhost | awk '$1 == "::1"' | head -1)" ] &&
+		getent ahostsv4 localhost | grep -q '^127\.0\.0\.1 '; then
+		RC_SRCLH=$(route_rc srclh "host localhost
+port 9
+auth off
+source_ip 127.0.0.2")
+		run_postern "$RT/m" -C "$RC_SRCLH" -a r -t
+		expect_rc 75 "source_ip 127.0.0.2 to localhost (::1 and 127.0.0.1) where nothing listens"
+		expect_err "cannot connect to localhost:9: Connection refused" "... the last failure is named: the connect"
+	else
+		ok "# SKIP source_ip over two addresses: localhost is not both ::1 and 127.0.0.1 here"
+	fi
+else
+	ok "# SKIP source_ip failures: something listens on 127.0.0.1:9"
+fi
+
 # --- local relays without TLS ------------------------------------------------
 PLAIN_AUTH="port $PORT_PLAIN
 auth on
