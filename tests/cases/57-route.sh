@@ -169,6 +169,19 @@ set -e
 ERR=$(cat "$WORK/err")
 expect_rc 78 "socket, no host, no password and no terminal"
 expect_err "no password for $SASL_USER at $SOCK:" "... the socket names the server"
+if command -v msmtp >/dev/null; then
+	fresh
+	before=$(grep -c '"unix": true' "$RT/unix.log")
+	set +e
+	timeout 60 msmtp -C "$RC_SOCKH" -a r -t <"$RT/m" >"$RT/msmtp.out" 2>&1
+	MS_SOCK=$?
+	set -e
+	check "msmtp sends the same through the socket (exit 0)" test "$MS_SOCK" = 0
+	check "... its message arrives" test -n "$(wait_mail bob)"
+	check "... through the socket" test "$(grep -c '"unix": true' "$RT/unix.log")" = $((before + 1))
+else
+	ok "# SKIP msmtp beside postern over the socket: msmtp is not installed"
+fi
 RC_NOSOCK=$(route_rc nosock "socket $RT/nothing.sock
 auth off")
 run_postern "$RT/m" -C "$RC_NOSOCK" -a r -t
