@@ -115,6 +115,18 @@ struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *na
 	return a;
 }
 
+/* pn_account_clear_auth - see account.h */
+bool pn_account_clear_auth(const struct pn_account *a)
+{
+	return pn_account_local(a) || a->insecure_auth_without_tls;
+}
+
+/* pn_account_insecure - see account.h */
+bool pn_account_insecure(const struct pn_account *a)
+{
+	return pn_account_auth(a) != PN_AUTH_OFF && !pn_account_tls(a) && !pn_account_local(a);
+}
+
 bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 {
 	if (a->refused_option) {
@@ -124,13 +136,14 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 			     a->name, a->refused_option);
 		return false;
 	}
-	if (!a->host) {
+	if (!a->host && !a->socket) {
 		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s has no host"), a->file, a->line, a->name);
 		return false;
 	}
-	if (pn_account_auth(a) != PN_AUTH_OFF && !a->tls) {
+	if (pn_account_auth(a) != PN_AUTH_OFF && !pn_account_tls(a) && !pn_account_clear_auth(a)) {
 		pn_error_set(err, EX_CONFIG,
-			     _("%s:%d: account %s has auth on but tls off; postern never sends credentials without TLS"),
+			     _("%s:%d: account %s has auth on but tls off; postern never sends credentials without TLS "
+			       "to a host that is not local (for a lab server without TLS: insecure_auth_without_tls on)"),
 			     a->file, a->line, a->name);
 		return false;
 	}
@@ -265,12 +278,13 @@ bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, st
 void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->host = a->host;
+	p->host = pn_account_server(a); /* the name of the server in messages */
 	p->port = pn_account_port(a);
 	p->helo = a->domain ? a->domain : hostname(id);
 	p->timeout = a->timeout;
-	p->tls = !a->tls ? PN_TLS_OFF : a->tls_starttls ? PN_TLS_STARTTLS : PN_TLS_IMPLICIT;
-	p->tlsp.hostname = a->tls_host_override ? a->tls_host_override : a->host;
+	p->tls = !pn_account_tls(a) ? PN_TLS_OFF : a->tls_starttls ? PN_TLS_STARTTLS : PN_TLS_IMPLICIT;
+	p->route = (struct pn_route){a->socket, a->source_ip, a->proxy_host, a->proxy_port};
+	p->tlsp.hostname = a->tls_host_override ? a->tls_host_override : p->host;
 	p->tlsp.trust_file = a->tls_trust_file;
 	p->tlsp.session_cache = a->tls_session_cache;
 	p->tlsp.port = p->port;
@@ -281,5 +295,6 @@ void pn_account_params(const struct pn_account *a, const struct pn_identity *id,
 	p->tlsp.crl_file = a->tls_crl_file;
 	p->tlsp.priorities = a->tls_priorities;
 	p->auth = pn_account_auth(a);
+	p->auth_in_clear = pn_account_clear_auth(a);
 	p->user = a->user;
 }

@@ -28,8 +28,17 @@ void pn_identity_free(struct pn_identity *id);
 struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *name, const char *from,
 				     const char *login, struct pn_error *err);
 
-/* pn_account_check - settings that cannot work are config errors (78) */
+/* pn_account_check - settings that cannot work are config errors (78);
+ * auth without TLS is one, unless pn_account_clear_auth() */
 bool pn_account_check(const struct pn_account *a, struct pn_error *err) PN_WUR;
+
+/* pn_account_clear_auth - AUTH may go without TLS: the server is local
+ * (pn_account_local), or insecure_auth_without_tls is on */
+bool pn_account_clear_auth(const struct pn_account *a);
+
+/* pn_account_insecure - credentials would go in clear to a server that is
+ * not local (allowed only by insecure_auth_without_tls): warn at each use */
+bool pn_account_insecure(const struct pn_account *a);
 
 /* pn_account_from - the envelope sender: -f/-r (unless allow_from_override
  * is off; local senders as local_senders says), else auto_from's

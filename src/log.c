@@ -63,8 +63,10 @@ bool pn_log_format(const struct pn_log_entry *e, struct pn_buf *b)
 	const struct pn_account *a = e->account;
 	struct result r = result_of(e);
 	bool auth = pn_account_auth(a) != PN_AUTH_OFF; /* as configured, like msmtp */
-	bool ok = pn_buf_addstr(b, "host=") && pn_escape(b, a->host ? a->host : "", false) &&
-		  pn_buf_printf(b, " tls=%s auth=%s", a->tls ? "on" : "off", auth ? "on" : "off");
+	bool sock = !a->host && a->socket; /* msmtp names the socket when there is no host */
+	bool ok = pn_buf_addstr(b, sock ? "socket=" : "host=") &&
+		  pn_escape(b, sock ? a->socket : a->host ? a->host : "", false) &&
+		  pn_buf_printf(b, " tls=%s auth=%s", pn_account_tls(a) ? "on" : "off", auth ? "on" : "off");
 	if (auth && a->user)
 		ok = ok && field(b, "user", a->user, false);
 	ok = ok && field(b, "from", e->from, false) && recipients(b, e->rcpt);
@@ -112,6 +114,19 @@ static bool append_file(int fd, const char *path, const char *fmt, const char *l
 	if (!ok)
 		pn_error_errno(err, EX_IOERR, errno, _("cannot write log file %s"), path);
 	free(text);
+	return ok;
+}
+
+/* pn_log_warning - see log.h */
+bool pn_log_warning(const struct pn_account *a, int fd, const char *path, int facility, const char *ident,
+		    const char *text, struct pn_error *err)
+{
+	bool ok = fd < 0 || append_file(fd, path, a->logfile_time_format, text, err);
+	if (facility >= 0) {
+		openlog(ident ? ident : "postern", LOG_PID, facility);
+		syslog(LOG_WARNING, "%s", text);
+		closelog();
+	}
 	return ok;
 }
 

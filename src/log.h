@@ -38,4 +38,10 @@ int pn_log_open(const char *path, struct pn_error *err);
 bool pn_log_write(const struct pn_log_entry *e, int fd, const char *path, int facility, const char *ident,
 		  struct pn_error *err);
 
+/* pn_log_warning - one warning line (text, already translated) to the
+ * open logfile fd (-1: none), with a's time format, and to syslog when
+ * facility >= 0 */
+bool pn_log_warning(const struct pn_account *a, int fd, const char *path, int facility, const char *ident,
+		    const char *text, struct pn_error *err);
+
 #endif

@@ -9,6 +9,15 @@
  * blocking pipes shared with the caller) is left in its mode: it is read and
  * written only as far as poll() says it is ready.
  * Errors: 68 for a name that does not exist, 75 for everything transient.
+ *
+ * The other routes (struct pn_route): a Unix-domain socket (socket), a
+ * source address bound before connect (source_ip), and a SOCKS5 proxy
+ * (RFC 1928, method "no authentication") that is given the server's name
+ * as written and resolves it, as msmtp does.  The proxy's handshake runs
+ * over the connection itself, so its waits have the same bounds (one
+ * timeout for the whole of it), and bytes the server sends right after
+ * the proxy's answer stay buffered for smtp.c.  A send without them does
+ * nothing more than a direct connect.
  */
 #include "net.h"
 
@@ -17,13 +26,16 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -248,13 +260,37 @@ static int wait_fd(int fd, int events, struct pn_deadline until)
 	}
 }
 
-/* connect_one - non-blocking connect to one address within timeout_ms */
-static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
+/* bind_source - bind fd to the address literal ip; 0, or the errno */
+static int bind_source(int fd, const char *ip)
 {
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
+	struct sockaddr_in s4 = {.sin_family = AF_INET};
+	int r;
+	if (inet_pton(AF_INET6, ip, &s6.sin6_addr) == 1)
+		r = bind(fd, (struct sockaddr *)&s6, sizeof(s6));
+	else if (inet_pton(AF_INET, ip, &s4.sin_addr) == 1)
+		r = bind(fd, (struct sockaddr *)&s4, sizeof(s4));
+	else
+		return EINVAL;
+	return r < 0 ? errno : 0;
+}
+
+/* connect_one - non-blocking connect to one address within timeout_ms,
+ * bound to source first when one is given (*at_bind: binding failed, not
+ * the connect) */
+static int connect_one(const struct addrinfo *ai, const char *source, int timeout_ms, int *err,
+		       bool *at_bind)
+{
+	*at_bind = false;
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			ai->ai_protocol);
 	if (fd < 0) {
 		*err = errno;
+		return -1;
+	}
+	if (source && (*err = bind_source(fd, source)) != 0) {
+		*at_bind = true;
+		close(fd);
 		return -1;
 	}
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -276,8 +312,10 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
 			return -1;
 		}
 	}
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ai->ai_family != AF_UNIX) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	return fd;
 }
 
@@ -315,28 +353,113 @@ static struct pn_conn *conn_new(int in, int out, const char *name, int timeout_m
 	return c;
 }
 
-/* pn_conn_open - connect to host:port trying every address */
-struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct pn_error *err)
+/* source_ok - a source_ip is an address literal (78 if not) */
+static bool source_ok(const char *ip, struct pn_error *err)
 {
+	unsigned char a[sizeof(struct in6_addr)];
+	if (!ip || inet_pton(AF_INET6, ip, a) == 1 || inet_pton(AF_INET, ip, a) == 1)
+		return true;
+	pn_error_set(err, EX_CONFIG, _("source_ip: '%s' is not an IPv4 or IPv6 address"), ip);
+	return false;
+}
+
+/* tcp_connect - a socket connected to host:port, trying every address;
+ * -1 with err set.  proxy: host is the SOCKS proxy, for the message. */
+static int tcp_connect(const char *host, int port, const char *source, int timeout_ms, bool proxy,
+		       struct pn_error *err)
+{
+	if (source && !source_ok(source, err))
+		return -1;
 	struct addrinfo *res = resolve(host, port, err);
 	if (!res)
-		return NULL;
-	int timeout_ms = timeout_s > 0 ? timeout_s * 1000 : -1;
-	int fd = -1, last = ECONNREFUSED, tried = 0;
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next, tried++)
-		fd = connect_one(ai, timeout_ms, &last);
+		return -1;
+	int fd = -1, last = ECONNREFUSED;
+	bool at_bind = false;
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
+		fd = connect_one(ai, source, timeout_ms, &last, &at_bind);
 	freeaddrinfo(res);
-	if (fd < 0) {
+	if (fd >= 0)
+		return fd;
+	if (at_bind)
+		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to %s:%d from source address %s: %s"), host,
+			     port, source, PN_FOREIGN(strerror(last)));
+	else if (proxy)
+		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to the SOCKS proxy %s:%d: %s"), host, port,
+			     PN_FOREIGN(strerror(last)));
+	else
 		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to %s:%d: %s"), host, port,
 			     PN_FOREIGN(strerror(last)));
-		return NULL;
-	}
+	return -1;
+}
+
+/* tcp_conn - the connection over a connected TCP socket */
+static struct pn_conn *tcp_conn(int fd, const char *host, int port, int timeout_ms)
+{
 	char name[300];
 	snprintf(name, sizeof(name), "%s:%d", host, port);
 	struct pn_conn *c = conn_new(fd, fd, name, timeout_ms, plain_read, plain_write);
 	c->tcp = c->owned = true;
 	quickack(c);
 	return c;
+}
+
+/* unix_open - connect to a Unix-domain socket; it names the connection */
+static struct pn_conn *unix_open(const char *path, int timeout_ms, struct pn_error *err)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(path);
+	if (n >= sizeof(sun.sun_path)) {
+		pn_error_set(err, EX_CONFIG, _("socket: the path %s is longer than %zu bytes"), path,
+			     sizeof(sun.sun_path) - 1);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, n + 1);
+	struct addrinfo ai = {.ai_family = AF_UNIX, .ai_socktype = SOCK_STREAM,
+			      .ai_addr = (struct sockaddr *)&sun, .ai_addrlen = sizeof(sun)};
+	int e = 0;
+	bool at_bind = false;
+	int fd = connect_one(&ai, NULL, timeout_ms, &e, &at_bind);
+	if (fd < 0) {
+		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to %s: %s"), path, PN_FOREIGN(strerror(e)));
+		return NULL;
+	}
+	struct pn_conn *c = conn_new(fd, fd, path, timeout_ms, plain_read, plain_write);
+	c->owned = true;
+	return c;
+}
+
+static struct pn_conn *proxy_open(const char *host, int port, const struct pn_route *via, int timeout_ms,
+				  struct pn_error *err);
+
+/* pn_conn_open - see net.h */
+struct pn_conn *pn_conn_open(const char *host, int port, const struct pn_route *via, int timeout_s,
+			     struct pn_error *err)
+{
+	int timeout_ms = timeout_s > 0 ? timeout_s * 1000 : -1;
+	if (via && via->socket)
+		return unix_open(via->socket, timeout_ms, err);
+	if (via && via->proxy_host)
+		return proxy_open(host, port, via, timeout_ms, err);
+	int fd = tcp_connect(host, port, via ? via->source_ip : NULL, timeout_ms, false, err);
+	return fd < 0 ? NULL : tcp_conn(fd, host, port, timeout_ms);
+}
+
+/* pn_host_is_local - see net.h */
+bool pn_host_is_local(const char *host)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (!host)
+		return false;
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return a[12] == 127;
+	return memcmp(a, &in6addr_loopback, sizeof(in6addr_loopback)) == 0;
 }
 
 /* pn_conn_fds - see net.h */
@@ -608,4 +731,128 @@ bool pn_conn_write(struct pn_conn *c, const void *p, size_t n, struct pn_error *
 			return false;
 	}
 	return true;
+}
+
+/* SOCKS5 (RFC 1928): "no authentication" is the one method offered, and
+ * the server is asked for by name (address type 3), so that the proxy
+ * resolves it, as msmtp does. */
+
+/* the reply codes of RFC 1928 section 6: their text and the exit code, as
+ * for the same failure of a direct connect */
+static const struct {
+	const char *text;
+	int code;
+} socks_replies[] = {
+	{"", 0},
+	{N_("general SOCKS server failure"), EX_TEMPFAIL},
+	{N_("connection not allowed by ruleset"), EX_UNAVAILABLE},
+	{N_("network unreachable"), EX_TEMPFAIL},
+	{N_("host unreachable"), EX_TEMPFAIL},
+	{N_("connection refused"), EX_TEMPFAIL},
+	{N_("TTL expired"), EX_TEMPFAIL},
+	{N_("command not supported"), EX_PROTOCOL},
+	{N_("address type not supported"), EX_PROTOCOL},
+};
+
+/* socks_send - one request to the proxy, by the handshake's deadline */
+static bool socks_send(struct pn_conn *c, const unsigned char *p, size_t n, struct pn_deadline until,
+		       struct pn_error *err)
+{
+	pn_conn_deadline(c, until);
+	return pn_conn_write(c, p, n, err) && pn_conn_flush(c, err);
+}
+
+/* socks_need - the first n bytes of the proxy's answer are there, by the
+ * handshake's deadline; what follows them (the server's greeting) stays */
+static bool socks_need(struct pn_conn *c, size_t n, struct pn_deadline until, struct pn_error *err)
+{
+	pn_conn_deadline(c, until);
+	while (pn_conn_unread(c) < n)
+		if (!pn_conn_more(c, err))
+			return false;
+	return true;
+}
+
+/* socks_bad - the proxy answered something that is no SOCKS5 answer */
+static bool socks_bad(const struct pn_conn *c, struct pn_error *err)
+{
+	pn_error_set(err, EX_PROTOCOL, _("%s: the answer is not SOCKS version 5"), c->name);
+	return false;
+}
+
+/* socks_hello - version 5 with the one method "no authentication" */
+static bool socks_hello(struct pn_conn *c, struct pn_deadline until, struct pn_error *err)
+{
+	static const unsigned char hello[] = {5, 1, 0};
+	if (!socks_send(c, hello, sizeof(hello), until, err) || !socks_need(c, 2, until, err))
+		return false;
+	size_t n;
+	const unsigned char *r = (const unsigned char *)pn_conn_peek(c, &n);
+	if (r[0] != 5)
+		return socks_bad(c, err);
+	if (r[1] != 0) {
+		pn_error_set(err, EX_UNAVAILABLE,
+			     _("%s: the proxy requires authentication, which postern does not offer"), c->name);
+		return false;
+	}
+	pn_conn_consume(c, 2);
+	return true;
+}
+
+/* socks_connect - CONNECT to host by name and port; the whole answer,
+ * with the address the proxy bound, is consumed */
+static bool socks_connect(struct pn_conn *c, const char *host, int port, struct pn_deadline until,
+			  struct pn_error *err)
+{
+	unsigned char req[4 + 1 + 255 + 2] = {5, 1, 0, 3};
+	size_t n = strlen(host), have; /* at most 255: see proxy_open */
+	req[4] = (unsigned char)n;
+	memcpy(req + 5, host, n);
+	req[5 + n] = (unsigned char)(port >> 8);
+	req[6 + n] = (unsigned char)(port & 0xff);
+	if (!socks_send(c, req, 7 + n, until, err) || !socks_need(c, 5, until, err))
+		return false;
+	const unsigned char *r = (const unsigned char *)pn_conn_peek(c, &have);
+	size_t len = r[3] == 1 ? 4 + 4 + 2 : r[3] == 4 ? 4 + 16 + 2 : r[3] == 3 ? 4 + 1 + r[4] + 2 : 0;
+	if (r[0] != 5 || (r[1] == 0 && (r[2] != 0 || !len)))
+		return socks_bad(c, err);
+	if (r[1] != 0) {
+		bool known = r[1] < PN_ARRAY_LEN(socks_replies);
+		pn_error_set(err, known ? socks_replies[r[1]].code : EX_PROTOCOL,
+			     _("%s: cannot connect to %s:%d: %s"), c->name, host, port,
+			     known ? _(socks_replies[r[1]].text) : _("unknown SOCKS reply code"));
+		return false;
+	}
+	if (!socks_need(c, len, until, err))
+		return false;
+	pn_conn_consume(c, len);
+	return true;
+}
+
+/* proxy_open - connect to the proxy, then through it to host:port; the
+ * handshake as a whole within one timeout */
+static struct pn_conn *proxy_open(const char *host, int port, const struct pn_route *via, int timeout_ms,
+				  struct pn_error *err)
+{
+	if (strlen(host) > 255) {
+		pn_error_set(err, EX_CONFIG, _("host: %.64s... is longer than 255 bytes, more than SOCKS5 can carry"),
+			     host);
+		return NULL;
+	}
+	int pport = via->proxy_port ? via->proxy_port : PN_SOCKS_PORT;
+	int fd = tcp_connect(via->proxy_host, pport, via->source_ip, timeout_ms, true, err);
+	if (fd < 0)
+		return NULL;
+	struct pn_conn *c = tcp_conn(fd, via->proxy_host, pport, timeout_ms);
+	snprintf(c->name, sizeof(c->name), _("SOCKS proxy %s:%d"), via->proxy_host, pport);
+	c->phase = N_("during the SOCKS5 handshake");
+	struct pn_deadline until = pn_deadline_in(timeout_ms);
+	if (!socks_hello(c, until, err) || !socks_connect(c, host, port, until, err)) {
+		pn_conn_close(c);
+		return NULL;
+	}
+	snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
+	c->phase = "";
+	pn_conn_deadline(c, PN_NEVER);
+	return c;
 }

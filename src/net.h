@@ -79,9 +79,31 @@ enum pn_conn_failure { PN_CONN_OK, PN_CONN_EOF, PN_CONN_TIMEOUT, PN_CONN_ERROR, 
 
 struct pn_conn;
 
+/* how the server is reached when not directly by TCP (NULL or all unset:
+ * directly, with no more work than that) */
+struct pn_route {
+	const char *socket;     /* a Unix-domain socket instead of host and port */
+	const char *source_ip;  /* the local address to connect from (TCP only) */
+	const char *proxy_host; /* a SOCKS5 proxy (RFC 1928), given host by name */
+	int proxy_port;         /* 0: 1080 */
+};
+
+#define PN_SOCKS_PORT 1080
+
 /* pn_conn_open - connect to host:port, trying every address it resolves to,
- * each within timeout_s (0: no limit); that timeout then bounds every wait */
-struct pn_conn *pn_conn_open(const char *host, int port, int timeout_s, struct pn_error *err);
+ * each within timeout_s (0: no limit); that timeout then bounds every wait.
+ * via (may be NULL): through a Unix socket, from a source address, or
+ * through a SOCKS5 proxy, whose handshake the timeout bounds as a whole.
+ * Errors: 68 a name that does not exist, 78 a source_ip that is no address
+ * or a socket path too long, 69 a proxy that refuses by policy, 76 a proxy
+ * that does not speak SOCKS5, 75 anything transient. */
+struct pn_conn *pn_conn_open(const char *host, int port, const struct pn_route *via, int timeout_s,
+			     struct pn_error *err);
+
+/* pn_host_is_local - host, as written, names this machine: "localhost", or
+ * a loopback address literal (127.0.0.0/8, ::1, ::ffff:127.x.y.z).  Decided
+ * by the text alone, never by what a name resolves to. */
+bool pn_host_is_local(const char *host);
 /* pn_conn_fds - a connection over fds that are already open: reads from in,
  * writes to out (the same socket, or two pipes, or a file); they may be
  * blocking, they stay open when the connection is closed.  timeout_ms

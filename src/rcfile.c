@@ -14,6 +14,7 @@
 #include "command.h"
 #include "escape.h"
 #include "message.h"
+#include "net.h"
 #include "privilege.h"
 #include "regfile.h"
 #include "trust.h"
@@ -97,12 +98,17 @@ static const struct command commands[] = {
 	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
 	{"bs_idle_timeout", K_LIMIT, F(bs_idle_timeout)},
 	{"bs_session_timeout", K_LIMIT, F(bs_session_timeout)},
+	{"source_ip", K_STR, F(source_ip)},
+	{"proxy_host", K_STR, F(proxy_host)},
+	{"proxy_port", K_PORT, F(proxy_port)},
+	{"socket", K_PATH, F(socket)},
+	{"insecure_auth_without_tls", K_BOOL, F(insecure_auth_without_tls)},
 };
 #undef F
 
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
-	"source_ip", "proxy_host", "proxy_port", "socket", "protocol",
+	"protocol",
 };
 
 /* how an older msmtp spelling maps onto a command of the table */
@@ -373,7 +379,12 @@ static bool apply(struct parse *p, size_t i, const char *arg)
 		if (*arg && !pn_fingerprint_parse(arg, NULL, NULL))
 			ok = perror_at(p, _("tls_fingerprint: invalid fingerprint '%s' (expected hex bytes separated by colons: 32 for SHA-256, or 20 for SHA-1, 16 for MD5)"), arg);
 		break;
-	case K_PORT: ok = parse_number(p, c->name, arg, 1, 65535, num); break;
+	case K_PORT: /* proxy_port alone may be empty: 1080, as in msmtp */
+		if (!*arg && c->off == offsetof(struct pn_account, proxy_port))
+			*num = 0;
+		else
+			ok = parse_number(p, c->name, arg, 1, 65535, num);
+		break;
 	case K_COUNT: ok = parse_number(p, c->name, arg, 0, 86400, num); break;
 	case K_LIMIT: ok = parse_number(p, c->name, arg, 1, INT_MAX, num); break;
 	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
@@ -738,7 +749,7 @@ int pn_account_port(const struct pn_account *a)
 {
 	if (a->port)
 		return a->port;
-	if (!a->tls)
+	if (!pn_account_tls(a))
 		return 25;
 	return a->tls_starttls ? 587 : 465;
 }
@@ -748,6 +759,29 @@ int pn_account_auth(const struct pn_account *a)
 	if (a->auth != PN_AUTH_UNSET)
 		return a->auth;
 	return a->user ? PN_AUTH_ON : PN_AUTH_OFF;
+}
+
+/* pn_account_local - see rcfile.h */
+bool pn_account_local(const struct pn_account *a)
+{
+	if (a->socket)
+		return true;
+	/* through a proxy the bytes go wherever the proxy is */
+	return pn_host_is_local(a->host) && (!a->proxy_host || pn_host_is_local(a->proxy_host));
+}
+
+/* pn_account_server - see rcfile.h */
+const char *pn_account_server(const struct pn_account *a)
+{
+	return a->host ? a->host : a->socket;
+}
+
+/* pn_account_tls - see rcfile.h; a local server only changes the default */
+int pn_account_tls(const struct pn_account *a)
+{
+	if ((a->set & (1ULL << find_command("tls"))) || !pn_account_local(a))
+		return a->tls;
+	return 0;
 }
 
 /* user_file - $XDG_CONFIG_HOME/SUB, else ~/.config/SUB */
@@ -968,7 +1002,10 @@ static const char *value_text(const struct pn_account *a, const struct command *
 	case K_STR: case K_PATH: case K_FPR: case K_DSN: return *(char *const *)field;
 	case K_SECRET: return *(char *const *)field ? "*" : NULL;
 	case K_TRUST: return *(char *const *)field ? *(char *const *)field : "system";
-	case K_BOOL: return v ? "on" : "off";
+	case K_BOOL: /* tls: as the send takes it (off for a local relay) */
+		if (c->off == offsetof(struct pn_account, tls))
+			v = pn_account_tls(a);
+		return v ? "on" : "off";
 	case K_AUTH: return name_of(auth_names, PN_ARRAY_LEN(auth_names), pn_account_auth(a));
 	case K_SYSLOG: return name_of(syslog_names, PN_ARRAY_LEN(syslog_names), v);
 	case K_CHOICE: return c->words[v];

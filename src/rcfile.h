@@ -63,6 +63,11 @@ struct pn_account {
 	int bs_idle_timeout;    /* -bs: seconds to wait for a command or data */
 	int bs_session_timeout; /* -bs: seconds of one session */
 	char *dead_letter;    /* Maildir for undeliverable messages */    /* callers (login names) whose default this is */
+	char *source_ip;      /* local address to connect from, NULL: any */
+	char *proxy_host;     /* SOCKS5 proxy, NULL: none */
+	int proxy_port;       /* 0: 1080 */
+	char *socket;         /* Unix-domain socket instead of host and port */
+	int insecure_auth_without_tls; /* AUTH in clear to a host that is not local */
 	unsigned long long set; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
 	const char *refused_option; /* a command-line setting this system account must not take */
@@ -100,6 +105,16 @@ struct pn_account *pn_config_find(const struct pn_config *cfg, const char *name)
 int pn_account_port(const struct pn_account *a);
 /* pn_account_auth - the auth setting with "unset" resolved */
 int pn_account_auth(const struct pn_account *a);
+/* pn_account_local - the server is on this machine, as written: a socket,
+ * or a host that pn_host_is_local() calls local (and, with a proxy_host,
+ * a proxy that is local too): nothing sent to it leaves the machine */
+bool pn_account_local(const struct pn_account *a);
+/* pn_account_server - the server's name for messages and password
+ * lookups: the host, else the socket (as msmtp names it) */
+const char *pn_account_server(const struct pn_account *a);
+/* pn_account_tls - the tls setting: as given (also by defaults or a parent
+ * account), else on, except for a local server (off) */
+int pn_account_tls(const struct pn_account *a);
 
 
 

@@ -50,7 +50,7 @@ static bool prompt(const struct pn_account *a, struct pn_secret *out)
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	char *q = pn_xasprintf(_("%s: password for %s at %s: "), pn_progname(), a->user, a->host);
+	char *q = pn_xasprintf(_("%s: password for %s at %s: "), pn_progname(), a->user, pn_account_server(a));
 	struct termios old, quiet;
 	bool echo_off = tcgetattr(fd, &old) == 0;
 	quiet = old;
@@ -86,10 +86,10 @@ bool pn_secret_get(const struct pn_account *a, const struct pn_secret_ctx *ctx, 
 	if (a->passwordeval)
 		return run_eval(a, ctx->clean_env, out, err);
 	char why[300];
-	if (pn_keyring_lookup(a->host, a->user, out, why, sizeof(why)) == PN_KEYRING_FOUND)
+	if (pn_keyring_lookup(pn_account_server(a), a->user, out, why, sizeof(why)) == PN_KEYRING_FOUND)
 		return true;
 	char *netrc = pn_xasprintf("%s/.netrc", ctx->home ? ctx->home : "/nonexistent");
-	bool found = pn_netrc_lookup(netrc, a->host, a->user, out, err);
+	bool found = pn_netrc_lookup(netrc, pn_account_server(a), a->user, out, err);
 	free(netrc);
 	if (found)
 		return true;
@@ -99,7 +99,7 @@ bool pn_secret_get(const struct pn_account *a, const struct pn_secret_ctx *ctx, 
 		return true;
 	pn_error_set(err, EX_CONFIG,
 		     _("account %s: no password for %s at %s: none in the rc file, %s, none in ~/.netrc, and no terminal to ask on"),
-		     a->name, a->user, a->host, why);
+		     a->name, a->user, pn_account_server(a), why);
 	return false;
 }
 

@@ -65,6 +65,20 @@ static bool rewrite(const struct pn_request *req, const struct pn_account *a, co
 	return pn_message_rewrite(m, &rw, err) && pn_message_prepare(m, err);
 }
 
+/* warn_insecure - insecure_auth_without_tls is used: say so on stderr and
+ * in the log, at every use */
+static void warn_insecure(const struct pn_request *req, const struct pn_account *a, const struct hold *h)
+{
+	char *text = pn_xasprintf(_("warning: sending credentials to %s without TLS (insecure_auth_without_tls)"),
+				  a->host);
+	fprintf(stderr, "postern: %s\n", text);
+	struct pn_error logerr;
+	pn_error_init(&logerr);
+	if (!pn_log_warning(a, h->logfd, h->logpath, a->syslog, req->syslog_label, text, &logerr))
+		pn_fail(&logerr);
+	free(text);
+}
+
 /* deliver - everything after the account is known; m is NULL for -bv */
 static bool deliver(const struct pn_request *req, const struct pn_envelope_in *ein, const struct pn_account *a,
 		    struct run *r, struct pn_message *m, struct pn_envelope_store *env, struct pn_error *out)
@@ -78,6 +92,8 @@ static bool deliver(const struct pn_request *req, const struct pn_envelope_in *e
 	p.verify = !m;
 	p.on_rcpt = m ? NULL : print_verdict;
 	p.password = &r->h->secret;
+	if (pn_account_insecure(a))
+		warn_insecure(req, a, r->h);
 	return pn_envelope_build(env, ein, a, &r->id, m, out) && (!m || rewrite(req, a, env->from, p.helo, m, out)) &&
 	       pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
 				&env->env, m, out); /* -bv is not retried: it would report twice */

@@ -167,7 +167,7 @@ static bool command(struct session *s, const char *cmd)
 static enum state st_connect(struct session *s)
 {
 	s->phase = PN_PHASE_CONNECT;
-	s->c = pn_conn_open(s->p->host, s->p->port, s->p->timeout, s->err);
+	s->c = pn_conn_open(s->p->host, s->p->port, &s->p->route, s->p->timeout, s->err);
 	if (!s->c)
 		return S_FAIL;
 	trace(s, "--- connected to %s", pn_conn_name(s->c));
@@ -349,11 +349,12 @@ static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 	return next;
 }
 
-/* st_auth - choose a mechanism and authenticate; only ever inside TLS */
+/* st_auth - choose a mechanism and authenticate; only ever inside TLS,
+ * unless the account allows it in clear (auth_in_clear) */
 static enum state st_auth(struct session *s)
 {
 	const char *name = pn_conn_name(s->c);
-	if (!s->tls_on) {
+	if (!s->tls_on && !s->p->auth_in_clear) {
 		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: refusing to authenticate over an unencrypted connection"), name);
 		return S_FAIL;
 	}

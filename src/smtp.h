@@ -32,7 +32,11 @@ struct pn_smtp_params {
 	int timeout; /* seconds, 0: none */
 	enum pn_tls_mode tls;
 	struct pn_tls_params tlsp;
+	struct pn_route route; /* Unix socket, source address, SOCKS5 proxy (net.h) */
 	int auth; /* enum pn_auth; PN_AUTH_OFF: no AUTH */
+	/* AUTH may go without TLS: the server is local (rcfile.h,
+	 * pn_account_local), or insecure_auth_without_tls is on */
+	bool auth_in_clear;
 	const char *user;
 	const struct pn_secret *password; /* NULL: none */
 	const char *dsn_notify, *dsn_ret, *dsn_envid;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,9 +159,92 @@ static void bounds(void)
 	       "first: never comes last");
 }
 
+/* local_hosts - which hosts, as written, are this machine (net.h):
+ * decided by the text alone, so a name that merely resolves to 127.0.0.1
+ * is not local */
+static void local_hosts(void)
+{
+	static const struct {
+		const char *host;
+		bool local;
+	} cases[] = {
+		{"localhost", true},        {"LocalHost", true},      {"127.0.0.1", true},
+		{"127.0.0.2", true},        {"127.255.255.254", true}, {"::1", true},
+		{"0:0:0:0:0:0:0:1", true},  {"::ffff:127.0.0.1", true}, {"128.0.0.1", false},
+		{"126.0.0.1", false},       {"10.0.0.1", false},      {"::2", false},
+		{"::", false},              {"0.0.0.0", false},       {"::ffff:10.0.0.1", false},
+		{"smtp.postern.test", false}, {"localhost.example.com", false}, {"localhost.", false},
+		{"mylocalhost", false},     {"127.0.0.1.nip.io", false}, {"127.1", false},
+		{"[::1]", false},           {"[127.0.0.1]", false},   {" 127.0.0.1", false},
+		{"", false},                {NULL, false},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++)
+		tap_ok(pn_host_is_local(cases[i].host) == cases[i].local, "host '%s' is %slocal",
+		       cases[i].host ? cases[i].host : "(null)", cases[i].local ? "" : "not ");
+}
+
+/* socks_child - a one-shot SOCKS5 proxy on lfd: checks the client's
+ * greeting and CONNECT against want, answers success with a domain-name
+ * bound address and the server's greeting in the same write; exits 0 when
+ * the client's bytes were as wanted */
+static void socks_child(int lfd, const unsigned char *want, size_t wn)
+{
+	int c = accept(lfd, NULL, NULL);
+	unsigned char got[300];
+	size_t n = 0;
+	ssize_t r;
+	while (n < wn && (r = read(c, got + n, sizeof(got) - n)) > 0) {
+		n += (size_t)r;
+		if (n == 3 && write(c, "\x05\x00", 2) != 2)
+			_exit(2);
+	}
+	static const char reply[] = "\x05\x00\x00\x03\x04mx.x\x00\x19" "220 hi\r\n";
+	if (write(c, reply, sizeof(reply) - 1) != (ssize_t)sizeof(reply) - 1)
+		_exit(2);
+	_exit(n == wn && memcmp(got, want, wn) == 0 ? 0 : 1);
+}
+
+/* socks - pn_conn_open through a SOCKS5 proxy: the exact bytes of the
+ * handshake (the host by name), and the server's greeting that came in the
+ * same segment as the proxy's answer is read after it */
+static void socks(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) < 0) {
+		tap_ok(false, "socks: listen on 127.0.0.1");
+		return;
+	}
+	static const unsigned char want[] = "\x05\x01\x00" "\x05\x01\x00\x03\x10smtp.example.com\x02\x4b";
+	pid_t pid = fork();
+	if (pid == 0)
+		socks_child(lfd, want, sizeof(want) - 1);
+	close(lfd);
+	struct pn_route via = {NULL, NULL, "127.0.0.1", ntohs(sa.sin_port)};
+	struct pn_error err;
+	struct pn_buf line;
+	pn_error_init(&err);
+	pn_buf_init(&line, 4096);
+	struct pn_conn *c = pn_conn_open("smtp.example.com", 587, &via, 5, &err);
+	tap_ok(c != NULL, "socks: connected through the proxy%s%s", c ? "" : ": ", c ? "" : err.msg);
+	tap_is_str(c ? pn_conn_name(c) : NULL, "smtp.example.com:587", "socks: the connection is named after the server");
+	tap_ok(c && pn_conn_readline(c, &line, &err), "socks: the server's greeting is read after the proxy's answer");
+	tap_is_str(line.data, "220 hi", "... whole");
+	int status = -1;
+	waitpid(pid, &status, 0);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "socks: the proxy got 05 01 00, then CONNECT with the host by name (type 3) and port 587");
+	pn_buf_free(&line);
+	pn_conn_close(c);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	local_hosts();
+	socks();
 	bounds();
 	trickled(true);
 	trickled(false);

@@ -467,8 +467,11 @@ static const struct ecase error_cases[] = {
 	 NULL, "invalid fingerprint"},
 	{"fingerprint of 17 bytes", "account a\ntls_fingerprint AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:00\n", 2,
 	 NULL, "invalid fingerprint"},
-	{"unsupported msmtp command in defaults", "defaults\nproxy_host p\naccount a\n", 2,
-	 "proxy_host", "not supported"},
+	{"unsupported msmtp command in defaults", "defaults\nprotocol lmtp\naccount a\n", 2,
+	 "protocol", "not supported"},
+	{"proxy_port 0", "account a\nproxy_port 0\n", 2, "proxy_port", NULL},
+	{"proxy_port 65536", "account a\nproxy_port 65536\n", 2, "proxy_port", NULL},
+	{"insecure_auth_without_tls maybe", "account a\ninsecure_auth_without_tls maybe\n", 2, "maybe", NULL},
 	{"bad boolean", "account a\n\ntls maybe\n", 3, "maybe", NULL},
 	{"boolean in capitals", "account a\ntls_certcheck ON\n", 2, NULL, NULL},
 	{"port 0", "account a\nport 0\n", 2, NULL, NULL},
@@ -748,6 +751,66 @@ static void eval_lines(void)
 	pn_config_free(&cfg);
 }
 
+/* tls_of - the tls setting of account name as postern uses it, -1: no
+ * such account */
+static int tls_of(const struct pn_config *cfg, const char *name)
+{
+	const struct pn_account *a = pn_config_find(cfg, name);
+	return a ? pn_account_tls(a) : -1;
+}
+
+/* local_relays - a server on this machine, as written (host localhost or
+ * a loopback literal, or a socket), has tls off unless tls was given, also
+ * by defaults or a parent; every other host keeps tls on */
+static void local_relays(void)
+{
+	struct pn_config cfg;
+	tap_ok(load_text(&cfg, "account lh\nhost localhost\n"
+			       "account v4\nhost 127.0.0.2\n"
+			       "account v6\nhost ::1\n"
+			       "account sock\nhost smtp.example.com\nsocket /run/smtp.sock\n"
+			       "account sockonly\nsocket ~/smtp.sock\n"
+			       "account remote\nhost smtp.example.com\n"
+			       "account named\nhost localhost.example.com\n"
+			       "account on\nhost localhost\ntls on\n"
+			       "account proxied\nhost localhost\nproxy_host proxy.example.com\n"
+			       "account proxylocal\nhost 127.0.0.1\nproxy_host ::1\nproxy_port 9050\n"
+			       "account child : on\nhost 127.0.0.1\n"
+			       "defaults\ntls on\naccount dflt\nhost localhost\n"),
+	       "accounts for local relays load");
+	tap_ok(tls_of(&cfg, "lh") == 0 && tls_of(&cfg, "v4") == 0 && tls_of(&cfg, "v6") == 0,
+	       "localhost, 127.0.0.2, ::1: tls off by default");
+	tap_ok(tls_of(&cfg, "sock") == 0 && tls_of(&cfg, "sockonly") == 0, "a socket: tls off by default");
+	tap_ok(tls_of(&cfg, "remote") == 1 && tls_of(&cfg, "named") == 1, "any other host: tls on by default");
+	tap_ok(tls_of(&cfg, "on") == 1, "tls on given for a local host stays on");
+	tap_ok(tls_of(&cfg, "child") == 1, "tls on inherited from a parent account stays on");
+	tap_ok(tls_of(&cfg, "dflt") == 1, "tls on from defaults stays on");
+	tap_ok(tls_of(&cfg, "proxied") == 1, "localhost through a remote proxy is not local: tls on");
+	tap_ok(tls_of(&cfg, "proxylocal") == 0, "a local host through a local proxy is local");
+	const struct pn_account *a = pn_config_find(&cfg, "lh");
+	tap_ok(a && pn_account_port(a) == 25, "a local host with tls off: port 25");
+	a = pn_config_find(&cfg, "on");
+	tap_ok(a && pn_account_port(a) == 587, "a local host with tls on: port 587");
+	a = pn_config_find(&cfg, "sockonly");
+	tap_is_str(a ? a->socket : NULL, HOME "/smtp.sock", "socket: ~ is the home directory");
+	a = pn_config_find(&cfg, "proxylocal");
+	tap_ok(a && a->proxy_port == 9050 && a->proxy_host && strcmp(a->proxy_host, "::1") == 0,
+	       "proxy_host and proxy_port are read");
+	pn_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, "account p\nproxy_port 9050\nproxy_port\nsource_ip 127.0.0.2\n"
+			       "insecure_auth_without_tls on\n"
+			       "account q\nsource_ip 127.0.0.2\nsource_ip\n"),
+	       "proxy_port and source_ip may be emptied");
+	a = pn_config_find(&cfg, "p");
+	tap_ok(a && a->proxy_port == 0 && a->source_ip && strcmp(a->source_ip, "127.0.0.2") == 0 &&
+		       a->insecure_auth_without_tls == 1,
+	       "empty proxy_port: the default (1080); source_ip and insecure_auth_without_tls are read");
+	a = pn_config_find(&cfg, "q");
+	tap_ok(a && !a->source_ip, "empty source_ip: off");
+	pn_config_free(&cfg);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -761,6 +824,7 @@ int main(void)
 	string_values();
 	old_names();
 	leading_commands();
+	local_relays();
 	errors();
 	permissions();
 	two_files();

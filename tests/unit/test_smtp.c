@@ -66,7 +66,7 @@ struct scase {
 	char *user, *password, *from, *helo, *dsn_notify, *dsn_ret, *dsn_envid;
 	struct pn_addrlist rcpt;
 	long size;
-	bool verify, verbose, refuse, has_message, has_body, serverinfo;
+	bool verify, verbose, refuse, has_message, has_body, serverinfo, auth_in_clear;
 	struct pn_buf message, body;
 	struct step *steps;
 	size_t nsteps;
@@ -279,6 +279,8 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 		return set_bool(c, &c->verbose, v, line);
 	if (strcmp(k, "serverinfo") == 0)
 		return set_bool(c, &c->serverinfo, v, line);
+	if (strcmp(k, "auth_in_clear") == 0)
+		return set_bool(c, &c->auth_in_clear, v, line);
 	return fail_at(c, line, "unknown setting '%s'", k);
 }
 
@@ -779,6 +781,7 @@ static void log_line(const struct scase *c, const struct pn_addrlist *rcpt, size
 	memset(&a, 0, sizeof(a));
 	a.host = (char *)"127.0.0.1";
 	a.tls = c->tls != PN_TLS_OFF;
+	a.set = ~0ULL; /* tls as given, though 127.0.0.1 is local (pn_account_tls) */
 	a.auth = c->auth;
 	a.user = c->user;
 	a.logfile_time_format = (char *)"STAMP";
@@ -880,6 +883,7 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->dsn_envid = c->dsn_envid;
 	p->verbose = c->verbose;
 	p->verify = c->verify;
+	p->auth_in_clear = c->auth_in_clear;
 	p->on_rcpt = on_rcpt;
 	p->on_rcpt_ctx = r;
 	p->on_info = c->serverinfo ? on_info : NULL;
