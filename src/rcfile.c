@@ -45,6 +45,7 @@ static const char *const w_from[] = {"auto", "on", "off", NULL};
 static const char *const w_auto_off[] = {"auto", "", "off", NULL}; /* "" never matches: index 1 unused */
 static const char *const w_local[] = {"keep", "qualify", "replace", NULL};
 static const char *const w_dot[] = {"tty", "on", "off", NULL};
+static const char *const w_protocol[] = {"smtp", "lmtp", NULL};
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -87,13 +88,14 @@ static const struct command commands[] = {
 	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
 	{"bs_idle_timeout", K_LIMIT, F(bs_idle_timeout)},
 	{"bs_session_timeout", K_LIMIT, F(bs_session_timeout)},
+	{"protocol", K_CHOICE, offsetof(struct pn_account, protocol), w_protocol},
 };
 #undef F
 
 /* msmtp commands that postern does not implement yet: named as such */
 static const char *const not_yet[] = {
 	"tls_fingerprint", "tls_key_file", "tls_cert_file", "tls_crl_file", "tls_priorities",
-	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "protocol", "eval",
+	"tls_host_override", "source_ip", "proxy_host", "proxy_port", "socket", "eval",
 };
 
 /* how an older msmtp spelling maps onto a command of the table */

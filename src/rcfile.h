@@ -16,6 +16,7 @@
 
 enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
 enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
+enum pn_protocol { PN_PROTO_SMTP, PN_PROTO_LMTP };
 
 struct pn_account {
 	char *name;
@@ -56,6 +57,7 @@ struct pn_account {
 	int bs_idle_timeout;    /* -bs: seconds to wait for a command or data */
 	int bs_session_timeout; /* -bs: seconds of one session */
 	char *dead_letter;    /* Maildir for undeliverable messages */    /* callers (login names) whose default this is */
+	int protocol;         /* PN_PROTO_SMTP, PN_PROTO_LMTP */
 	unsigned long long set; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
 	char *file;           /* where it was defined, for messages */
