@@ -133,6 +133,7 @@ static bool with_value(struct state *s, char letter, const char *v)
 	case 'X': r->logfile = v; break;
 	case 'L': r->syslog_label = v; break;
 	case 'Z': r->resend = v; break; /* --resend only: no short form */
+	case 'Q': r->rmqs = v; r->mode = PN_MODE_RMQS; break; /* --rmqs only */
 	case 'B': /* body type: postern looks at the content itself */
 	case 'O': /* -O option=value: sendmail settings, nothing to set here */
 	case 'h': /* hop count */
@@ -169,7 +170,7 @@ static bool short_options(struct state *s, const char *w)
 static bool long_option(struct state *s, const char *w)
 {
 	static const struct { const char *name; char letter; } map[] = {
-		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'},
+		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'}, {"rmqs", 'Q'},
 	};
 	const char *eq = strchr(w, '=');
 	size_t n = eq ? (size_t)(eq - w) : strlen(w);
@@ -248,6 +249,7 @@ void pn_cli_usage(void)
 		"  -X FILE, --logfile=FILE  append a log line for this message to FILE\n"
 		"  -L LABEL               syslog identity\n"
 		"  --resend FILE          send a dead letter again, with its kept envelope\n"
+		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
 		"  -v, --verbose          show the SMTP dialogue (secrets redacted)\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"

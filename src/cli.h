@@ -8,7 +8,7 @@
 
 #include "error.h"
 
-enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION };
+enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION, PN_MODE_RMQS };
 
 struct pn_request {
 	enum pn_mode mode;
@@ -22,6 +22,7 @@ struct pn_request {
 	const char *dsn_envid;   /* -V */
 	const char *syslog_label; /* -L */
 	const char *resend;      /* --resend FILE: a dead letter */
+	const char *rmqs;        /* --rmqs HOST|@DOMAIN|#QUEUE: ETRN (PN_MODE_RMQS) */
 	bool read_recipients;    /* -t */
 	bool ignore_dots;        /* -i, -oi */
 	int verbose;             /* -v, counted */

@@ -75,6 +75,8 @@ static int run(int argc, char **argv)
 		return pn_newaliases_run(&req, &err);
 	case PN_MODE_SERVE:
 		return pn_send_serve(&req, &err);
+	case PN_MODE_RMQS:
+		return pn_rmqs_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

@@ -204,6 +204,34 @@ int pn_send_run(const struct pn_request *given, struct pn_error *err)
 	return code;
 }
 
+/* pn_rmqs_run - see send.h: the session as a message's (TLS, AUTH), no
+ * message, no log line (msmtp logs none either) */
+int pn_rmqs_run(const struct pn_request *req, struct pn_error *err)
+{
+	if (req->nrcpt || req->read_recipients || req->resend || !req->rmqs[0] || strpbrk(req->rmqs, " \t\r\n")) {
+		pn_error_set(err, EX_USAGE,
+			     _("--rmqs takes one word (a host, @domain or #queue), and no recipients, -t or --resend"));
+		return pn_fail(err);
+	}
+	struct hold own = {.secret = {NULL}, .logfd = -1};
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .h = &own};
+	const struct pn_account *a = pn_run_choose(req, &r, err);
+	bool ok = a && pn_run_acquire(req, a, &r, err);
+	if (!a && !pn_priv_drop(err)) /* acquire gives the group up; without an account, here */
+		ok = false;
+	if (ok) {
+		struct pn_smtp_params p;
+		pn_account_params(a, &r.id, &p);
+		p.verbose = req->verbose;
+		p.password = &own.secret;
+		ok = pn_smtp_etrn(&p, req->rmqs, err);
+	}
+	pn_secret_wipe(&own.secret);
+	int code = ok ? EX_OK : pn_fail(err);
+	pn_run_release(&r);
+	return code;
+}
+
 /* newaliases_mode - check the aliases file of the chosen account */
 int pn_newaliases_run(const struct pn_request *req, struct pn_error *err)
 {
