@@ -466,7 +466,7 @@ static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_bu
 			return false;
 		if (!mail_ok)
 			continue;
-		if (s->p->on_rcpt)
+		if (s->p->verify && s->p->on_rcpt)
 			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[i], s->r.code, s->cur);
 		if (s->r.code < 200 || s->r.code > 299)
 			note_refused(s, refused, s->rcpt->addr[i]);
@@ -664,6 +664,8 @@ static enum state lmtp_verdicts(struct session *s)
 	s->err = &lost; /* a connection lost midway is told after the refusals */
 	size_t got = 0, nref = 0;
 	for (; got < s->rcpt->n && read_reply(s); got++) {
+		if (s->p->on_rcpt)
+			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[got], s->r.code, s->cur);
 		if (s->r.code >= 200 && s->r.code <= 299)
 			continue;
 		note_refused(s, &refused, s->rcpt->addr[got]);

@@ -35,7 +35,8 @@ struct pn_smtp_params {
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
 	int verbose; /* transcript on stderr */
 	/* -bv: MAIL and RCPT only, then RSET; each recipient's verdict is
-	 * passed to on_rcpt */
+	 * passed to on_rcpt.  With lmtp and a message, on_rcpt gets each
+	 * recipient's verdict after the data instead, in recipient order. */
 	bool verify;
 	void (*on_rcpt)(void *ctx, const char *addr, int code, const char *reply);
 	void *on_rcpt_ctx;

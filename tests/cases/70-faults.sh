@@ -639,6 +639,22 @@ ft_case 67 'the message was delivered to 2 of 3 recipients; refused: carol@poste
 	bob@postern.test carol@postern.test dave@postern.test
 check "LMTP: the log line carries the refusal and the refused recipient" \
 	has "smtpstatus=550 smtpmsg='550 5\\.1\\.1 <carol@postern\\.test> no such user' errormsg='127\\.0\\.0\\.1:$FT_PORT: the message was delivered to 2 of 3 recipients; refused: carol@postern\\.test .* exitcode=EX_NOUSER\$" "$FT/lmtp.log"
+# a dead letter of a message that reached some recipients is for the
+# others only: --resend does not give it twice to those that have it
+FT_EXTRA="protocol lmtp
+dead_letter $FT/lmtp-dead"
+ft_run '{"lmtp": true, "dot:2": "550 5.1.1 no carol"}' bob@postern.test carol@postern.test dave@postern.test
+expect_rc 67 "LMTP with dead_letter: carol refused after the message"
+ft_lm_kept=$(find "$FT/lmtp-dead/new" -type f 2>/dev/null | head -n 1)
+check "LMTP with dead_letter: the dead letter's envelope holds carol alone" \
+	test "$(grep '^rcpt=' "$FT/lmtp-dead/postern/${ft_lm_kept##*/}" 2>/dev/null | tr '\n' ' ')" = "rcpt=carol@postern.test "
+ft_serve '{"lmtp": true}'
+run_postern /dev/null -C "$(ft_rc)" --resend "$ft_lm_kept"
+ft_stop
+expect_rc 0 "LMTP: --resend of that dead letter"
+check "LMTP: --resend gives the message to carol alone" test "$(ft_cmds 1 | grep '^RCPT' | tr '\n' ' ')" = "RCPT TO:<carol@postern.test> "
+FT_EXTRA="protocol lmtp
+logfile $FT/lmtp.log"
 ft_case 75 'the message was delivered to 2 of 3 recipients; refused: dave@postern\.test \(452 4\.2\.2 <dave@postern\.test> mailbox full\)$' received \
 	"LMTP: the last recipient refused 452 (temporary)" \
 	'{"lmtp": true, "dot:dave@postern.test": "452 4.2.2 <dave@postern.test> mailbox full"}' \
