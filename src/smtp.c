@@ -220,14 +220,14 @@ static void parse_caps(struct session *s)
 			s->caps.dsn = true;
 		else if (strcasecmp(kw, "SMTPUTF8") == 0)
 			s->caps.smtputf8 = true;
-		else if (strcasecmp(kw, "ETRN") == 0)
-			s->caps.etrn = true;
 		else if (strncasecmp(kw, "SIZE", 4) == 0 && (!kw[4] || kw[4] == ' ')) {
 			s->caps.size = true;
 			s->caps.size_max = strtoul(kw + 4, NULL, 10);
 		} else if (strncasecmp(kw, "AUTH", 4) == 0 && (kw[4] == ' ' || kw[4] == '=')) {
 			size_t have = strlen(s->caps.auth);
 			snprintf(s->caps.auth + have, sizeof(s->caps.auth) - have, " %s", kw + 5);
+		} else if (s->etrn && strcasecmp(kw, "ETRN") == 0) { /* looked for by --rmqs alone */
+			s->caps.etrn = true;
 		}
 	}
 }
@@ -259,7 +259,9 @@ static enum state st_ehlo(struct session *s)
 {
 	s->phase = PN_PHASE_EHLO;
 	pn_conn_phase(s->c, N_("while sending EHLO"));
-	if (!send_cmd(s, "%s %s", s->p->lmtp ? "LHLO" : "EHLO", s->p->helo) || !flush(s) || !read_reply(s))
+	/* two formats, not "%s %s": the SMTP greeting costs what it did */
+	bool sent = s->p->lmtp ? send_cmd(s, "LHLO %s", s->p->helo) : send_cmd(s, "EHLO %s", s->p->helo);
+	if (!sent || !flush(s) || !read_reply(s))
 		return S_FAIL;
 	if (s->r.code == 250) {
 		parse_caps(s);
