@@ -140,6 +140,11 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s has no host"), a->file, a->line, a->name);
 		return false;
 	}
+	if (a->protocol == PN_PROTO_LMTP && !a->port && !a->socket) {
+		pn_error_set(err, EX_CONFIG, _("%s:%d: account %s uses protocol lmtp, which has no default port: set port (or socket)"),
+			     a->file, a->line, a->name);
+		return false;
+	}
 	if (pn_account_auth(a) != PN_AUTH_OFF && !pn_account_tls(a) && !pn_account_clear_auth(a)) {
 		pn_error_set(err, EX_CONFIG,
 			     _("%s:%d: account %s has auth on but tls off; postern never sends credentials without TLS "
@@ -297,4 +302,5 @@ void pn_account_params(const struct pn_account *a, const struct pn_identity *id,
 	p->auth = pn_account_auth(a);
 	p->auth_in_clear = pn_account_clear_auth(a);
 	p->user = a->user;
+	p->lmtp = a->protocol == PN_PROTO_LMTP;
 }

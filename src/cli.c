@@ -148,6 +148,7 @@ static bool with_value(struct state *s, char letter, const char *v)
 	case 'Z': r->resend = v; break; /* --resend only: no short form */
 	case 'K': r->configure = v; r->mode = PN_MODE_CONFIGURE; break; /* --configure only */
 	case 'A': /* sendmail's alternate .cf file: there is none */
+	case 'Q': r->rmqs = v; r->mode = PN_MODE_RMQS; break; /* --rmqs only */
 	case 'B': /* body type: postern looks at the content itself */
 	case 'O': /* -O option=value: sendmail settings, nothing to set here */
 	case 'h': /* hop count */
@@ -241,7 +242,7 @@ static bool rc_option(struct state *s, const char *w, size_t n)
 static bool long_option(struct state *s, const char *w)
 {
 	static const struct { const char *name; char letter; } map[] = {
-		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'}, {"configure", 'K'},
+		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'}, {"configure", 'K'}, {"rmqs", 'Q'},
 	};
 	if (long_flag(s, w))
 		return true;
@@ -314,6 +315,7 @@ void pn_cli_usage(void)
 		"  -P, --pretend          print the account that would be used; send nothing\n"
 		"  --host=HOST            use the options below only; read no configuration file\n"
 		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
+		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
 		"  -S, --serverinfo       print the server's capabilities and TLS certificate; send nothing\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"

@@ -9,7 +9,7 @@
 #include "error.h"
 
 enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION,
-	       PN_MODE_PRETEND, PN_MODE_CONFIGURE, PN_MODE_SERVERINFO };
+	       PN_MODE_PRETEND, PN_MODE_CONFIGURE, PN_MODE_SERVERINFO, PN_MODE_RMQS };
 
 /* a configuration command given as a long option ("--tls-trust-file=F"):
  * id names it in the rc table, value is its argument ("" when left out) */
@@ -38,6 +38,7 @@ struct pn_request {
 	const char *syslog_label; /* -L */
 	const char *resend;      /* --resend FILE: a dead letter */
 	const char *configure;   /* --configure ADDRESS */
+	const char *rmqs;        /* --rmqs HOST|@DOMAIN|#QUEUE: ETRN (PN_MODE_RMQS) */
 	bool read_recipients;    /* -t */
 	bool ignore_dots;        /* -i, -oi */
 	int verbose;             /* -v, -d, counted */

@@ -117,7 +117,7 @@ const char *pn_error_phase_name(enum pn_phase phase)
 		[PN_PHASE_LOCAL] = "local", [PN_PHASE_CONNECT] = "connect", [PN_PHASE_GREETING] = "greeting",
 		[PN_PHASE_EHLO] = "EHLO", [PN_PHASE_STARTTLS] = "STARTTLS", [PN_PHASE_AUTH] = "AUTH",
 		[PN_PHASE_MAIL] = "MAIL", [PN_PHASE_RCPT] = "RCPT", [PN_PHASE_DATA] = "DATA",
-		[PN_PHASE_DOT] = "end-of-data",
+		[PN_PHASE_DOT] = "end-of-data", [PN_PHASE_ETRN] = "ETRN",
 	};
 	return (unsigned)phase < PN_ARRAY_LEN(names) ? names[phase] : "local";
 }

@@ -20,7 +20,8 @@
 enum pn_phase {
 	PN_PHASE_LOCAL, PN_PHASE_CONNECT, PN_PHASE_GREETING, PN_PHASE_EHLO, PN_PHASE_STARTTLS,
 	PN_PHASE_AUTH, PN_PHASE_MAIL, PN_PHASE_RCPT, PN_PHASE_DATA,
-	PN_PHASE_DOT /* the end of data went out: the message may have been delivered */
+	PN_PHASE_DOT, /* the end of data went out: the message may have been delivered */
+	PN_PHASE_ETRN /* --rmqs: the queue run request (RFC 1985) */
 };
 
 struct pn_error {

@@ -85,6 +85,8 @@ static int run(int argc, char **argv)
 		return pn_configure_run(&req, &err);
 	case PN_MODE_SERVERINFO:
 		return pn_serverinfo_run(&req, &err);
+	case PN_MODE_RMQS:
+		return pn_rmqs_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

@@ -50,6 +50,7 @@ static const char *const w_from[] = {"auto", "on", "off", NULL};
 static const char *const w_auto_off[] = {"auto", "", "off", NULL}; /* "" never matches: index 1 unused */
 static const char *const w_local[] = {"keep", "qualify", "replace", NULL};
 static const char *const w_dot[] = {"tty", "on", "off", NULL};
+static const char *const w_protocol[] = {"smtp", "lmtp", NULL};
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -103,13 +104,9 @@ static const struct command commands[] = {
 	{"proxy_port", K_PORT, F(proxy_port)},
 	{"socket", K_PATH, F(socket)},
 	{"insecure_auth_without_tls", K_BOOL, F(insecure_auth_without_tls)},
+	{"protocol", K_CHOICE, offsetof(struct pn_account, protocol), w_protocol},
 };
 #undef F
-
-/* msmtp commands that postern does not implement yet: named as such */
-static const char *const not_yet[] = {
-	"protocol",
-};
 
 /* how an older msmtp spelling maps onto a command of the table */
 enum old_how {
@@ -610,9 +607,6 @@ static bool parse_line(struct parse *p, char *line)
 	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
 		if (strcmp(s, old_names[i].name) == 0)
 			return apply_old(p, &old_names[i], arg);
-	for (size_t i = 0; i < PN_ARRAY_LEN(not_yet); i++)
-		if (strcmp(s, not_yet[i]) == 0)
-			return perror_at(p, _("the msmtp command '%s' is not supported by this version of postern"), s);
 	return perror_at(p, _("unknown command '%s'"), s);
 }
 

@@ -18,6 +18,7 @@
 
 enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
 enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
+enum pn_protocol { PN_PROTO_SMTP, PN_PROTO_LMTP };
 
 struct pn_account {
 	char *name;
@@ -68,6 +69,7 @@ struct pn_account {
 	int proxy_port;       /* 0: 1080 */
 	char *socket;         /* Unix-domain socket instead of host and port */
 	int insecure_auth_without_tls; /* AUTH in clear to a host that is not local */
+	int protocol;         /* PN_PROTO_SMTP, PN_PROTO_LMTP */
 	unsigned long long set; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
 	const char *refused_option; /* a command-line setting this system account must not take */

@@ -56,6 +56,25 @@ static void print_verdict(void *ctx, const char *addr, int code, const char *rep
 		printf(_("%s: refused (%s)\n"), addr, reply);
 }
 
+/* what an LMTP server said for each recipient after the data: those that
+ * have the message are left out of a dead letter, so that --resend does
+ * not give it to them twice */
+struct verdicts {
+	bool *got; /* one per recipient of the envelope, NULL: not LMTP */
+	size_t n, next;
+};
+
+/* lmtp_verdict - smtp.c's on_rcpt with LMTP: the next recipient's verdict */
+static void lmtp_verdict(void *ctx, const char *addr, int code, const char *reply)
+{
+	struct verdicts *v = ctx;
+	(void)addr;
+	(void)reply;
+	if (v->next < v->n)
+		v->got[v->next] = code >= 200 && code <= 299;
+	v->next++;
+}
+
 /* rewrite - the header commands of the account */
 static bool rewrite(const struct pn_request *req, const struct pn_account *a, const char *from,
 		    const char *helo, struct pn_message *m, struct pn_error *err)
@@ -81,7 +100,8 @@ static void warn_insecure(const struct pn_request *req, const struct pn_account 
 
 /* deliver - everything after the account is known; m is NULL for -bv */
 static bool deliver(const struct pn_request *req, const struct pn_envelope_in *ein, const struct pn_account *a,
-		    struct run *r, struct pn_message *m, struct pn_envelope_store *env, struct pn_error *out)
+		    struct run *r, struct pn_message *m, struct pn_envelope_store *env, struct verdicts *v,
+		    struct pn_error *out)
 {
 	struct pn_smtp_params p;
 	pn_account_params(a, &r->id, &p);
@@ -94,9 +114,17 @@ static bool deliver(const struct pn_request *req, const struct pn_envelope_in *e
 	p.password = &r->h->secret;
 	if (pn_account_insecure(a))
 		warn_insecure(req, a, r->h);
-	return pn_envelope_build(env, ein, a, &r->id, m, out) && (!m || rewrite(req, a, env->from, p.helo, m, out)) &&
-	       pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
-				&env->env, m, out); /* -bv is not retried: it would report twice */
+	if (!pn_envelope_build(env, ein, a, &r->id, m, out) || (m && !rewrite(req, a, env->from, p.helo, m, out)))
+		return false;
+	if (m && p.lmtp) {
+		v->n = env->rcpt.n;
+		v->got = pn_xcalloc(v->n ? v->n : 1, sizeof(*v->got));
+		p.on_rcpt = lmtp_verdict;
+		p.on_rcpt_ctx = v;
+	}
+	/* -bv is not retried: it would report twice */
+	return pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
+				&env->env, m, out);
 }
 
 /* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
@@ -133,22 +161,37 @@ static bool resend_request(const struct pn_request *req, struct pn_request *out,
 	return true;
 }
 
+/* undelivered - the recipients an LMTP server did not accept (all of
+ * them when it gave no verdict) */
+static void undelivered(const struct pn_addrlist *rcpt, const struct verdicts *v, struct pn_addrlist *out)
+{
+	pn_addrlist_init(out);
+	for (size_t i = 0; i < rcpt->n; i++)
+		if (i >= v->n || !v->got[i])
+			pn_addrlist_add(out, rcpt->addr[i]);
+}
+
 /* keep_dead - a message that was not delivered goes to dead_letter: *path
- * says where, or kerr why it could not be kept */
+ * says where, or kerr why it could not be kept; with LMTP, for the
+ * recipients that did not get it */
 static void keep_dead(const struct pn_request *req, const struct pn_envelope_in *ein, const struct pn_account *a,
-		      const struct pn_message *m, const struct pn_envelope_store *env, const struct pn_error *err,
-		      char **path, struct pn_error *kerr)
+		      const struct pn_message *m, const struct pn_envelope_store *env, const struct verdicts *v,
+		      const struct pn_error *err, char **path, struct pn_error *kerr)
 {
 	if (!a || !a->dead_letter || req->resend)
 		return;
 	/* without an envelope, the sender and recipients as given (sender
 	 * NULL: the account's own) */
-	struct pn_addrlist given = {.addr = (char **)ein->words, .n = ein->nwords, .cap = ein->nwords};
+	struct pn_addrlist given = {.addr = (char **)ein->words, .n = ein->nwords, .cap = ein->nwords}, rest;
+	if (v->got)
+		undelivered(&env->rcpt, v, &rest);
 	struct pn_dead_info info = {a->name, env->from ? env->from : (char *)ein->from,
-				    env->rcpt, ein->addrs ? *ein->addrs : given, ein->read_recipients,
+				    v->got ? rest : env->rcpt, ein->addrs ? *ein->addrs : given, ein->read_recipients,
 				    err->code, (char *)err->msg};
 	if (!pn_dead_keep(a->dead_letter, m, &info, path, kerr))
 		*path = NULL;
+	if (v->got)
+		pn_addrlist_free(&rest);
 }
 
 /* log_line - the log line of one message */
@@ -168,20 +211,21 @@ int pn_run_message(const struct pn_request *req, const struct pn_envelope_in *ei
 	struct pn_message m;
 	struct pn_envelope_store env;
 	memset(&env, 0, sizeof(env));
+	struct verdicts v = {NULL, 0, 0};
 	bool verify = req->mode == PN_MODE_VERIFY;
 	/* the input is read to its end even when nothing can be sent */
 	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL),
 						   a ? a->dead_letter : NULL, err);
 	if (!r->session) /* from here a signal is taken in a wait: the message is kept */
 		pn_signals_hold();
-	ok = ok && (verify || have_msg) && deliver(req, ein, a, r, verify ? NULL : &m, &env, err);
+	ok = ok && (verify || have_msg) && deliver(req, ein, a, r, verify ? NULL : &m, &env, &v, err);
 	if (!r->session)
 		pn_secret_wipe(&r->h->secret);
 	char *kept = NULL;
 	struct pn_error kerr;
 	pn_error_init(&kerr);
 	if (!ok && !verify)
-		keep_dead(req, ein, a, &m, &env, err, &kept, &kerr);
+		keep_dead(req, ein, a, &m, &env, &v, err, &kept, &kerr);
 	int code = ok ? EX_OK : !r->session ? fail_kept(err, kept, &kerr) : err->code ? err->code : EX_SOFTWARE;
 	if (ok && req->resend) {
 		pn_dead_forget(req->resend);
@@ -192,6 +236,7 @@ int pn_run_message(const struct pn_request *req, const struct pn_envelope_in *ei
 	if (!r->session)
 		pn_signals_release();
 	free(kept);
+	free(v.got);
 	pn_envelope_free(&env);
 	if (!verify)
 		pn_message_free(&m);
@@ -220,6 +265,34 @@ int pn_send_run(const struct pn_request *given, struct pn_error *err)
 	pn_dead_info_free(&dead);
 	if (in > 0)
 		close(in);
+	return code;
+}
+
+/* pn_rmqs_run - see send.h: the session as a message's (TLS, AUTH), no
+ * message, no log line (msmtp logs none either) */
+int pn_rmqs_run(const struct pn_request *req, struct pn_error *err)
+{
+	if (req->nrcpt || req->read_recipients || req->resend || !req->rmqs[0] || strpbrk(req->rmqs, " \t\r\n")) {
+		pn_error_set(err, EX_USAGE,
+			     _("--rmqs takes one word (a host, @domain or #queue), and no recipients, -t or --resend"));
+		return pn_fail(err);
+	}
+	struct hold own = {.secret = {NULL}, .logfd = -1};
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .h = &own};
+	const struct pn_account *a = pn_run_choose(req, &r, err);
+	bool ok = a && pn_run_acquire(req, a, &r, err);
+	if (!a && !pn_priv_drop(err)) /* acquire gives the group up; without an account, here */
+		ok = false;
+	if (ok) {
+		struct pn_smtp_params p;
+		pn_account_params(a, &r.id, &p);
+		p.verbose = req->verbose;
+		p.password = &own.secret;
+		ok = pn_smtp_etrn(&p, req->rmqs, err);
+	}
+	pn_secret_wipe(&own.secret);
+	int code = ok ? EX_OK : pn_fail(err);
+	pn_run_release(&r);
 	return code;
 }
 

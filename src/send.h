@@ -14,6 +14,10 @@ int pn_pretend_run(const struct pn_request *req, struct pn_error *err);
 /* pn_configure_run - --configure ADDRESS: print an account for it made
  * from its domain's SRV records (RFC 6186, RFC 8314) */
 int pn_configure_run(const struct pn_request *req, struct pn_error *err);
+/* pn_rmqs_run - --rmqs ARG: the account's server is asked with ETRN ARG
+ * (RFC 1985) to deliver what it queues for ARG; nothing is printed when it
+ * agrees */
+int pn_rmqs_run(const struct pn_request *req, struct pn_error *err);
 /* pn_send_serve - -bs: one SMTP session on standard input and output
  * (serve.h), each message sent as pn_send_run sends one; the session's
  * exit code */

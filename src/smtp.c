@@ -1,7 +1,9 @@
 /* smtp.c - the SMTP client state machine (see smtp.h).
  *
  * RFC 5321 (the dialogue), RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 2920
- * (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN).
+ * (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN),
+ * RFC 2033 (LMTP: LHLO, a reply per recipient after the data), RFC 1985
+ * (ETRN, for --rmqs).
  * One handler per state; the security rules are transitions: AUTH is only
  * reached with TLS up, and STARTTLS that cannot happen ends the session.
  * SECURITY: AUTH commands are written through send_secret, which shows them
@@ -28,10 +30,10 @@
 #define RCPT_BATCH 1000
 #define AUTH_ROUNDS 6
 
-enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_QUIT, S_DONE, S_FAIL };
+enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_DONE, S_FAIL };
 
 struct caps {
-	bool starttls, pipelining, eightbit, dsn, size, smtputf8;
+	bool starttls, pipelining, eightbit, dsn, size, smtputf8, etrn;
 	unsigned long size_max;
 	char auth[512];
 };
@@ -42,6 +44,7 @@ struct session {
 	const char *from;               /* the forms used in this session */
 	const struct pn_addrlist *rcpt;
 	const struct pn_message *msg;
+	const char *etrn;          /* --rmqs: the ETRN argument; NULL: a message */
 	struct pn_conn *c;
 	struct pn_tls *tls;
 	bool tls_on, broken, data_open;
@@ -226,6 +229,8 @@ static void parse_caps(struct session *s)
 		} else if (strncasecmp(kw, "AUTH", 4) == 0 && (kw[4] == ' ' || kw[4] == '=')) {
 			size_t have = strlen(s->caps.auth);
 			snprintf(s->caps.auth + have, sizeof(s->caps.auth) - have, " %s", kw + 5);
+		} else if (s->etrn && strcasecmp(kw, "ETRN") == 0) { /* looked for by --rmqs alone */
+			s->caps.etrn = true;
 		}
 	}
 }
@@ -239,15 +244,41 @@ static enum state server_info(struct session *s)
 	return S_QUIT;
 }
 
-/* st_ehlo - EHLO, or HELO when the server does not know EHLO */
+/* transaction - what follows the greetings and AUTH: the message, or
+ * with --rmqs the ETRN request */
+static enum state transaction(const struct session *s)
+{
+	return s->etrn ? S_ETRN : S_ENVELOPE;
+}
+
+/* after_hello - once EHLO was answered in TLS (or TLS is off): AUTH or the
+ * transaction.  A server that does not offer ETRN is not asked for it,
+ * nor sent credentials for it. */
+static enum state after_hello(struct session *s)
+{
+	if (s->etrn && !s->caps.etrn) {
+		pn_error_set(s->err, EX_UNAVAILABLE,
+			     _("%s: the server does not offer ETRN (remote message queue starting)"),
+			     pn_conn_name(s->c));
+		return S_FAIL;
+	}
+	return s->p->auth != PN_AUTH_OFF ? S_AUTH : transaction(s);
+}
+
+/* st_ehlo - EHLO, or HELO when the server does not know EHLO; LHLO for
+ * LMTP, which has no older greeting to fall back to (RFC 2033 4.1) */
 static enum state st_ehlo(struct session *s)
 {
 	s->phase = PN_PHASE_EHLO;
 	pn_conn_phase(s->c, N_("while sending EHLO"));
-	if (!send_cmd(s, "EHLO %s", s->p->helo) || !flush(s) || !read_reply(s))
+	/* two formats, not "%s %s": the SMTP greeting costs what it did */
+	bool sent = s->p->lmtp ? send_cmd(s, "LHLO %s", s->p->helo) : send_cmd(s, "EHLO %s", s->p->helo);
+	if (!sent || !flush(s) || !read_reply(s))
 		return S_FAIL;
 	if (s->r.code == 250) {
 		parse_caps(s);
+	} else if (s->p->lmtp) {
+		return reply_error(s, _("LHLO refused"));
 	} else if (s->r.code >= 500) {
 		if (!send_cmd(s, "HELO %s", s->p->helo) || !flush(s) || !read_reply(s))
 			return S_FAIL;
@@ -270,7 +301,7 @@ static enum state st_ehlo(struct session *s)
 			       s->msg->size, s->caps.size_max);
 		return S_FAIL;
 	}
-	return s->p->auth != PN_AUTH_OFF ? S_AUTH : S_ENVELOPE;
+	return after_hello(s);
 }
 
 /* st_starttls - upgrade the connection, then EHLO again */
@@ -325,7 +356,7 @@ static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 		if (!flush(s) || !read_reply(s))
 			break;
 		if (s->r.code == 235) {
-			next = S_ENVELOPE;
+			next = transaction(s);
 			break;
 		}
 		if (s->r.code != 334) {
@@ -452,7 +483,7 @@ static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_bu
 			return false;
 		if (!mail_ok)
 			continue;
-		if (s->p->on_rcpt)
+		if (s->p->verify && s->p->on_rcpt)
 			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[i], s->r.code, s->cur);
 		if (s->r.code < 200 || s->r.code > 299)
 			note_refused(s, refused, s->rcpt->addr[i]);
@@ -612,6 +643,57 @@ static enum state early_reply(struct session *s)
 	return S_FAIL;
 }
 
+/* lmtp_outcome - the verdicts after the end of data, nref of them
+ * refusals (listed in refused), got of them read; lost: why the others
+ * were not */
+static enum state lmtp_outcome(struct session *s, const struct pn_buf *refused, size_t nref, size_t got,
+			       const struct pn_error *lost)
+{
+	const char *name = pn_conn_name(s->c);
+	size_t n = s->rcpt->n;
+	if (!nref && !pn_error_isset(lost)) {
+		pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
+		return S_QUIT;
+	}
+	if (!nref) { /* the connection failed; those that answered have it */
+		pn_error_set(s->err, lost->code, _("%s (%zu of %zu recipients had accepted it)"), lost->msg, got, n);
+		return S_FAIL;
+	}
+	/* a refusal came first, so it decides, as for RCPT */
+	pn_error_reply(s->err, PN_PHASE_DOT, s->p->host, s->refusal.code, s->refusal.enhanced, s->refusal.line,
+		       _("%s: the message was delivered to %zu of %zu recipients; refused: %s%s%s"), name, got - nref, n,
+		       refused->data, pn_error_isset(lost) ? _("; no verdict for the others: ") : "", lost->msg);
+	return S_FAIL;
+}
+
+/* lmtp_verdicts - RFC 2033 4.2: after the end of data, one reply for each
+ * recipient, in the order of the RCPTs (all of them were accepted: a
+ * refused RCPT ends the transaction before DATA).  Any refusal means the
+ * message did not reach everyone: the refusal that decides is chosen as
+ * for RCPT (note_refused), and the error names every refused recipient
+ * with its reply. */
+static enum state lmtp_verdicts(struct session *s)
+{
+	struct pn_buf refused;
+	pn_buf_init(&refused, 700);
+	struct pn_error *out = s->err, lost;
+	pn_error_init(&lost);
+	s->err = &lost; /* a connection lost midway is told after the refusals */
+	size_t got = 0, nref = 0;
+	for (; got < s->rcpt->n && read_reply(s); got++) {
+		if (s->p->on_rcpt)
+			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[got], s->r.code, s->cur);
+		if (s->r.code >= 200 && s->r.code <= 299)
+			continue;
+		note_refused(s, &refused, s->rcpt->addr[got]);
+		nref++;
+	}
+	s->err = out;
+	enum state next = lmtp_outcome(s, &refused, nref, got, &lost);
+	pn_buf_free(&refused);
+	return next;
+}
+
 /* st_body - the message, the end of data, and the verdict */
 static enum state st_body(struct session *s)
 {
@@ -628,12 +710,37 @@ static enum state st_body(struct session *s)
 		return S_FAIL;
 	s->phase = PN_PHASE_DOT;
 	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
+	if (s->p->lmtp)
+		return lmtp_verdicts(s);
 	if (!read_reply(s))
 		return S_FAIL;
 	if (s->r.code != 250)
 		return reply_error(s, _("the message was refused"));
 	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
 	return S_QUIT;
+}
+
+/* st_etrn - --rmqs: ask the server to start delivering its queue for
+ * s->etrn (RFC 1985 5); 250 to 253 all say it was started or that there
+ * was nothing to deliver */
+static enum state st_etrn(struct session *s)
+{
+	s->phase = PN_PHASE_ETRN;
+	pn_conn_phase(s->c, N_("while sending ETRN"));
+	if (!send_cmd(s, "ETRN %s", s->etrn) || !flush(s) || !read_reply(s))
+		return S_FAIL;
+	int code = s->r.code;
+	if (code >= 250 && code <= 253) {
+		pn_error_accepted(s->err, s->p->host, code, s->r.enhanced, s->cur);
+		return S_QUIT;
+	}
+	if (code < 500 || code > 504)
+		return reply_error(s, _("ETRN refused"));
+	/* the command, or this form of argument, is not supported: no later
+	 * try can change that, whatever the enhanced code says */
+	reply_error(s, _("ETRN is not supported for this argument"));
+	s->err->code = EX_UNAVAILABLE;
+	return S_FAIL;
 }
 
 /* st_quit - QUIT without waiting: the verdict is known already */
@@ -666,8 +773,34 @@ static const struct {
 	[S_CONNECT] = {"CONNECT", st_connect},   [S_GREETING] = {"GREETING", st_greeting},
 	[S_EHLO] = {"EHLO", st_ehlo},             [S_STARTTLS] = {"STARTTLS", st_starttls},
 	[S_AUTH] = {"AUTH", st_auth},             [S_ENVELOPE] = {"ENVELOPE", st_envelope},
-	[S_BODY] = {"BODY", st_body},             [S_QUIT] = {"QUIT", st_quit},
+	[S_BODY] = {"BODY", st_body},             [S_ETRN] = {"ETRN", st_etrn},
+	[S_QUIT] = {"QUIT", st_quit},
 };
+
+/* run - one session from the connection to QUIT */
+static bool run(struct session *s)
+{
+	const struct pn_smtp_params *p = s->p;
+	struct pn_error *out = s->err;
+	pn_error_init(out);
+	pn_reply_init(&s->r);
+	pn_buf_init(&s->line, PN_REPLY_LINE_MAX);
+	enum state st = S_CONNECT;
+	while (st != S_DONE && st != S_FAIL) {
+		trace(s, "--- state %s", states[st].name);
+		st = states[st].run(s);
+	}
+	if (st == S_FAIL) {
+		pn_error_where(out, s->phase, p->host);
+		fail_cleanup(s);
+	}
+	pn_tls_free(s->tls, s->c);
+	pn_conn_close(s->c);
+	free(s->greeting);
+	pn_reply_free(&s->r);
+	pn_buf_free(&s->line);
+	return st == S_DONE;
+}
 
 /* pn_smtp_deliver - see smtp.h */
 bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *env,
@@ -675,22 +808,12 @@ bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *e
 {
 	struct session s = {.p = p, .env = env, .from = env->from_ascii, .rcpt = env->rcpt_ascii,
 			    .msg = msg, .err = out};
-	pn_error_init(out);
-	pn_reply_init(&s.r);
-	pn_buf_init(&s.line, PN_REPLY_LINE_MAX);
-	enum state st = S_CONNECT;
-	while (st != S_DONE && st != S_FAIL) {
-		trace(&s, "--- state %s", states[st].name);
-		st = states[st].run(&s);
-	}
-	if (st == S_FAIL) {
-		pn_error_where(out, s.phase, p->host);
-		fail_cleanup(&s);
-	}
-	pn_tls_free(s.tls, s.c);
-	pn_conn_close(s.c);
-	free(s.greeting);
-	pn_reply_free(&s.r);
-	pn_buf_free(&s.line);
-	return st == S_DONE;
+	return run(&s);
+}
+
+/* pn_smtp_etrn - see smtp.h */
+bool pn_smtp_etrn(const struct pn_smtp_params *p, const char *arg, struct pn_error *out)
+{
+	struct session s = {.p = p, .etrn = arg, .err = out};
+	return run(&s);
 }

@@ -5,7 +5,10 @@
  * server offers PIPELINING, the body, and QUIT.  Succeeds only when the
  * server answered 250 to the end of DATA.  All or nothing: when any
  * recipient is refused nothing is sent, and the error names every refused
- * recipient.
+ * recipient.  With LMTP (RFC 2033, p->lmtp): LHLO, and after the end of
+ * DATA one reply per recipient; a refusal there is the one case where the
+ * message reached some recipients and not others, and the error names each
+ * refused one.
  * SECURITY: the password passes through (to sasl.c); AUTH lines are
  * redacted in the -v transcript.
  */
@@ -31,6 +34,7 @@ struct pn_smtp_params {
 	const char *helo;
 	int timeout; /* seconds, 0: none */
 	enum pn_tls_mode tls;
+	bool lmtp; /* RFC 2033: LHLO, and one reply per recipient after the data */
 	struct pn_tls_params tlsp;
 	struct pn_route route; /* Unix socket, source address, SOCKS5 proxy (net.h) */
 	int auth; /* enum pn_auth; PN_AUTH_OFF: no AUTH */
@@ -42,7 +46,8 @@ struct pn_smtp_params {
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
 	int verbose; /* transcript on stderr */
 	/* -bv: MAIL and RCPT only, then RSET; each recipient's verdict is
-	 * passed to on_rcpt */
+	 * passed to on_rcpt.  With lmtp and a message, on_rcpt gets each
+	 * recipient's verdict after the data instead, in recipient order. */
 	bool verify;
 	void (*on_rcpt)(void *ctx, const char *addr, int code, const char *reply);
 	void *on_rcpt_ctx;
@@ -65,5 +70,11 @@ struct pn_envelope {
  * holds the refusal or failure, the first one of the session. */
 bool pn_smtp_deliver(const struct pn_smtp_params *p, const struct pn_envelope *env,
 		     const struct pn_message *msg, struct pn_error *out) PN_WUR;
+
+/* pn_smtp_etrn - --rmqs: connect, EHLO, STARTTLS and AUTH as p says, then
+ * "ETRN arg" (RFC 1985: a host, @domain or #queue), and QUIT.  True when
+ * the server answered 250 to 253; else out holds the refusal or failure
+ * (458 and 459 are temporary, 75; 500 to 504: not supported, 69). */
+bool pn_smtp_etrn(const struct pn_smtp_params *p, const char *arg, struct pn_error *out) PN_WUR;
 
 #endif

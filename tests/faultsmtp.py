@@ -41,6 +41,10 @@ SCENARIO
                        SIZE 10000000, 8BITMIME, ENHANCEDSTATUSCODES,
                        AUTH PLAIN LOGIN
     "implicit_tls": true   TLS handshake right after accept (SMTPS)
+    "lmtp": true       an LMTP server (RFC 2033): greets "220 HOST LMTP",
+                       answers LHLO, refuses EHLO and HELO (500), and after
+                       the message sends one reply per accepted recipient,
+                       in RCPT order (the "dot" steps)
     "batch_replies": S     reply as an RFC 2920 server does: replies are
                        queued and sent together once the client has sent
                        everything it had, i.e. when nothing more arrives
@@ -86,7 +90,13 @@ SCENARIO
                    {"trickle": S, "trickle_bytes": B} reads the body B
                    bytes at most (default 1) every S seconds, as a server
                    that reads slowly but never stops
-    "dot"          the final reply after <CRLF>.<CRLF> (default 250)
+    "dot"          the final reply after <CRLF>.<CRLF> (default 250); with
+                   "lmtp", the reply for each accepted recipient
+    "dot:K" "dot:ADDR"  with "lmtp": the reply for the K-th accepted
+                   recipient (K from 1), or for <ADDR>, after the message
+    "lhlo"         with "lmtp": reply to LHLO (default: as to EHLO)
+    "etrn"         reply to ETRN (default "250 Queuing started"; offered
+                   only when "caps" lists ETRN, but answered anyway)
     "rset" "quit" "noop"   replies to those commands
     "other"        reply to any other command (default 502)
 
@@ -139,7 +149,9 @@ Log (--log): one JSON object per connection, appended when it ends:
   message_b64       that message (un-dot-stuffed, without the final dot
                     line), base64; null when none
   message_bytes     its length; body_bytes: raw body bytes received
-  accepted    the final reply after the dot was 2xx
+  accepted    the final reply after the dot was 2xx (with "lmtp": every
+              recipient's reply was, and each was sent)
+  verdicts    with "lmtp": the codes sent after the dot, in order
   injected    bytes the client sent after STARTTLS before the handshake
   end         how the connection ended: "quit", "client closed", "client
               reset", "dropped (close)", "dropped (rst)", "idle timeout",
@@ -169,9 +181,9 @@ MAX_MESSAGE = 64 << 20    # bound on the message kept in memory
 RCVBUF = 128 << 10
 
 OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "connections",
-           "rcvbuf"}
+           "rcvbuf", "lmtp"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
-         "data", "body", "dot", "rset", "quit", "noop", "other"}
+         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn"}
 ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
                "trickle", "trickle_bytes"}
 
@@ -183,7 +195,8 @@ class Ended(Exception):
 def valid_key(key):
     if key in OPTIONS or key in STEPS:
         return True
-    return bool(re.fullmatch(r"auth:[1-9][0-9]*|rcpt:[1-9][0-9]*|rcpt:.+@.+|rcpt:[^0-9].*", key))
+    return bool(re.fullmatch(r"auth:[1-9][0-9]*|rcpt:[1-9][0-9]*|rcpt:.+@.+|rcpt:[^0-9].*"
+                             r"|dot:[1-9][0-9]*|dot:.+@.+", key))
 
 
 def check_scenario(scen, where="scenario"):
@@ -204,9 +217,9 @@ def check_scenario(scen, where="scenario"):
         elif key == "batch_replies":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 5:
                 raise ValueError("%s: batch_replies is a number of seconds, 0 < N <= 5" % where)
-        elif key == "implicit_tls":
+        elif key in ("implicit_tls", "lmtp"):
             if not isinstance(value, bool):
-                raise ValueError("%s: implicit_tls is true or false" % where)
+                raise ValueError("%s: %s is true or false" % (where, key))
         elif key == "rcvbuf":
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError("%s: %s is a number of bytes" % (where, key))
@@ -264,13 +277,15 @@ class Session:
         self.mail_ok = False
         self.rcpt_ok = 0
         self.rcpt_n = 0
+        self.rcpt_addrs = []     # the accepted recipients of the transaction
+        self.lmtp = bool(scen.get("lmtp"))
         self.auth = None         # open exchange: {"mech", "have", "k"}
         self.last_code = None    # of the last reply sent by act()
         self.start = time.monotonic()
         self.rec = {"connection": n, "tls": False, "commands": [], "replies": [],
                     "message_complete": False, "message_b64": None, "message_bytes": 0,
                     "body_bytes": 0, "accepted": False, "injected": None, "end": None,
-                    "flushes": 0}
+                    "flushes": 0, "verdicts": []}
 
     # ---- time ----
     def left(self):
@@ -498,6 +513,7 @@ class Session:
         self.sock = tsock
         self.tls = self.rec["tls"] = True
         self.mail_ok, self.rcpt_ok = False, 0
+        self.rcpt_addrs = []
 
     # ---- the dialogue ----
     def caps(self):
@@ -517,7 +533,7 @@ class Session:
             if not self.ctx:
                 raise Ended("implicit_tls without --tls-cert")
             self.start_tls()
-        self.act("greeting", "220 %s ESMTP faultsmtp" % self.host)
+        self.act("greeting", "220 %s %s faultsmtp" % (self.host, "LMTP" if self.lmtp else "ESMTP"))
         while True:
             line = self.readline()
             if self.auth is not None:
@@ -532,10 +548,19 @@ class Session:
                 self.act("other", "502 5.5.2 Error: command not recognized")
 
     def cmd_ehlo(self, arg):
-        self.act("ehlo", self.ehlo_reply())
+        self.act("ehlo", "500 5.5.1 LMTP: send LHLO" if self.lmtp else self.ehlo_reply())
 
     def cmd_helo(self, arg):
-        self.act("helo", "250 %s" % self.host)
+        self.act("helo", "500 5.5.1 LMTP: send LHLO" if self.lmtp else "250 %s" % self.host)
+
+    def cmd_lhlo(self, arg):
+        if self.lmtp:
+            self.act("lhlo", self.ehlo_reply())
+        else:
+            self.act("other", "502 5.5.2 Error: command not recognized")
+
+    def cmd_etrn(self, arg):
+        self.act("etrn", "250 Queuing started")
 
     def cmd_starttls(self, arg):
         default = "220 2.0.0 Ready to start TLS" if self.ctx and not self.tls else \
@@ -587,6 +612,7 @@ class Session:
 
     def cmd_mail(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
+        self.rcpt_addrs = []
         code = self.act("mail", "250 2.1.0 Ok")
         self.mail_ok = code is not None and 200 <= code < 300
 
@@ -598,6 +624,7 @@ class Session:
         code = self.act(("rcpt:%d" % self.rcpt_n, "rcpt:" + addr, "rcpt"), default)
         if code is not None and 200 <= code < 300 and self.mail_ok:
             self.rcpt_ok += 1
+            self.rcpt_addrs.append(addr)
 
     def cmd_data(self, arg):
         if not self.mail_ok:
@@ -654,15 +681,32 @@ class Session:
         self.note("<message %d bytes>" % len(msg),
                   first_mark or (0, self.reads, self.replies_sent, self.flushes), body=True)
         self.last_code = None
-        try:
-            self.act("dot", "250 2.0.0 Ok: queued as FAULT%d" % self.n)
-        finally:  # also when the server hangs up right after its reply
-            code = self.last_code
-            self.rec["accepted"] = code is not None and 200 <= code < 300
+        if self.lmtp:
+            self.lmtp_verdicts()
+        else:
+            try:
+                self.act("dot", "250 2.0.0 Ok: queued as FAULT%d" % self.n)
+            finally:  # also when the server hangs up right after its reply
+                code = self.last_code
+                self.rec["accepted"] = code is not None and 200 <= code < 300
         self.mail_ok, self.rcpt_ok = False, 0
+        self.rcpt_addrs = []
+
+    def lmtp_verdicts(self):
+        """RFC 2033 4.2: one reply per accepted recipient, in RCPT order."""
+        codes = self.rec["verdicts"] = []
+        try:
+            for k, addr in enumerate(self.rcpt_addrs, 1):
+                self.last_code = None
+                self.act(("dot:%d" % k, "dot:" + addr, "dot"), "250 2.0.0 <%s> Ok: delivered" % addr)
+                codes.append(self.last_code)
+        finally:
+            self.rec["accepted"] = len(codes) == len(self.rcpt_addrs) > 0 and \
+                all(c is not None and 200 <= c < 300 for c in codes)
 
     def cmd_rset(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
+        self.rcpt_addrs = []
         self.act("rset", "250 2.0.0 Ok")
 
     def cmd_noop(self, arg):
@@ -792,9 +836,10 @@ def read_log(path):
 def summary_text(r):
     yn = {True: "yes", False: "no"}
     n = r["connection"]
-    out = ["connection %d tls=%s complete=%s accepted=%s body_bytes=%d flushes=%d end=%s\n" % (
+    verdicts = ",".join(str(c) for c in r.get("verdicts") or [])
+    out = ["connection %d tls=%s complete=%s accepted=%s body_bytes=%d flushes=%d end=%s%s\n" % (
         n, yn[r["tls"]], yn[r["message_complete"]], yn[r["accepted"]], r["body_bytes"],
-        r["flushes"], r["end"])]
+        r["flushes"], r["end"], " verdicts=" + verdicts if verdicts else "")]
     for c in r["commands"]:
         out.append("command %d read=%d flush=%d %s %s\n" % (
             n, c["read"], c["flush"], "pipe" if c["pipelined"] else "wait", c["line"]))

@@ -192,3 +192,9 @@ set -e
 expect_rc 0 "make -C sendmail-wrapper install-setgid"
 check "postern is mode 2755, group postern" test "$(stat -c '%a %G' "$WORK/wrap/bin/postern")" = "2755 postern"
 check "the system file is root:postern 0640" test "$(stat -c '%a %U %G' "$WORK/wrap/postern.conf")" = "640 root postern"
+
+# --rmqs against the test Postfix: it offers ETRN, and refuses for now
+# (45x) a flush of a domain it does not relay (fast_flush_domains is empty)
+run_postern /dev/null -C "$(config etrn)" --rmqs=postern.test
+expect_rc 75 "--rmqs against Postfix: ETRN for a domain it does not flush"
+expect_err "ETRN refused: 45[89] " "--rmqs against Postfix: the message gives Postfix's reply"

@@ -85,6 +85,8 @@ static void look(const struct pn_config *cfg)
 		int auth = pn_account_auth(a);
 		if (auth < PN_AUTH_OFF || auth > PN_AUTH_CRAM_MD5)
 			fuzz_fail("auth setting out of range", (size_t)auth);
+		if (a->protocol != PN_PROTO_SMTP && a->protocol != PN_PROTO_LMTP)
+			fuzz_fail("protocol out of range", (size_t)a->protocol);
 		if (a->retry < 0 || a->retry_delay < 0 || a->retry_max_time < 0 || a->timeout < 0)
 			fuzz_fail("negative count", i);
 		/* the strings must be readable to their end */

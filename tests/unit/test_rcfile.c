@@ -1,6 +1,7 @@
 /* test_rcfile.c - the msmtprc-syntax parser: defaults, inheritance, values,
  * errors with file and line, file permissions, user over system.
  * Every rc file is written under a mkdtemp() directory removed at the end. */
+#include "account.h"
 #include "message.h"
 #include "rcfile.h"
 #include "tap.h"
@@ -398,6 +399,34 @@ static void old_names(void)
 	pn_config_free(&cfg);
 }
 
+/* protocol_values - protocol smtp|lmtp (msmtp's words, exactly); LMTP has
+ * no default port, so an account with protocol lmtp needs port (78) */
+static void protocol_values(void)
+{
+	static const struct icase cases[] = {
+		{"host h\n", S(protocol), PN_PROTO_SMTP},
+		{"protocol lmtp\n", S(protocol), PN_PROTO_LMTP},
+		{"protocol lmtp\nprotocol smtp\n", S(protocol), PN_PROTO_SMTP},
+		{"protocol lmtp\naccount y : x\nport 24\naccount z\n", S(protocol), PN_PROTO_LMTP},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
+		struct pn_config cfg;
+		const struct pn_account *a = load_x(&cfg, cases[i].lines);
+		tap_ok(a && *(const int *)((const char *)a + cases[i].off) == cases[i].want, "protocol: %.*s",
+		       (int)strcspn(cases[i].lines, "\n"), cases[i].lines);
+		pn_config_free(&cfg);
+	}
+	struct pn_config cfg;
+	struct pn_error err;
+	pn_error_init(&err);
+	load_x(&cfg, "host h\nprotocol lmtp\naccount y : x\nport 24\n");
+	const struct pn_account *x = pn_config_find(&cfg, "x"), *y = pn_config_find(&cfg, "y");
+	tap_ok(y && y->protocol == PN_PROTO_LMTP && pn_account_check(y, &err), "protocol lmtp with port: usable");
+	tap_ok(x && !pn_account_check(x, &err) && err.code == EX_CONFIG && strstr(err.msg, "no default port"),
+	       "protocol lmtp without port: 78, saying why (%s)", err.msg);
+	pn_config_free(&cfg);
+}
+
 /* load_text - a file holding text; false with the message printed */
 static bool load_text(struct pn_config *cfg, const char *text)
 {
@@ -467,8 +496,8 @@ static const struct ecase error_cases[] = {
 	 NULL, "invalid fingerprint"},
 	{"fingerprint of 17 bytes", "account a\ntls_fingerprint AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:00\n", 2,
 	 NULL, "invalid fingerprint"},
-	{"unsupported msmtp command in defaults", "defaults\nprotocol lmtp\naccount a\n", 2,
-	 "protocol", "not supported"},
+	{"unknown command in defaults", "defaults\nprotocol_x lmtp\naccount a\n", 2,
+	 "protocol_x", "unknown command"},
 	{"proxy_port 0", "account a\nproxy_port 0\n", 2, "proxy_port", NULL},
 	{"proxy_port 65536", "account a\nproxy_port 65536\n", 2, "proxy_port", NULL},
 	{"insecure_auth_without_tls maybe", "account a\ninsecure_auth_without_tls maybe\n", 2, "maybe", NULL},
@@ -507,6 +536,9 @@ static const struct ecase error_cases[] = {
 	{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
 	{"tls_min_dh_prime_bits 0", "account a\ntls_min_dh_prime_bits 0\n", 2, "tls_min_dh_prime_bits", NULL},
 	{"tls_min_dh_prime_bits abc", "account a\ntls_min_dh_prime_bits abc\n", 2, "abc", NULL},
+	{"protocol LMTP", "account a\nprotocol LMTP\n", 2, "LMTP", NULL},
+	{"protocol empty", "account a\nprotocol\n", 2, "protocol", NULL},
+	{"protocol esmtp", "account a\nprotocol esmtp\n", 2, "esmtp", NULL},
 };
 
 /* errors - each file fails with EX_CONFIG naming FILE:LINE: */
@@ -823,6 +855,7 @@ int main(void)
 	auth_values();
 	string_values();
 	old_names();
+	protocol_values();
 	leading_commands();
 	local_relays();
 	errors();

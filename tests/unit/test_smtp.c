@@ -62,7 +62,8 @@ struct expect {
 struct scase {
 	const char *path;
 	char *name;
-	int tls, auth, timeout, tlsfail;
+	int tls, auth, timeout, tlsfail, lmtp;
+	char *etrn; /* --rmqs: pn_smtp_etrn() with this argument, no message */
 	char *user, *password, *from, *helo, *dsn_notify, *dsn_ret, *dsn_envid;
 	struct pn_addrlist rcpt;
 	long size;
@@ -217,6 +218,7 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	static const char *const auth[] = {"off", "on", "plain", "login", "cram-md5"};
 	static const char *const tlsfail[] = {"none", "prepare", "handshake"};
 	static const char *const conn[] = {"accept", "refuse"};
+	static const char *const protocol[] = {"smtp", "lmtp"};
 	int i = 0;
 	*done = true;
 	if (strcmp(k, "tls") == 0)
@@ -228,6 +230,8 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 		c->auth = auth_value[i];
 		return ok;
 	}
+	if (strcmp(k, "protocol") == 0)
+		return set_word(c, &c->lmtp, v, protocol, PN_ARRAY_LEN(protocol), line);
 	if (strcmp(k, "tlsfail") == 0)
 		return set_word(c, &c->tlsfail, v, tlsfail, PN_ARRAY_LEN(tlsfail), line);
 	if (strcmp(k, "connect") == 0) {
@@ -262,6 +266,8 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 		return set_str(c, &c->dsn_ret, v, line, k);
 	if (strcmp(k, "dsn_envid") == 0)
 		return set_str(c, &c->dsn_envid, v, line, k);
+	if (strcmp(k, "etrn") == 0)
+		return set_str(c, &c->etrn, v, line, k);
 	if (strcmp(k, "rcpt") == 0) {
 		pn_addrlist_add(&c->rcpt, v);
 		return true;
@@ -445,7 +451,7 @@ static bool case_load(struct scase *c, const char *path)
 static void case_free(struct scase *c)
 {
 	char **strs[] = {&c->name, &c->user, &c->password, &c->from,
-			 &c->helo, &c->dsn_notify, &c->dsn_ret, &c->dsn_envid};
+			 &c->helo, &c->dsn_notify, &c->dsn_ret, &c->dsn_envid, &c->etrn};
 	for (size_t i = 0; i < PN_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < c->nsteps; i++)
@@ -884,6 +890,7 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->verbose = c->verbose;
 	p->verify = c->verify;
 	p->auth_in_clear = c->auth_in_clear;
+	p->lmtp = c->lmtp;
 	p->on_rcpt = on_rcpt;
 	p->on_rcpt_ctx = r;
 	p->on_info = c->serverinfo ? on_info : NULL;
@@ -902,7 +909,7 @@ static bool deliver_traced(const struct scase *c, const struct pn_smtp_params *p
 		saved = dup(2);
 		dup2(tfd, 2);
 	}
-	bool ok = pn_smtp_deliver(p, env, m, &r->out);
+	bool ok = c->etrn ? pn_smtp_etrn(p, c->etrn, &r->out) : pn_smtp_deliver(p, env, m, &r->out);
 	if (tfd < 0)
 		return ok;
 	fflush(stderr);
@@ -956,7 +963,8 @@ static bool run_case(const struct scase *c, struct run *r)
 {
 	struct pn_message m;
 	int mfd = -1, port = 0, pfd[2];
-	if (!c->verify && !make_message(c, &m, &mfd))
+	bool nomsg = c->verify || c->etrn;
+	if (!nomsg && !make_message(c, &m, &mfd))
 		return false;
 	int lfd = listen_local(&port);
 	struct pn_addrlist ascii;
@@ -983,18 +991,18 @@ static bool run_case(const struct scase *c, struct run *r)
 		close(pfd[1]);
 		close(lfd);
 	}
-	r->ok = deliver_traced(c, &p, &env, c->verify ? NULL : &m, r);
+	r->ok = deliver_traced(c, &p, &env, nomsg ? NULL : &m, r);
 	r->tlsstarts = pn_tls_stub_starts;
 	if (pid > 0)
 		collect(pid, pfd[0], start, r);
-	log_line(c, &c->rcpt, c->verify ? 0 : m.size, &r->out, r->log, sizeof(r->log));
+	log_line(c, &c->rcpt, nomsg ? 0 : m.size, &r->out, r->log, sizeof(r->log));
 	bs_line(&r->out, r->bs, sizeof(r->bs));
 	unport(r->out.msg, port);
 	unport(r->log, port);
 	unport(r->bs, port);
 	if (r->trace.data)
 		unport(r->trace.data, port);
-	if (!c->verify) {
+	if (!nomsg) {
 		pn_message_free(&m);
 		close(mfd);
 	}
