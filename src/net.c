@@ -754,6 +754,16 @@ static const struct {
 	{N_("address type not supported"), EX_PROTOCOL},
 };
 
+/* pn_socks_answer - see net.h */
+int pn_socks_answer(const unsigned char r[5], size_t *len)
+{
+	/* an address: 4 bytes (IPv4), 16 (IPv6), or a name of 1 to 255 */
+	*len = r[3] == 1 ? 4 + 4 + 2 : r[3] == 4 ? 4 + 16 + 2 : r[3] == 3 && r[4] ? 4 + 1 + (size_t)r[4] + 2 : 0;
+	if (r[0] != 5 || (r[1] == 0 && (r[2] != 0 || !*len)))
+		return -1;
+	return r[1];
+}
+
 /* socks_send - one request to the proxy, by the handshake's deadline */
 static bool socks_send(struct pn_conn *c, const unsigned char *p, size_t n, struct pn_deadline until,
 		       struct pn_error *err)
@@ -813,8 +823,8 @@ static bool socks_connect(struct pn_conn *c, const char *host, int port, struct 
 	if (!socks_send(c, req, 7 + n, until, err) || !socks_need(c, 5, until, err))
 		return false;
 	const unsigned char *r = (const unsigned char *)pn_conn_peek(c, &have);
-	size_t len = r[3] == 1 ? 4 + 4 + 2 : r[3] == 4 ? 4 + 16 + 2 : r[3] == 3 ? 4 + 1 + r[4] + 2 : 0;
-	if (r[0] != 5 || (r[1] == 0 && (r[2] != 0 || !len)))
+	size_t len;
+	if (pn_socks_answer(r, &len) < 0)
 		return socks_bad(c, err);
 	if (r[1] != 0) {
 		bool known = r[1] < PN_ARRAY_LEN(socks_replies);

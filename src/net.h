@@ -163,4 +163,10 @@ bool pn_conn_more(struct pn_conn *c, struct pn_error *err) PN_WUR;
 bool pn_conn_write(struct pn_conn *c, const void *p, size_t n, struct pn_error *err) PN_WUR;
 bool pn_conn_flush(struct pn_conn *c, struct pn_error *err) PN_WUR;
 
+/* pn_socks_answer - the first 5 bytes of a SOCKS5 proxy's answer to
+ * CONNECT (RFC 1928 6): its reply code (0: success), and in *len the length
+ * of the whole answer to consume on success; -1 when it is no SOCKS5
+ * answer (fuzz target tests/fuzz/fuzz_socks.c) */
+int pn_socks_answer(const unsigned char r[5], size_t *len);
+
 #endif
