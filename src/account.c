@@ -233,15 +233,10 @@ char *pn_account_from(const struct pn_account *a, const char *cli_from, const st
 
 bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err)
 {
+	(void)err;
 	for (size_t i = 0; i < rcpt->n; i++) {
-		if (strchr(rcpt->addr[i], '@'))
-			continue;
-		if (!a->maildomain) {
-			pn_error_set(err, EX_DATAERR,
-				     _("recipient '%s' has no domain: map it in the aliases file or set maildomain"),
-				     rcpt->addr[i]);
-			return false;
-		}
+		if (strchr(rcpt->addr[i], '@') || !a->maildomain)
+			continue; /* without maildomain it goes as written (as in msmtp) */
 		char *q = pn_xasprintf("%s@%s", rcpt->addr[i], a->maildomain);
 		free(rcpt->addr[i]);
 		rcpt->addr[i] = q;

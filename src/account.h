@@ -41,7 +41,8 @@ char *pn_account_from(const struct pn_account *a, const char *cli_from, const st
 const char *pn_account_maildomain(const struct pn_account *a, const struct pn_identity *id);
 
 /* pn_account_qualify - a recipient without a domain gets "@maildomain"
- * when the account sets maildomain; otherwise it is refused (65) */
+ * when the account sets maildomain; otherwise it is sent as written and
+ * the server decides (as msmtp does).  Does not fail today. */
 bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err) PN_WUR;
 
 /* pn_account_params - SMTP settings from the account (password not set) */

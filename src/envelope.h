@@ -2,7 +2,7 @@
  *
  * Recipients are the argv address lists, plus the message's To/Cc/Bcc (or
  * Resent-*) with -t, each once; local names go through the aliases file,
- * then are qualified with maildomain or refused.  Each address is kept as
+ * then are qualified with maildomain or sent as written.  Each address is kept as
  * given and with its domain as A-labels (IDNA2008), for servers without
  * SMTPUTF8.
  */

@@ -55,10 +55,33 @@ maildomain postern.test")" bob@postern.test
 expect_rc 0 "auto_from on with maildomain"
 check "auto_from gives login@maildomain" has "^Return-Path: <$(id -un)@postern.test>\$" "$(wait_mail bob)"
 
-# unqualified recipients: qualified with maildomain, else refused
+# unqualified recipients: qualified with maildomain, else sent as written
+# (as msmtp does); the smarthost here qualifies "bob" with its own name,
+# which it does not relay to, so the refusal comes from the server and
+# says how to map the name
+fresh
 run_postern "$WORK/h" -C "$(config unq)" bob
-expect_rc 65 "a recipient without a domain and no alias"
-expect_err "recipient 'bob' has no domain" "the unqualified recipient is named"
+check "a recipient without a domain and no alias goes to the server (exit $RC)" test "$RC" != 0 -a "$RC" != 65
+expect_err "recipients refused, nothing was sent: bob \(554 5\.7\.1 " "the server's refusal names the bare recipient"
+expect_err "map a recipient without a domain to an address in the aliases file, or set maildomain" \
+	"the refusal of a bare recipient says how to map it"
+check "RCPT TO:<bob> reached the smarthost" grep -q 'RCPT from .*<bob>' "$POSTFIX_LOG"
+run_postern "$WORK/h" -C "$(config unq)" bob@nowhere.example
+expect_err "recipients refused" "a refused recipient with a domain ..."
+check "... gets no hint about mapping names" test -z "$(printf '%s' "$ERR" | grep 'without a domain')"
+run_postern "$WORK/h" -C "$(config unq)" 'not an address'
+expect_rc 65 "a command-line word of several bare words is refused"
+expect_err "'not an address' is not one address" "the refusal shows the word"
+run_postern "$WORK/h" -C "$(config unq)" 'bob@postern.test carol'
+expect_rc 65 "white space splits a word only when every part has a domain"
+run_postern "$WORK/h" -C "$(config unq)" 'a@b@postern.test'
+expect_rc 65 "a recipient with two '@' is refused before connecting"
+expect_err "invalid recipient address a@b@postern.test: it has more than one '@'" "the refusal names it"
+printf 'From: alice@postern.test\nTo: bob@x@postern.test\nSubject: two\n\nbody\n' >"$WORK/twoat"
+run_postern "$WORK/twoat" -C "$(config unq)" -t
+expect_rc 65 "-t: a To address with two '@' is refused"
+run_postern "$WORK/h" -C "$(config unq)" -f 'a@b@postern.test' bob@postern.test
+expect_rc 65 "a sender with two '@' is refused"
 fresh
 run_postern "$WORK/h" -C "$(config unqmd "maildomain postern.test")" bob
 expect_rc 0 "maildomain qualifies a bare recipient"
