@@ -26,7 +26,10 @@ bool pn_run_setup(const struct pn_request *req, struct run *r, struct pn_error *
 {
 	bool ok = pn_identity_get(&r->id, err) && (!req->config_file || pn_priv_drop(err));
 	pn_config_init(&r->cfg, r->id.home);
-	return ok && load_config(req, &r->cfg, err);
+	ok = ok && load_config(req, &r->cfg, err);
+	if (ok)
+		pn_account_expand_domains(&r->cfg, &r->id);
+	return ok;
 }
 
 /* pn_run_choose - see run.h */

@@ -179,6 +179,8 @@ static bool long_option(struct state *s, const char *w)
 		s->req->mode = PN_MODE_VERSION;
 	else if (strcmp(w, "read-recipients") == 0)
 		s->req->read_recipients = true;
+	else if (strcmp(w, "read-envelope-from") == 0)
+		s->req->read_envelope_from = true;
 	else if (strcmp(w, "verbose") == 0)
 		s->req->verbose++;
 	else {

@@ -23,6 +23,7 @@ struct pn_request {
 	const char *syslog_label; /* -L */
 	const char *resend;      /* --resend FILE: a dead letter */
 	bool read_recipients;    /* -t */
+	bool read_envelope_from; /* --read-envelope-from: the From header's address is the sender */
 	bool ignore_dots;        /* -i, -oi */
 	int verbose;             /* -v, counted */
 	char **rcpt;             /* argv recipient words (each an address list) */

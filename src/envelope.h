@@ -29,6 +29,9 @@ struct pn_envelope_in {
 	const struct pn_addrlist *addrs; /* ... or addresses parsed already
 					  * (-bs RCPT TO), taken as they are */
 	bool read_recipients;            /* -t: and the message's To, Cc, Bcc */
+	bool read_envelope_from;         /* --read-envelope-from: the sender is
+					  * the address of the From header,
+					  * as if given with -f */
 	const struct pn_aliases *aliases; /* the account's, when the caller
 					  * loaded them (-bs: once a session);
 					  * NULL: read here if it has a file */

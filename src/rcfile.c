@@ -45,6 +45,8 @@ static const char *const w_from[] = {"auto", "on", "off", NULL};
 static const char *const w_auto_off[] = {"auto", "", "off", NULL}; /* "" never matches: index 1 unused */
 static const char *const w_local[] = {"keep", "qualify", "replace", NULL};
 static const char *const w_dot[] = {"tty", "on", "off", NULL};
+static const char *const w_to[] = {"off", "on", "undisclosed_recipients", NULL}; /* enum pn_to */
+static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO_UNDISCLOSED */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -69,7 +71,7 @@ static const struct command commands[] = {
 	{"set_date_header", K_CHOICE, offsetof(struct pn_account, set_date_header), w_auto_off},
 	{"set_msgid_header", K_CHOICE, offsetof(struct pn_account, set_msgid_header), w_auto_off},
 	{"remove_bcc_headers", K_BOOL, F(remove_bcc_headers)},
-	{"undisclosed_recipients", K_BOOL, F(undisclosed_recipients)},
+	{"undisclosed_recipients", K_CHOICE, offsetof(struct pn_account, set_to_header), w_undisclosed},
 	{"allow_from_override", K_BOOL, F(allow_from_override)},
 	{"auto_from", K_BOOL, F(auto_from)},
 	{"maildomain", K_STR, F(maildomain)},
@@ -87,6 +89,8 @@ static const struct command commands[] = {
 	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
 	{"bs_idle_timeout", K_LIMIT, F(bs_idle_timeout)},
 	{"bs_session_timeout", K_LIMIT, F(bs_session_timeout)},
+	{"from_full_name", K_STR, F(from_full_name)},
+	{"set_to_header", K_CHOICE, offsetof(struct pn_account, set_to_header), w_to},
 };
 #undef F
 

@@ -329,6 +329,9 @@ static void string_values(void)
 		{"dsn_notify success,delay\n", S(dsn_notify), "SUCCESS,DELAY"},
 		{"dsn_notify never\n", S(dsn_notify), "NEVER"},
 		{"dsn_notify never\ndsn_notify off\n", S(dsn_notify), NULL},
+		{"from_full_name Test \xc3\x9cser\n", S(from_full_name), "Test \xc3\x9cser"},
+		{"from_full_name \"Doe, John\"\n", S(from_full_name), "Doe, John"},
+		{"from_full_name x\nfrom_full_name\n", S(from_full_name), NULL},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
 		struct pn_config cfg;
@@ -370,6 +373,15 @@ static void old_names(void)
 		{"tls_min_dh_prime_bits 1024\n", S(tls), 1},
 		{"tls_min_dh_prime_bits\n", S(tls), 1},
 		{"ntlmdomain EXAMPLE\n", S(auth), PN_AUTH_UNSET},
+		{"set_to_header on\n", S(set_to_header), PN_TO_ON},
+		{"set_to_header\n", S(set_to_header), PN_TO_ON},
+		{"set_to_header undisclosed_recipients\n", S(set_to_header), PN_TO_UNDISCLOSED},
+		{"set_to_header on\nset_to_header off\n", S(set_to_header), PN_TO_OFF},
+		{"host h\n", S(set_to_header), PN_TO_OFF},
+		{"undisclosed_recipients\n", S(set_to_header), PN_TO_UNDISCLOSED},
+		{"undisclosed_recipients on\n", S(set_to_header), PN_TO_UNDISCLOSED},
+		{"set_to_header on\nundisclosed_recipients off\n", S(set_to_header), PN_TO_OFF},
+		{"undisclosed_recipients on\nset_to_header on\n", S(set_to_header), PN_TO_ON},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
 		struct pn_config cfg;
@@ -489,6 +501,9 @@ static const struct ecase error_cases[] = {
 	{"connect_timeout soon", "account a\nconnect_timeout soon\n", 2, "soon", NULL},
 	{"tls_min_dh_prime_bits 0", "account a\ntls_min_dh_prime_bits 0\n", 2, "tls_min_dh_prime_bits", NULL},
 	{"tls_min_dh_prime_bits abc", "account a\ntls_min_dh_prime_bits abc\n", 2, "abc", NULL},
+	{"set_to_header maybe", "account a\nset_to_header maybe\n", 2, "set_to_header", NULL},
+	{"undisclosed_recipients undisclosed_recipients", "account a\nundisclosed_recipients undisclosed_recipients\n", 2,
+	 "undisclosed_recipients", NULL},
 };
 
 /* errors - each file fails with EX_CONFIG naming FILE:LINE: */
