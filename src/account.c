@@ -201,6 +201,7 @@ static char *substitute(const char *from, const struct pn_identity *id, bool for
 	return out;
 }
 
+/* pn_account_expand_domains - see account.h */
 void pn_account_expand_domains(struct pn_config *cfg, const struct pn_identity *id)
 {
 	for (size_t i = 0; i < cfg->n; i++) {
@@ -236,6 +237,7 @@ char *pn_account_from(const struct pn_account *a, const char *cli_from, const st
 	return pn_account_sender(a, cli_from, id, NULL);
 }
 
+/* pn_account_sender - see account.h */
 char *pn_account_sender(const struct pn_account *a, const char *cli_from, const struct pn_identity *id,
 			const char *header_from)
 {
@@ -271,6 +273,7 @@ static bool dotted(const char *d)
 	return d && strchr(d, '.') && d[0] != '[' && !strchr(d, ':');
 }
 
+/* pn_account_msgid_domain - see account.h */
 const char *pn_account_msgid_domain(const struct pn_account *a, const char *from)
 {
 	const char *d = from ? pn_address_domain(from) : NULL;

@@ -816,6 +816,7 @@ static bool add_msgid(struct pn_message *m, const char *right)
 			     right);
 }
 
+/* pn_message_rewrite - see message.h */
 bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struct pn_error *err)
 {
 	if (rw->fullname && strpbrk(rw->fullname, "\r\n")) {
