@@ -260,6 +260,14 @@ set_from_header on")
 			test -n "$p_lines" -a "$p_lines" = "$m_lines"
 		check "msmtp beside postern ($a1): the same Message-ID domain ($p_dom)" test -n "$p_dom" -a "$p_dom" = "$(msgid_domain "$mf")"
 	done
+	# a bare recipient: both hand it to the server, which refuses it
+	run_postern "$WORK/ref" -C "$MS" bob
+	set +e
+	timeout 60 msmtp -C "$MS" bob <"$WORK/ref" >"$WORK/out" 2>&1
+	MS_BARE=$?
+	set -e
+	check "msmtp beside postern: RCPT TO:<bob> is sent as written, the server refuses it (554 5.7.1) in both" \
+		eval 'printf "%s" "$ERR" | grep -q "bob (554 5\.7\.1 " && grep -q "5\.7\.1" "$WORK/out" && [ "$MS_BARE" != 0 ]'
 else
 	ok "# SKIP msmtp beside postern: msmtp is not installed"
 fi
