@@ -203,8 +203,10 @@ const char *pn_account_maildomain(const struct pn_account *a, const struct pn_id
 	return *mailname(id) ? mailname(id) : hostname(id);
 }
 
-/* substitute - msmtp's %U, %H, %C and %M in a from value */
-static char *substitute(const char *from, const struct pn_identity *id)
+/* substitute - msmtp's patterns in a from value (%U %H %C %M, and %F: the
+ * address of the message's From header, left as it is while unknown) or
+ * in a domain value (for_from false: %H %C %M only, as msmtp) */
+static char *substitute(const char *from, const struct pn_identity *id, bool for_from, const char *header_from)
 {
 	struct pn_buf b;
 	pn_buf_init(&b, 4096);
@@ -213,7 +215,8 @@ static char *substitute(const char *from, const struct pn_identity *id)
 		const char *v = NULL;
 		if (*p == '%' && p[1]) {
 			switch (p[1]) {
-			case 'U': v = id->login; break;
+			case 'U': v = for_from ? id->login : NULL; break;
+			case 'F': v = for_from ? header_from : NULL; break;
 			case 'H': v = shortname(id); break;
 			case 'C': v = hostname(id); break;
 			case 'M': v = *mailname(id) ? mailname(id) : hostname(id); break;
@@ -229,6 +232,19 @@ static char *substitute(const char *from, const struct pn_identity *id)
 	return out;
 }
 
+/* pn_account_expand_domains - see account.h */
+void pn_account_expand_domains(struct pn_config *cfg, const struct pn_identity *id)
+{
+	for (size_t i = 0; i < cfg->n; i++) {
+		struct pn_account *a = cfg->acc[i];
+		if (!a->domain || !strchr(a->domain, '%'))
+			continue;
+		char *d = substitute(a->domain, id, false, NULL);
+		free(a->domain);
+		a->domain = d;
+	}
+}
+
 /* is_local - no domain, or a domain without a dot (root@vm) */
 static bool is_local(const char *addr)
 {
@@ -237,26 +253,33 @@ static bool is_local(const char *addr)
 }
 
 /* account_from - the account's own sender */
-static char *account_from(const struct pn_account *a, const struct pn_identity *id)
+static char *account_from(const struct pn_account *a, const struct pn_identity *id, const char *header_from)
 {
 	if (a->auto_from)
 		return a->maildomain && *a->maildomain ? pn_xasprintf("%s@%s", id->login, a->maildomain)
 							 : pn_xstrdup(id->login);
 	if (a->from && !strpbrk(a->from, "*?["))
-		return substitute(a->from, id);
+		return substitute(a->from, id, true, header_from);
 	return pn_xasprintf("%s@%s", id->login, hostname(id));
 }
 
 char *pn_account_from(const struct pn_account *a, const char *cli_from, const struct pn_identity *id)
 {
+	return pn_account_sender(a, cli_from, id, NULL);
+}
+
+/* pn_account_sender - see account.h */
+char *pn_account_sender(const struct pn_account *a, const char *cli_from, const struct pn_identity *id,
+			const char *header_from)
+{
 	if (!cli_from || !a->allow_from_override)
-		return account_from(a, id);
+		return account_from(a, id, header_from);
 	if (strcmp(cli_from, "<>") == 0 || !*cli_from)
 		return pn_xstrdup(""); /* the null sender of bounces (RFC 5321 4.5.5) */
 	if (!is_local(cli_from) || a->local_senders == PN_LOCAL_KEEP)
 		return pn_xstrdup(cli_from);
 	if (a->local_senders == PN_LOCAL_REPLACE)
-		return account_from(a, id);
+		return account_from(a, id, header_from);
 	const char *at = strrchr(cli_from, '@');
 	int local = at ? (int)(at - cli_from) : (int)strlen(cli_from);
 	return pn_xasprintf("%.*s@%s", local, cli_from, pn_account_maildomain(a, id));
@@ -264,20 +287,32 @@ char *pn_account_from(const struct pn_account *a, const char *cli_from, const st
 
 bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err)
 {
+	(void)err;
 	for (size_t i = 0; i < rcpt->n; i++) {
-		if (strchr(rcpt->addr[i], '@'))
-			continue;
-		if (!a->maildomain) {
-			pn_error_set(err, EX_DATAERR,
-				     _("recipient '%s' has no domain: map it in the aliases file or set maildomain"),
-				     rcpt->addr[i]);
-			return false;
-		}
+		if (strchr(rcpt->addr[i], '@') || !a->maildomain)
+			continue; /* without maildomain it goes as written (as in msmtp) */
 		char *q = pn_xasprintf("%s@%s", rcpt->addr[i], a->maildomain);
 		free(rcpt->addr[i]);
 		rcpt->addr[i] = q;
 	}
 	return true;
+}
+
+/* dotted - a domain name with a dot, not an address literal */
+static bool dotted(const char *d)
+{
+	return d && strchr(d, '.') && d[0] != '[' && !strchr(d, ':');
+}
+
+/* pn_account_msgid_domain - see account.h */
+const char *pn_account_msgid_domain(const struct pn_account *a, const char *from)
+{
+	const char *d = from ? pn_address_domain(from) : NULL;
+	if (dotted(a->domain))
+		return a->domain;
+	if (dotted(d))
+		return d;
+	return a->host && !strchr(a->host, ':') ? a->host : "localhost";
 }
 
 void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p)

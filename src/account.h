@@ -45,13 +45,29 @@ bool pn_account_insecure(const struct pn_account *a);
  * login@maildomain, else the account's from with %U %H %C %M substituted,
  * else login@hostname.  Free the result. */
 char *pn_account_from(const struct pn_account *a, const char *cli_from, const struct pn_identity *id);
+/* pn_account_sender - the same, with %F in the account's from replaced by
+ * header_from (the address of the message's From header; NULL: not known,
+ * %F stays) */
+char *pn_account_sender(const struct pn_account *a, const char *cli_from, const struct pn_identity *id,
+			const char *header_from);
+
+/* pn_account_expand_domains - msmtp's %H %C %M in every account's domain
+ * (the EHLO name), once after the files are read */
+void pn_account_expand_domains(struct pn_config *cfg, const struct pn_identity *id);
 
 /* pn_account_maildomain - maildomain, else /etc/mailname, else hostname */
 const char *pn_account_maildomain(const struct pn_account *a, const struct pn_identity *id);
 
 /* pn_account_qualify - a recipient without a domain gets "@maildomain"
- * when the account sets maildomain; otherwise it is refused (65) */
+ * when the account sets maildomain; otherwise it is sent as written and
+ * the server decides (as msmtp does).  Does not fail today. */
 bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err) PN_WUR;
+
+/* pn_account_msgid_domain - the right side of a generated Message-ID, as
+ * msmtp chooses it: the domain setting when it is a domain name (it has a
+ * dot: not "localhost" nor a bare host name), else the sender's domain
+ * when it has a dot, else the smarthost's name as written */
+const char *pn_account_msgid_domain(const struct pn_account *a, const char *from);
 
 /* pn_account_params - SMTP settings from the account (password not set) */
 void pn_account_params(const struct pn_account *a, const struct pn_identity *id, struct pn_smtp_params *p);

@@ -35,7 +35,10 @@ bool pn_run_setup(const struct pn_request *req, struct run *r, struct pn_error *
 		pn_config_cmdline(&r->cfg);
 	else
 		ok = ok && pn_config_load_standard(&r->cfg, req->config_file, err);
-	return ok && overrides(req, &r->cfg, err);
+	ok = ok && overrides(req, &r->cfg, err);
+	if (ok) /* after the command line's settings: --domain=%H too */
+		pn_account_expand_domains(&r->cfg, &r->id);
+	return ok;
 }
 
 /* pn_run_choose - see run.h */

@@ -168,6 +168,7 @@ bool pn_address_check(const char *addr, const char *what, struct pn_error *err)
 		return false;
 	}
 	bool quoted = false, escaped = false; /* a space may stand in a quoted local part */
+	int ats = 0; /* '@' outside quotes: "a@b@c" has no one meaning, servers differ */
 	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>') {
 			pn_error_set(err, EX_DATAERR,
@@ -180,6 +181,8 @@ bool pn_address_check(const char *addr, const char *what, struct pn_error *err)
 			escaped = true;
 		else if (*p == '"')
 			quoted = !quoted;
+		else if (*p == '@' && !quoted)
+			ats++;
 		else if (*p == ' ' && !quoted) {
 			pn_error_set(err, EX_DATAERR, _("invalid %s address: it contains a space outside quotes"), _(what));
 			return false;
@@ -187,6 +190,11 @@ bool pn_address_check(const char *addr, const char *what, struct pn_error *err)
 	}
 	if (strlen(addr) > ADDR_MAX) {
 		pn_error_set(err, EX_DATAERR, _("%s address longer than %d bytes"), _(what), ADDR_MAX);
+		return false;
+	}
+	if (ats > 1) {
+		pn_error_set(err, EX_DATAERR, _("invalid %s address %s: it has more than one '@' outside quotes"),
+			     _(what), addr);
 		return false;
 	}
 	return true;
@@ -296,13 +304,29 @@ static bool several_words(struct scan *s, const char *p)
 	return false;
 }
 
+/* all_have_domains - every GAP-separated word of p has a domain */
+static bool all_have_domains(const char *p)
+{
+	while (*p) {
+		size_t n = strcspn(p, (char[]){GAP, 0});
+		const char *at = memrchr(p, '@', n);
+		if (!at || at + 1 == p + n)
+			return false;
+		p += n + (p[n] == GAP);
+	}
+	return true;
+}
+
 /* finish_mailbox - emit the collected mailbox, if any, and reset.  Bare
  * words separated by white space ("a@b c@d", sendmail's old list form) are
- * separate addresses in a command-line word, and refused in a header field. */
+ * separate addresses in a command-line word when each has a domain (a bare
+ * name is sent as written, so "not an address" must not become three
+ * recipients), and refused in a header field. */
 static bool finish_mailbox(struct scan *s)
 {
 	bool ok = true;
-	if (!s->has_angle && s->field && s->plain.len && memchr(s->plain.data, GAP, s->plain.len)) {
+	bool words = !s->has_angle && s->plain.len && memchr(s->plain.data, GAP, s->plain.len);
+	if (words && (s->field || !all_have_domains(s->plain.data))) {
 		ok = several_words(s, s->plain.data);
 	} else if (s->has_angle) {
 		const char *addr = strip_route(s->angle.data ? s->angle.data : "");

@@ -198,6 +198,8 @@ static bool long_flag(struct state *s, const char *w)
 		r->mode = PN_MODE_SERVERINFO;
 	else if (strcmp(w, "read-recipients") == 0)
 		r->read_recipients = true;
+	else if (strcmp(w, "read-envelope-from") == 0)
+		r->read_envelope_from = true;
 	else if (strcmp(w, "verbose") == 0 || strcmp(w, "debug") == 0 || strncmp(w, "debug=", 6) == 0)
 		r->verbose++;
 	else
@@ -302,6 +304,7 @@ void pn_cli_usage(void)
 		"Send one message read from standard input to the configured smarthost.\n"
 		"\n"
 		"  -t, --read-recipients  take recipients from To, Cc and Bcc as well\n"
+		"  --read-envelope-from   take the envelope sender from the From header\n"
 		"  -i, -oi                a line holding only \".\" does not end the message\n"
 		"  -f ADDR, -r ADDR       envelope sender (also --from=ADDR)\n"
 		"  -F NAME                full name of the sender\n"

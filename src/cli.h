@@ -40,6 +40,7 @@ struct pn_request {
 	const char *configure;   /* --configure ADDRESS */
 	const char *rmqs;        /* --rmqs HOST|@DOMAIN|#QUEUE: ETRN (PN_MODE_RMQS) */
 	bool read_recipients;    /* -t */
+	bool read_envelope_from; /* --read-envelope-from: the From header's address is the sender */
 	bool ignore_dots;        /* -i, -oi */
 	int verbose;             /* -v, -d, counted */
 	bool config_less;        /* --host: no configuration file is read */

@@ -81,13 +81,37 @@ static bool ascii_forms(struct pn_envelope_store *e, struct pn_error *err)
 	return true;
 }
 
+/* sender - the envelope sender: the account's rules on -f, or on the From
+ * header's address with --read-envelope-from; %F in the account's from
+ * is that address too (msmtp).  A %F that stays, for want of a From
+ * header, is refused: "MAIL FROM:<%F>" would reach the server. */
+static bool sender(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
+		   const struct pn_identity *id, const struct pn_message *m, struct pn_error *err)
+{
+	bool wanted = in->read_envelope_from || (a->from && strstr(a->from, "%F"));
+	char *header = m && wanted ? pn_message_sender(m) : NULL; /* a plain send parses no From */
+	bool ok = true;
+	if (in->read_envelope_from && m && !header) {
+		pn_error_set(err, EX_USAGE, _("no envelope sender found: the message has no From header with an "
+					      "address (--read-envelope-from)"));
+		ok = false;
+	}
+	e->from = pn_account_sender(a, in->read_envelope_from && header ? header : in->from, id, header);
+	if (ok && m && strstr(e->from, "%F")) {
+		pn_error_set(err, EX_DATAERR, _("%s:%d: account %s: from %s: the message has no From header with an "
+						"address for %%F"), a->file, a->line, a->name, a->from);
+		ok = false;
+	}
+	free(header);
+	return ok && (!*e->from || pn_address_check(e->from, N_("sender"), err));
+}
+
 bool pn_envelope_build(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
 		       const struct pn_identity *id, const struct pn_message *m, struct pn_error *err)
 {
 	memset(e, 0, sizeof(*e));
-	e->from = pn_account_from(a, in->from, id);
-	bool ok = (!*e->from || pn_address_check(e->from, N_("sender"), err)) && gather(e, in, m, err) &&
-		  expand(e, in, a, err) && ascii_forms(e, err);
+	bool ok = sender(e, in, a, id, m, err) && gather(e, in, m, err) && expand(e, in, a, err) &&
+		  ascii_forms(e, err);
 	e->env = (struct pn_envelope){e->from, &e->rcpt, e->from_ascii, &e->rcpt_ascii, e->utf8_addr};
 	return ok;
 }

@@ -2,7 +2,7 @@
  *
  * Recipients are the argv address lists, plus the message's To/Cc/Bcc (or
  * Resent-*) with -t, each once; local names go through the aliases file,
- * then are qualified with maildomain or refused.  Each address is kept as
+ * then are qualified with maildomain or sent as written.  Each address is kept as
  * given and with its domain as A-labels (IDNA2008), for servers without
  * SMTPUTF8.
  */
@@ -29,6 +29,9 @@ struct pn_envelope_in {
 	const struct pn_addrlist *addrs; /* ... or addresses parsed already
 					  * (-bs RCPT TO), taken as they are */
 	bool read_recipients;            /* -t: and the message's To, Cc, Bcc */
+	bool read_envelope_from;         /* --read-envelope-from: the sender is
+					  * the address of the From header,
+					  * as if given with -f */
 	const struct pn_aliases *aliases; /* the account's, when the caller
 					  * loaded them (-bs: once a session);
 					  * NULL: read here if it has a file */

@@ -569,6 +569,25 @@ bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out, 
 	return true;
 }
 
+/* pn_message_sender - see message.h */
+char *pn_message_sender(const struct pn_message *m)
+{
+	for (size_t i = 0; i < m->nfields; i++) {
+		if (!field_is(m, &m->fields[i], "From") && !field_is(m, &m->fields[i], "Resent-From"))
+			continue;
+		char *v = unfold(m, &m->fields[i]);
+		struct pn_addrlist l;
+		struct pn_error err;
+		pn_addrlist_init(&l);
+		pn_error_init(&err);
+		char *out = pn_address_parse_field(v, strlen(v), &l, &err) && l.n ? pn_xstrdup(l.addr[0]) : NULL;
+		pn_addrlist_free(&l);
+		free(v);
+		return out;
+	}
+	return NULL;
+}
+
 void pn_message_drop(struct pn_message *m, const char *name)
 {
 	for (size_t i = 0; i < m->nfields; i++)
@@ -696,11 +715,60 @@ static bool needs_quotes(const char *s)
 	return false;
 }
 
-/* add_from - "From: Name <addr>" with the name quoted when it must be */
-static bool add_from(struct pn_message *m, const char *from, const char *name)
+/* needs_encoding - a display name with a byte that a header may carry only
+ * encoded (RFC 2047 5(3)): 8-bit or a control */
+static bool needs_encoding(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80 || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* base64 - RFC 4648 4 of p[0..n) appended to out */
+static bool base64(struct pn_buf *out, const unsigned char *p, size_t n)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+			     (i + 2 < n ? p[i + 2] : 0);
+		char q[4] = {a[v >> 18], a[(v >> 12) & 63], i + 1 < n ? a[(v >> 6) & 63] : '=',
+			     i + 2 < n ? a[v & 63] : '='};
+		ok = pn_buf_append(out, q, 4);
+	}
+	return ok;
+}
+
+#define WORD_BYTES 45 /* 60 base64 characters: an encoded-word within 75 (RFC 2047 2) */
+
+/* encode_name - the name as "=?utf-8?B?...?=" encoded-words (msmtp's
+ * spelling), each whole UTF-8 characters of at most WORD_BYTES bytes, the
+ * words on folded lines */
+static bool encode_name(struct pn_buf *out, const char *name)
+{
+	size_t n = strlen(name);
+	bool ok = true;
+	for (size_t off = 0; ok && off < n;) {
+		size_t k = n - off < WORD_BYTES ? n - off : WORD_BYTES;
+		while (k > 1 && off + k < n && ((unsigned char)name[off + k] & 0xc0) == 0x80)
+			k--; /* not inside a character (RFC 2047 5) */
+		ok = (off == 0 || pn_buf_addstr(out, "\n ")) && pn_buf_addstr(out, "=?utf-8?B?") &&
+		     base64(out, (const unsigned char *)name + off, k) && pn_buf_addstr(out, "?=");
+		off += k;
+	}
+	return ok;
+}
+
+/* add_from - "From: Name <addr>" with the name quoted when it must be, and
+ * encoded when it is not ASCII and the message goes without SMTPUTF8 */
+static bool add_from(struct pn_message *m, const char *from, const char *name, bool smtputf8)
 {
 	if (!name || !*name)
 		return pn_buf_printf(&m->added, "From: %s\n", from);
+	if (needs_encoding(name) && !smtputf8)
+		return pn_buf_addstr(&m->added, "From: ") && encode_name(&m->added, name) &&
+		       pn_buf_printf(&m->added, " <%s>\n", from);
 	if (!needs_quotes(name))
 		return pn_buf_printf(&m->added, "From: %s <%s>\n", name, from);
 	bool ok = pn_buf_addstr(&m->added, "From: \"");
@@ -708,6 +776,24 @@ static bool add_from(struct pn_message *m, const char *from, const char *name)
 		ok = (*p == '"' || *p == '\\' ? pn_buf_append(&m->added, "\\", 1) : true) &&
 		     pn_buf_append(&m->added, p, 1);
 	return ok && pn_buf_printf(&m->added, "\" <%s>\n", from);
+}
+
+/* add_to - set_to_header: "To:" with every recipient, folded before an
+ * address that would take the line past 78 characters (RFC 5322 2.1.1) */
+static bool add_to(struct pn_message *m, int how, const struct pn_addrlist *rcpt)
+{
+	if (how == PN_TO_UNDISCLOSED || !rcpt || !rcpt->n)
+		return pn_buf_addstr(&m->added, "To: undisclosed-recipients:;\n");
+	bool ok = pn_buf_addstr(&m->added, "To:");
+	size_t col = 3;
+	for (size_t i = 0; ok && i < rcpt->n; i++) {
+		size_t w = strlen(rcpt->addr[i]);
+		bool fold = i > 0 && col + w + 2 > 78;
+		ok = pn_buf_addstr(&m->added, i == 0 ? " " : fold ? ",\n " : ", ") &&
+		     pn_buf_addstr(&m->added, rcpt->addr[i]);
+		col = (fold ? 1 : col + (i ? 2 : 1)) + w;
+	}
+	return ok && pn_buf_addstr(&m->added, "\n");
 }
 
 /* has_field - a field with this name is present */
@@ -719,39 +805,45 @@ static bool has_field(const struct pn_message *m, const char *name)
 	return false;
 }
 
+/* add_msgid - "Message-ID: <time.pid.random@right>" */
+static bool add_msgid(struct pn_message *m, const char *right)
+{
+	unsigned char r[8] = {0};
+	if (getentropy(r, sizeof(r)) < 0)
+		memset(r, 0, sizeof(r));
+	return pn_buf_printf(&m->added, "Message-ID: <%lld.%ld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>\n",
+			     (long long)time(NULL), (long)getpid(), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+			     right);
+}
+
+/* pn_message_rewrite - see message.h */
 bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struct pn_error *err)
 {
 	if (rw->fullname && strpbrk(rw->fullname, "\r\n")) {
-		pn_error_set(err, EX_DATAERR, _("the full name given with -F contains a line break"));
+		pn_error_set(err, EX_DATAERR, _("the full name (-F or from_full_name) contains a line break"));
 		return false;
 	}
-	if (rw->remove_bcc || rw->undisclosed) {
+	if (rw->remove_bcc || rw->to_header != PN_TO_OFF) {
 		pn_message_drop(m, "Bcc");
 		pn_message_drop(m, "Resent-Bcc");
 	}
 	if (rw->from_header == PN_HDR_ON && *rw->from)
 		pn_message_drop(m, "From"); /* replaced below; kept for the null sender */
 	bool ok = true;
-	if (rw->undisclosed) {
+	if (rw->to_header != PN_TO_OFF) {
 		pn_message_drop(m, "To");
 		pn_message_drop(m, "Cc");
-		ok = pn_buf_addstr(&m->added, "To: undisclosed-recipients:;\n");
+		ok = add_to(m, rw->to_header, rw->rcpt);
 	}
 	if (ok && *rw->from && rw->from_header != PN_HDR_OFF && (rw->from_header == PN_HDR_ON || !has_field(m, "From")))
-		ok = add_from(m, rw->from, rw->fullname);
+		ok = add_from(m, rw->from, rw->fullname, rw->smtputf8);
 	if (ok && rw->date_header == PN_HDR_AUTO && !has_field(m, "Date")) {
 		char date[64];
 		date_value(date, sizeof(date));
 		ok = pn_buf_printf(&m->added, "Date: %s\n", date);
 	}
-	if (ok && rw->msgid_header == PN_HDR_AUTO && !has_field(m, "Message-ID")) {
-		unsigned char r[8] = {0};
-		if (getentropy(r, sizeof(r)) < 0)
-			memset(r, 0, sizeof(r));
-		ok = pn_buf_printf(&m->added, "Message-ID: <%lld.%ld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>\n",
-				   (long long)time(NULL), (long)getpid(), r[0], r[1], r[2], r[3], r[4], r[5],
-				   r[6], r[7], rw->hostname);
-	}
+	if (ok && rw->msgid_header == PN_HDR_AUTO && !has_field(m, "Message-ID"))
+		ok = add_msgid(m, rw->hostname);
 	if (!ok)
 		pn_error_set(err, EX_DATAERR, _("the message header block is too large"));
 	return ok;
@@ -760,6 +852,7 @@ bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struc
 bool pn_message_complete(struct pn_message *m, const char *from, const char *fullname,
 			 const char *hostname, struct pn_error *err)
 {
-	struct pn_rewrite rw = {from, fullname, hostname, PN_HDR_AUTO, PN_HDR_AUTO, PN_HDR_AUTO, false, false};
+	struct pn_rewrite rw = {.from = from, .fullname = fullname, .hostname = hostname, .from_header = PN_HDR_AUTO,
+				.date_header = PN_HDR_AUTO, .msgid_header = PN_HDR_AUTO};
 	return pn_message_rewrite(m, &rw, err);
 }

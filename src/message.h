@@ -69,6 +69,12 @@ char *pn_message_header(const struct pn_message *m, const char *name);
 bool pn_message_recipients(const struct pn_message *m, struct pn_addrlist *out,
 			   struct pn_error *err) PN_WUR;
 
+/* pn_message_sender - the address in the first From or Resent-From field
+ * (msmtp's rule for %F and --read-envelope-from: Resent-From when it comes
+ * before any From); NULL when there is none, or it is no address.  Free
+ * the result. */
+char *pn_message_sender(const struct pn_message *m);
+
 /* pn_message_drop - do not transmit fields with this name (e.g. Bcc) */
 void pn_message_drop(struct pn_message *m, const char *name);
 
@@ -86,17 +92,24 @@ bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx,
 
 
 enum pn_hdr { PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF };
+/* set_to_header (and msmtp's older undisclosed_recipients) */
+enum pn_to { PN_TO_OFF, PN_TO_ON, PN_TO_UNDISCLOSED };
 
 /* the header rewrite msmtp's commands ask for */
 struct pn_rewrite {
 	const char *from;     /* envelope sender, for an added From */
-	const char *fullname; /* -F */
+	const char *fullname; /* -F, else from_full_name */
 	const char *hostname; /* right side of an added Message-ID */
 	int from_header;      /* auto: add if missing; on: replace; off: never */
 	int date_header;      /* auto or off */
 	int msgid_header;     /* auto or off */
 	bool remove_bcc;      /* drop Bcc and Resent-Bcc */
-	bool undisclosed;     /* drop To, Cc, Bcc; add "To: undisclosed-recipients:;" */
+	int to_header;        /* PN_TO_ON, PN_TO_UNDISCLOSED: drop To, Cc, Bcc and
+			       * add "To:" with the recipients, or
+			       * "To: undisclosed-recipients:;" */
+	const struct pn_addrlist *rcpt; /* the recipients, for PN_TO_ON */
+	bool smtputf8;        /* it goes out with SMTPUTF8: a non-ASCII full
+			       * name is written as it is, else RFC 2047-encoded */
 };
 
 /* pn_message_rewrite - apply rw to the transmitted copy */
@@ -104,7 +117,8 @@ bool pn_message_rewrite(struct pn_message *m, const struct pn_rewrite *rw, struc
 
 /* pn_message_complete - add the From, Date and Message-ID fields that are
  * missing (msmtp's "auto" behaviour): From from the envelope sender and the
- * -F full name.  65 when the full name holds a line break. */
+ * -F full name (RFC 2047-encoded when it is not ASCII).  65 when the full
+ * name holds a line break. */
 bool pn_message_complete(struct pn_message *m, const char *from, const char *fullname,
 			 const char *hostname, struct pn_error *err) PN_WUR;
 #endif

@@ -51,6 +51,8 @@ static const char *const w_auto_off[] = {"auto", "", "off", NULL}; /* "" never m
 static const char *const w_local[] = {"keep", "qualify", "replace", NULL};
 static const char *const w_dot[] = {"tty", "on", "off", NULL};
 static const char *const w_protocol[] = {"smtp", "lmtp", NULL};
+static const char *const w_to[] = {"off", "on", "undisclosed_recipients", NULL}; /* enum pn_to */
+static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO_UNDISCLOSED */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -81,7 +83,7 @@ static const struct command commands[] = {
 	{"set_date_header", K_CHOICE, offsetof(struct pn_account, set_date_header), w_auto_off},
 	{"set_msgid_header", K_CHOICE, offsetof(struct pn_account, set_msgid_header), w_auto_off},
 	{"remove_bcc_headers", K_BOOL, F(remove_bcc_headers)},
-	{"undisclosed_recipients", K_BOOL, F(undisclosed_recipients)},
+	{"undisclosed_recipients", K_CHOICE, offsetof(struct pn_account, set_to_header), w_undisclosed},
 	{"allow_from_override", K_BOOL, F(allow_from_override)},
 	{"auto_from", K_BOOL, F(auto_from)},
 	{"maildomain", K_STR, F(maildomain)},
@@ -105,8 +107,12 @@ static const struct command commands[] = {
 	{"socket", K_PATH, F(socket)},
 	{"insecure_auth_without_tls", K_BOOL, F(insecure_auth_without_tls)},
 	{"protocol", K_CHOICE, offsetof(struct pn_account, protocol), w_protocol},
+	{"from_full_name", K_STR, F(from_full_name)},
+	{"set_to_header", K_CHOICE, offsetof(struct pn_account, set_to_header), w_to},
 };
 #undef F
+/* one bit of struct pn_account.set per command */
+_Static_assert(PN_ARRAY_LEN(commands) <= 64, "more commands than bits in pn_account.set");
 
 /* how an older msmtp spelling maps onto a command of the table */
 enum old_how {
@@ -1002,7 +1008,7 @@ static const char *value_text(const struct pn_account *a, const struct command *
 		return v ? "on" : "off";
 	case K_AUTH: return name_of(auth_names, PN_ARRAY_LEN(auth_names), pn_account_auth(a));
 	case K_SYSLOG: return name_of(syslog_names, PN_ARRAY_LEN(syslog_names), v);
-	case K_CHOICE: return c->words[v];
+	case K_CHOICE: return c->words[v][0] ? c->words[v] : c->words[0]; /* "": another row's value */
 	case K_TIMEOUT: if (!v) return "off"; break;
 	case K_PORT: v = pn_account_port(a); break;
 	case K_COUNT: case K_LIMIT: break;

@@ -25,6 +25,7 @@ struct pn_account {
 	char *host;
 	int port; /* 0: 587, or 465 for implicit TLS, or 25 without TLS */
 	char *from;
+	char *from_full_name;  /* the name of an added From, unless -F */
 	char *domain;
 	int auth; /* enum pn_auth */
 	char *user;
@@ -46,7 +47,8 @@ struct pn_account {
 	int set_date_header;   /* PN_HDR_AUTO or PN_HDR_OFF */
 	int set_msgid_header;  /* PN_HDR_AUTO or PN_HDR_OFF */
 	int remove_bcc_headers;
-	int undisclosed_recipients;
+	int set_to_header;     /* PN_TO_OFF, PN_TO_ON, PN_TO_UNDISCLOSED (also
+				* msmtp's older undisclosed_recipients) */
 	int allow_from_override;
 	int auto_from;
 	char *maildomain;

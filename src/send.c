@@ -75,12 +75,19 @@ static void lmtp_verdict(void *ctx, const char *addr, int code, const char *repl
 	v->next++;
 }
 
-/* rewrite - the header commands of the account */
-static bool rewrite(const struct pn_request *req, const struct pn_account *a, const char *from,
-		    const char *helo, struct pn_message *m, struct pn_error *err)
+/* rewrite - the header commands of the account; -F wins over
+ * from_full_name.  SMTPUTF8 is asked for exactly when an address needs it
+ * (smtp.c), so that decides whether a non-ASCII name is encoded. */
+static bool rewrite(const struct pn_request *req, const struct pn_account *a, const struct pn_envelope_store *env,
+		    struct pn_message *m, struct pn_error *err)
 {
-	struct pn_rewrite rw = {from, req->fullname, helo, a->set_from_header, a->set_date_header,
-				a->set_msgid_header, a->remove_bcc_headers, a->undisclosed_recipients};
+	bool utf8 = env->utf8_addr != NULL;
+	struct pn_rewrite rw = {
+		.from = env->from, .fullname = req->fullname ? req->fullname : a->from_full_name,
+		.hostname = pn_account_msgid_domain(a, env->from_ascii), .from_header = a->set_from_header,
+		.date_header = a->set_date_header, .msgid_header = a->set_msgid_header,
+		.remove_bcc = a->remove_bcc_headers, .to_header = a->set_to_header,
+		.rcpt = utf8 ? &env->rcpt : &env->rcpt_ascii, .smtputf8 = utf8};
 	return pn_message_rewrite(m, &rw, err) && pn_message_prepare(m, err);
 }
 
@@ -114,7 +121,7 @@ static bool deliver(const struct pn_request *req, const struct pn_envelope_in *e
 	p.password = &r->h->secret;
 	if (pn_account_insecure(a))
 		warn_insecure(req, a, r->h);
-	if (!pn_envelope_build(env, ein, a, &r->id, m, out) || (m && !rewrite(req, a, env->from, p.helo, m, out)))
+	if (!pn_envelope_build(env, ein, a, &r->id, m, out) || (m && !rewrite(req, a, env, m, out)))
 		return false;
 	if (m && p.lmtp) {
 		v->n = env->rcpt.n;
@@ -259,7 +266,8 @@ int pn_send_run(const struct pn_request *given, struct pn_error *err)
 	if (!ok && !pn_priv_drop(err))
 		return pn_fail(err);
 	struct pn_envelope_in ein = {.from = req->from, .words = req->rcpt, .nwords = req->nrcpt,
-				     .read_recipients = req->read_recipients};
+				     .read_recipients = req->read_recipients,
+				     .read_envelope_from = req->read_envelope_from};
 	int code = pn_run_message(req, &ein, a, &r, in, ok, err);
 	pn_run_release(&r);
 	pn_dead_info_free(&dead);

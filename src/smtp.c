@@ -54,6 +54,7 @@ struct session {
 		int code;
 		char enhanced[16], line[512];
 	} refusal;
+	bool bare_refused;         /* a refused recipient has no domain */
 	struct caps caps;
 	char *greeting;            /* -S: the greeting's text */
 	struct pn_reply r;
@@ -468,6 +469,7 @@ static void note_refused(struct session *s, struct pn_buf *refused, const char *
 		snprintf(s->refusal.enhanced, sizeof(s->refusal.enhanced), "%s", s->r.enhanced);
 		snprintf(s->refusal.line, sizeof(s->refusal.line), "%s", s->cur);
 	}
+	s->bare_refused |= !strchr(addr, '@');
 	if (!pn_buf_printf(refused, "%s%s (%s)", refused->len ? ", " : "", addr, s->cur))
 		(void)0; /* the list is long enough to say what happened */
 }
@@ -581,9 +583,14 @@ static enum state verified(struct session *s)
 static enum state refused_error(struct session *s, const struct pn_buf *refused, int data_code)
 {
 	const char *name = pn_conn_name(s->c);
+	/* postern sends a name without a domain as written (msmtp does);
+	 * when the server wants a domain, say how to give it one */
+	const char *hint = s->bare_refused ? _("; map a recipient without a domain to an address in the "
+					       "aliases file, or set maildomain to qualify it")
+					   : "";
 	pn_error_reply(s->err, PN_PHASE_RCPT, s->p->host, s->refusal.code, s->refusal.enhanced, s->refusal.line,
-		       s->p->verify ? _("%s: recipients refused: %s") : _("%s: recipients refused, nothing was sent: %s"),
-		       name, refused->data);
+		       s->p->verify ? _("%s: recipients refused: %s%s") : _("%s: recipients refused, nothing was sent: %s%s"),
+		       name, refused->data, hint);
 	s->data_open = data_code == 354;
 	return S_FAIL;
 }

@@ -32,11 +32,10 @@ MU_SCRIPTS="test-basic.sh test-auth-plain.sh test-header-handling.sh"
 # reported "not ok ... # TODO" (an expected failure).  When one passes it
 # is reported "ok ... # TODO", which the test driver counts as an
 # unexpected pass (XPASS): then take it off this list.
-MU_TODO="test-header-handling.sh"
+MU_TODO=""
 mu_todo_why() {
 	case $1 in
-	test-auth-plain.sh) echo "needs --host/--port/--auth/--user/--passwordeval, and AUTH PLAIN without TLS to ::1 (a local relay)" ;;
-	test-header-handling.sh) echo "needs --host/--port/--set-from-header, TLS off to ::1, --read-envelope-from, an RFC 2047 -F name (=?utf-8?B?...?=), bare recipients (to4) and msmtp's Message-ID domain" ;;
+	*) echo "not passed yet" ;; # a script of a newer msmtp: say here what it needs
 	esac
 }
 

@@ -4,7 +4,8 @@
  * The input is put in a memfd (a regular file: read in place) and, when it
  * fits in a pipe's buffer, in a pipe too (kept in memory), and read as
  * standard input would be, once with ignore_dots (-i) and once without.  Then, as a run with -t does:
- * pn_message_recipients, dropping Bcc, pn_message_complete, pn_message_prepare
+ * pn_message_recipients, pn_message_sender, dropping Bcc, pn_message_complete
+ * (plain, quoted and RFC 2047-encoded names), pn_message_prepare
  * and pn_message_stream into a sink that keeps the whole stream.  The
  * stream must keep the DATA invariants (invariants.h) and its length less
  * the stuffed dots must be m.size + 3 (SIZE= is what is really sent).  The
@@ -248,10 +249,20 @@ static void one(const uint8_t *data, size_t size, bool ignore_dots, bool use_pip
 	pn_addrlist_free(&rcpt);
 	char *subject = pn_message_header(&m, "Subject");
 	free(subject);
+	char *from = pn_message_sender(&m); /* %F, --read-envelope-from */
+	struct pn_error ferr;
+	pn_error_init(&ferr);
+	if (from && !pn_address_check(from, "fuzz", &ferr))
+		fuzz_fail("the From header's address fails pn_address_check", 0);
+	free(from);
 	pn_message_drop(&m, "Bcc");
 
 	pn_error_init(&err);
-	const char *fullname = size && (data[0] & 1) ? "Fuzz \"Q\" Tester, Jr." : "Fuzz Tester";
+	static const char *const names[] = {"Fuzz Tester", "Fuzz \"Q\" Tester, Jr.",
+					    "Fuzz T\xc3\xa9ster \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+					    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+					    "Tab\there"};
+	const char *fullname = names[size ? data[0] & 3 : 0]; /* an encoded name folds over two lines */
 	if (!pn_message_complete(&m, "alice@postern.test", fullname, "host.postern.test", &err))
 		fuzz_fail("pn_message_complete failed on a name without a line break", 0);
 	if (!pn_message_prepare(&m, &err))

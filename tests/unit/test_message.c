@@ -690,6 +690,116 @@ static void full_names(void)
 	}
 }
 
+/* rewritten - in through pn_message_rewrite with rw; the transmitted text
+ * (free it), NULL when something failed */
+static char *rewritten(const char *in, const struct pn_rewrite *rw)
+{
+	struct pn_message m;
+	struct pn_error err;
+	struct sink s;
+	bool ok = read_msg(&m, in, strlen(in), false, &err) && pn_message_rewrite(&m, rw, &err) && stream(&m, &s);
+	free_msg(&m);
+	char *str = ok ? pn_xstrndup(s.data, s.len) : NULL;
+	free(ok ? s.data : NULL);
+	return str;
+}
+
+/* encoded_names - a non-ASCII full name is RFC 2047-encoded (msmtp's
+ * spelling, its upstream test's exact line) unless SMTPUTF8 carries it */
+static void encoded_names(void)
+{
+	static const char in[] = "Date: d\nMessage-ID: <1@x>\n\nb\n";
+	struct pn_rewrite rw = {.from = "test@example.com", .fullname = "Test \xc3\x9cser", .hostname = "h"};
+	char *out = rewritten(in, &rw);
+	tap_ok(out && strstr(out, "\r\nFrom: =?utf-8?B?VGVzdCDDnHNlcg==?= <test@example.com>\r\n"),
+	       "a non-ASCII -F name is an RFC 2047 encoded-word, as msmtp writes it");
+	free(out);
+	rw.smtputf8 = true;
+	out = rewritten(in, &rw);
+	tap_ok(out && strstr(out, "\r\nFrom: Test \xc3\x9cser <test@example.com>\r\n"),
+	       "with SMTPUTF8 the name is written as it is");
+	free(out);
+	rw.smtputf8 = false;
+	rw.fullname = "Tab\there";
+	out = rewritten(in, &rw);
+	tap_ok(out && strstr(out, "\r\nFrom: =?utf-8?B?VGFiCWhlcmU=?= <test@example.com>\r\n"),
+	       "a control byte in the name is encoded too");
+	free(out);
+	/* 30 two-byte characters: 60 bytes, more than one encoded-word holds */
+	char name[64] = "";
+	for (int i = 0; i < 30; i++)
+		memcpy(name + 2 * i, "\xc3\xa9", 3);
+	rw.fullname = name;
+	out = rewritten(in, &rw);
+	const char *w1 = out ? strstr(out, "From: =?utf-8?B?") : NULL;
+	const char *e1 = w1 ? strstr(w1, "?=\r\n =?utf-8?B?") : NULL;
+	const char *e2 = e1 ? strstr(e1 + 4, "?= <test@example.com>\r\n") : NULL;
+	tap_ok(e1 && e2 && e1 - (w1 + 6) + 2 <= 75 && e2 - (e1 + 5) + 2 <= 75,
+	       "a long name: two encoded-words of at most 75 characters on folded lines");
+	/* 44 bytes of é: the first word ends after 22 characters, not inside the 23rd */
+	tap_ok(e1 && e1 - (w1 + 16) == 60 && strncmp(w1 + 16, "w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=", 60) == 0,
+	       "a long name: the first word holds whole characters (44 bytes)");
+	free(out);
+}
+
+/* to_headers - set_to_header on and undisclosed_recipients */
+static void to_headers(void)
+{
+	static const char in[] = "To: root\nCc: c@x\nBcc: b@x\nSubject: s\n\nb\n";
+	char *list[] = {"root@example.com", "c@x", "b@x"};
+	struct pn_addrlist rcpt = {.addr = list, .n = 3, .cap = 3};
+	struct pn_rewrite rw = {.from = "f@x", .hostname = "h", .from_header = PN_HDR_OFF, .date_header = PN_HDR_OFF,
+				.msgid_header = PN_HDR_OFF, .to_header = PN_TO_ON, .rcpt = &rcpt};
+	char *out = rewritten(in, &rw);
+	tap_is_str(out, "Subject: s\r\nTo: root@example.com, c@x, b@x\r\n\r\nb\r\n.\r\n",
+		   "set_to_header on: To, Cc and Bcc replaced by one To with every recipient");
+	free(out);
+	rw.to_header = PN_TO_UNDISCLOSED;
+	out = rewritten(in, &rw);
+	tap_is_str(out, "Subject: s\r\nTo: undisclosed-recipients:;\r\n\r\nb\r\n.\r\n",
+		   "set_to_header undisclosed_recipients");
+	free(out);
+	char a[3][40];
+	char *many[3] = {a[0], a[1], a[2]};
+	for (int i = 0; i < 3; i++)
+		snprintf(a[i], sizeof(a[i]), "recipient-number-%d@example.com", i);
+	struct pn_addrlist three = {.addr = many, .n = 3, .cap = 3};
+	rw.to_header = PN_TO_ON;
+	rw.rcpt = &three;
+	out = rewritten(in, &rw);
+	tap_is_str(out,
+		   "Subject: s\r\nTo: recipient-number-0@example.com, recipient-number-1@example.com,\r\n"
+		   " recipient-number-2@example.com\r\n\r\nb\r\n.\r\n",
+		   "set_to_header on: folded before a line would pass 78 characters");
+	free(out);
+}
+
+/* senders - the From header's address (%F, --read-envelope-from) */
+static void senders(void)
+{
+	static const struct {
+		const char *in, *want, *name;
+	} cases[] = {
+		{"From: Some Name <from@example.com>\n\nb\n", "from@example.com", "From with a display name"},
+		{"Subject: s\nfrom: a@x\nResent-From: r@x\n\nb\n", "a@x", "From before Resent-From"},
+		{"Resent-From: r@x\nFrom: a@x\n\nb\n", "r@x", "Resent-From before From (msmtp)"},
+		{"Subject: s\n\nb\n", NULL, "no From: none"},
+		{"From: undisclosed:;\n\nb\n", NULL, "a From without an address: none"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		bool ok = read_msg(&m, cases[i].in, strlen(cases[i].in), false, &err);
+		char *got = ok ? pn_message_sender(&m) : NULL;
+		if (cases[i].want)
+			tap_is_str(got, cases[i].want, cases[i].name);
+		else
+			tap_ok(ok && !got, "%s", cases[i].name);
+		free(got);
+		free_msg(&m);
+	}
+}
+
 /* ---- flags and refusals ---- */
 
 static void flags(void)
@@ -1186,6 +1296,9 @@ int main(void)
 	complete_added();
 	complete_present();
 	full_names();
+	encoded_names();
+	to_headers();
+	senders();
 	flags();
 	sink_failure();
 	big_body(true, INPUT_PIPE);

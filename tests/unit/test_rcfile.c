@@ -340,6 +340,9 @@ static void string_values(void)
 		{"tls_crl_file /etc/ssl/crl.pem\n", S(tls_crl_file), "/etc/ssl/crl.pem"},
 		{"tls_priorities NORMAL:-VERS-TLS1.3\n", S(tls_priorities), "NORMAL:-VERS-TLS1.3"},
 		{"tls_host_override mx.example\n", S(tls_host_override), "mx.example"},
+		{"from_full_name Test \xc3\x9cser\n", S(from_full_name), "Test \xc3\x9cser"},
+		{"from_full_name \"Doe, John\"\n", S(from_full_name), "Doe, John"},
+		{"from_full_name x\nfrom_full_name\n", S(from_full_name), NULL},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
 		struct pn_config cfg;
@@ -381,6 +384,15 @@ static void old_names(void)
 		{"tls_min_dh_prime_bits 1024\n", S(tls), 1},
 		{"tls_min_dh_prime_bits\n", S(tls), 1},
 		{"ntlmdomain EXAMPLE\n", S(auth), PN_AUTH_UNSET},
+		{"set_to_header on\n", S(set_to_header), PN_TO_ON},
+		{"set_to_header\n", S(set_to_header), PN_TO_ON},
+		{"set_to_header undisclosed_recipients\n", S(set_to_header), PN_TO_UNDISCLOSED},
+		{"set_to_header on\nset_to_header off\n", S(set_to_header), PN_TO_OFF},
+		{"host h\n", S(set_to_header), PN_TO_OFF},
+		{"undisclosed_recipients\n", S(set_to_header), PN_TO_UNDISCLOSED},
+		{"undisclosed_recipients on\n", S(set_to_header), PN_TO_UNDISCLOSED},
+		{"set_to_header on\nundisclosed_recipients off\n", S(set_to_header), PN_TO_OFF},
+		{"undisclosed_recipients on\nset_to_header on\n", S(set_to_header), PN_TO_ON},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(cases); i++) {
 		struct pn_config cfg;
@@ -539,6 +551,9 @@ static const struct ecase error_cases[] = {
 	{"protocol LMTP", "account a\nprotocol LMTP\n", 2, "LMTP", NULL},
 	{"protocol empty", "account a\nprotocol\n", 2, "protocol", NULL},
 	{"protocol esmtp", "account a\nprotocol esmtp\n", 2, "esmtp", NULL},
+	{"set_to_header maybe", "account a\nset_to_header maybe\n", 2, "set_to_header", NULL},
+	{"undisclosed_recipients undisclosed_recipients", "account a\nundisclosed_recipients undisclosed_recipients\n", 2,
+	 "undisclosed_recipients", NULL},
 };
 
 /* errors - each file fails with EX_CONFIG naming FILE:LINE: */
