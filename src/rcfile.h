@@ -1,89 +1,18 @@
-/* rcfile.h - msmtprc-syntax configuration: accounts, defaults, inheritance.
+/* rcfile.h - msmtprc-syntax configuration files: accounts, defaults,
+ * inheritance, eval, and where the files are.
  *
  * Reads the files msmtp documents (defaults, account NAME [: PARENT,...],
- * quoted arguments, on/off booleans) into accounts.  A command postern does
- * not know is an error naming file and line (78), never ignored; a file that
- * holds a password and can be read by other users is refused (78).
- * SECURITY: the password command's value passes through here; it is wiped
- * when the configuration is freed.
+ * quoted arguments) into accounts; what each command means is rcset.h's.
+ * A command postern does not know is an error naming file and line (78),
+ * never ignored; a file that holds a password and can be read by other
+ * users is refused (78).
+ * SECURITY: passwords pass through here; they are wiped when the
+ * configuration is freed.
  */
 #ifndef POSTERN_RCFILE_H
 #define POSTERN_RCFILE_H
 
-#include "error.h"
-#include "sasl.h"
-
-#include <stdio.h>
-
-
-enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
-enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
-enum pn_protocol { PN_PROTO_SMTP, PN_PROTO_LMTP };
-
-struct pn_account {
-	char *name;
-	char *host;
-	int port; /* 0: 587, or 465 for implicit TLS, or 25 without TLS */
-	char *from;
-	char *from_full_name;  /* the name of an added From, unless -F */
-	char *domain;
-	int auth; /* enum pn_auth */
-	char *user;
-	char *password;
-	char *passwordeval;
-	int tls, tls_starttls, tls_certcheck;
-	char *tls_trust_file; /* NULL or "system": the system store */
-	char *tls_session_cache; /* file for TLS resumption, NULL: none */
-	char *tls_fingerprint;   /* msmtp's colon-separated hex (SHA-256, SHA-1 or MD5) */
-	char *tls_cert_file, *tls_key_file; /* client certificate (PEM), both or neither */
-	char *tls_crl_file;      /* revocation list (PEM) */
-	char *tls_priorities;    /* GnuTLS priority string, NULL: postern's */
-	char *tls_host_override; /* the name verified and sent as SNI, NULL: host */
-	int timeout;          /* seconds; 0: no timeout */
-	char *logfile;
-	int syslog;           /* syslog facility, -1: off */
-	char *aliases;
-	int set_from_header;   /* PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF */
-	int set_date_header;   /* PN_HDR_AUTO or PN_HDR_OFF */
-	int set_msgid_header;  /* PN_HDR_AUTO or PN_HDR_OFF */
-	int remove_bcc_headers;
-	int set_to_header;     /* PN_TO_OFF, PN_TO_ON, PN_TO_UNDISCLOSED (also
-				* msmtp's older undisclosed_recipients) */
-	int allow_from_override;
-	int auto_from;
-	char *maildomain;
-	int local_senders;     /* PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE */
-	char *dsn_notify;      /* NULL: off */
-	char *dsn_return;      /* NULL: off */
-	char *logfile_time_format;
-	int dot_ends_input;    /* PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF (without -i) */
-	char *default_for;    /* callers (login names) whose default this is */
-	int retry;            /* further attempts after a transient failure */
-	int retry_delay;      /* seconds before the first retry */
-	int retry_max_time;   /* seconds within which a retry may start */
-	int bs_max_size;        /* -bs: octets of one message */
-	int bs_max_recipients;  /* -bs: recipients of one message */
-	int bs_idle_timeout;    /* -bs: seconds to wait for a command or data */
-	int bs_session_timeout; /* -bs: seconds of one session */
-	char *dead_letter;    /* Maildir for undeliverable messages */    /* callers (login names) whose default this is */
-	char *source_ip;      /* local address to connect from, NULL: any */
-	char *proxy_host;     /* SOCKS5 proxy, NULL: none */
-	int proxy_port;       /* 0: 1080 */
-	char *socket;         /* Unix-domain socket instead of host and port */
-	int insecure_auth_without_tls; /* AUTH in clear to a host that is not local */
-	int protocol;         /* PN_PROTO_SMTP, PN_PROTO_LMTP */
-	unsigned long long set; /* one bit per command given (for inheritance) */
-	bool system;          /* defined in the system file */
-	const char *refused_option; /* a command-line setting this system account must not take */
-	char *file;           /* where it was defined, for messages */
-	int line;
-};
-
-/* the -bs limits without an account to take them from */
-#define PN_BS_MAX_SIZE 52428800
-#define PN_BS_MAX_RECIPIENTS 1000
-#define PN_BS_IDLE_TIMEOUT 300
-#define PN_BS_SESSION_TIMEOUT 3600
+#include "rcset.h"
 
 struct pn_config {
 	struct pn_account **acc;
@@ -105,39 +34,12 @@ bool pn_config_load(struct pn_config *cfg, const char *path, bool system,
 
 struct pn_account *pn_config_find(const struct pn_config *cfg, const char *name);
 
-/* pn_account_port - the port, with the default filled in */
-int pn_account_port(const struct pn_account *a);
-/* pn_account_auth - the auth setting with "unset" resolved */
-int pn_account_auth(const struct pn_account *a);
-/* pn_account_local - the server is on this machine, as written: a socket,
- * or a host that pn_host_is_local() calls local (and, with a proxy_host,
- * a proxy that is local too): nothing sent to it leaves the machine */
-bool pn_account_local(const struct pn_account *a);
-/* pn_account_server - the server's name for messages and password
- * lookups: the host, else the socket (as msmtp names it) */
-const char *pn_account_server(const struct pn_account *a);
-/* pn_account_tls - the tls setting: as given (also by defaults or a parent
- * account), else on, except for a local server (off) */
-int pn_account_tls(const struct pn_account *a);
-
-
-
-/* The command line: every command is also an option (cli.h).
- * pn_rc_option - the command spelt name (n bytes, '-' for '_') -> an id,
- * -1 when it is none or no option (password: argv is visible to all) */
-int pn_rc_option(const char *name, size_t n, bool *optional);
-/* pn_rc_usage - the options pn_rc_option knows, one a line, for --help */
-void pn_rc_usage(FILE *f);
-/* pn_config_override - give every account of cfg the setting id with arg
- * (after the files were read: the command line wins).  On a system
- * account, when postern runs set-group-ID, a setting that could send its
- * password elsewhere is not applied but recorded in refused_option, for
- * pn_account_check to refuse the account (77).  False (64) on a bad value. */
+/* pn_config_override - give every account of cfg the command-line setting
+ * id with arg (after the files were read: the command line wins); see
+ * pn_rc_override */
 bool pn_config_override(struct pn_config *cfg, int id, const char *arg, struct pn_error *err) PN_WUR;
 /* pn_config_cmdline - the account of --host, instead of any file */
 struct pn_account *pn_config_cmdline(struct pn_config *cfg);
-/* pn_account_print - every setting, "name = value", secrets as "*" (-P) */
-void pn_account_print(FILE *f, const struct pn_account *a);
 
 /* pn_config_load_standard - /etc/postern.conf and the user file
  * ($XDG_CONFIG_HOME/postern/config, else ~/.config/postern/config); when

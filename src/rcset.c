@@ -1,0 +1,633 @@
+/* rcset.c - the settings of an account (see rcset.h): the table of rc
+ * commands, msmtp's older names, what each argument means, and the table
+ * as the command line and -P see it.  The files are rcfile.c's.
+ */
+#include "rcset.h"
+
+#include "cli.h"
+#include "escape.h"
+#include "message.h"
+#include "net.h"
+#include "privilege.h"
+#include "trust.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sysexits.h>
+
+#define VALUE_MAX 4096 /* the longest value -P prints: a line of the file */
+
+enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_FPR, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT, K_LIMIT };
+
+struct command {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	const char *const *words; /* K_CHOICE: the accepted words, value = index */
+};
+
+static const char *const w_from[] = {"auto", "on", "off", NULL};
+static const char *const w_auto_off[] = {"auto", "", "off", NULL}; /* "" never matches: index 1 unused */
+static const char *const w_local[] = {"keep", "qualify", "replace", NULL};
+static const char *const w_dot[] = {"tty", "on", "off", NULL};
+static const char *const w_protocol[] = {"smtp", "lmtp", NULL};
+static const char *const w_to[] = {"off", "on", "undisclosed_recipients", NULL}; /* enum pn_to */
+static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO_UNDISCLOSED */
+
+#define F(field) offsetof(struct pn_account, field), NULL
+static const struct command commands[] = {
+	{"host", K_STR, F(host)},
+	{"port", K_PORT, F(port)},
+	{"from", K_STR, F(from)},
+	{"domain", K_STR, F(domain)},
+	{"auth", K_AUTH, F(auth)},
+	{"user", K_STR, F(user)},
+	{"password", K_SECRET, F(password)},
+	{"passwordeval", K_STR, F(passwordeval)},
+	{"tls", K_BOOL, F(tls)},
+	{"tls_starttls", K_BOOL, F(tls_starttls)},
+	{"tls_certcheck", K_BOOL, F(tls_certcheck)},
+	{"tls_trust_file", K_TRUST, F(tls_trust_file)},
+	{"tls_session_cache", K_PATH, F(tls_session_cache)},
+	{"tls_fingerprint", K_FPR, F(tls_fingerprint)},
+	{"tls_cert_file", K_PATH, F(tls_cert_file)},
+	{"tls_key_file", K_PATH, F(tls_key_file)},
+	{"tls_crl_file", K_PATH, F(tls_crl_file)},
+	{"tls_priorities", K_STR, F(tls_priorities)},
+	{"tls_host_override", K_STR, F(tls_host_override)},
+	{"timeout", K_TIMEOUT, F(timeout)},
+	{"logfile", K_PATH, F(logfile)},
+	{"syslog", K_SYSLOG, F(syslog)},
+	{"aliases", K_PATH, F(aliases)},
+	{"set_from_header", K_CHOICE, offsetof(struct pn_account, set_from_header), w_from},
+	{"set_date_header", K_CHOICE, offsetof(struct pn_account, set_date_header), w_auto_off},
+	{"set_msgid_header", K_CHOICE, offsetof(struct pn_account, set_msgid_header), w_auto_off},
+	{"remove_bcc_headers", K_BOOL, F(remove_bcc_headers)},
+	{"undisclosed_recipients", K_CHOICE, offsetof(struct pn_account, set_to_header), w_undisclosed},
+	{"allow_from_override", K_BOOL, F(allow_from_override)},
+	{"auto_from", K_BOOL, F(auto_from)},
+	{"maildomain", K_STR, F(maildomain)},
+	{"local_senders", K_CHOICE, offsetof(struct pn_account, local_senders), w_local},
+	{"dsn_notify", K_DSN, F(dsn_notify)},
+	{"dsn_return", K_DSN, F(dsn_return)},
+	{"logfile_time_format", K_STR, F(logfile_time_format)},
+	{"default_for", K_STR, F(default_for)},
+	{"dead_letter", K_PATH, F(dead_letter)},
+	{"retry", K_COUNT, F(retry)},
+	{"retry_delay", K_COUNT, F(retry_delay)},
+	{"retry_max_time", K_COUNT, F(retry_max_time)},
+	{"dot_ends_input", K_CHOICE, offsetof(struct pn_account, dot_ends_input), w_dot},
+	{"bs_max_size", K_LIMIT, F(bs_max_size)},
+	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
+	{"bs_idle_timeout", K_LIMIT, F(bs_idle_timeout)},
+	{"bs_session_timeout", K_LIMIT, F(bs_session_timeout)},
+	{"source_ip", K_STR, F(source_ip)},
+	{"proxy_host", K_STR, F(proxy_host)},
+	{"proxy_port", K_PORT, F(proxy_port)},
+	{"socket", K_PATH, F(socket)},
+	{"insecure_auth_without_tls", K_BOOL, F(insecure_auth_without_tls)},
+	{"protocol", K_CHOICE, offsetof(struct pn_account, protocol), w_protocol},
+	{"from_full_name", K_STR, F(from_full_name)},
+	{"set_to_header", K_CHOICE, offsetof(struct pn_account, set_to_header), w_to},
+};
+#undef F
+/* one bit of struct pn_account.set per command */
+_Static_assert(PN_ARRAY_LEN(commands) <= 64, "more commands than bits in pn_account.set");
+
+/* how an older msmtp spelling maps onto a command of the table */
+enum old_how {
+	O_SAME,      /* the same argument */
+	O_NOARG_OFF, /* takes no argument; the command's "off" */
+	O_INVERT,    /* on/off/empty, inverted */
+	O_AUTO,      /* on/off/empty; on is "auto" */
+	O_ANY,       /* obsolete: any argument, no effect (postern.conf(5)) */
+	O_BITS,      /* obsolete: empty or a positive number, no effect */
+};
+
+static const struct old_name {
+	const char *name;
+	const char *to; /* the command it stands for, NULL: none */
+	enum old_how how;
+} old_names[] = {
+	{"connect_timeout", "timeout", O_SAME},
+	{"tls_nocertcheck", "tls_certcheck", O_NOARG_OFF},
+	{"tls_nostarttls", "tls_starttls", O_NOARG_OFF},
+	{"keepbcc", "remove_bcc_headers", O_INVERT},
+	{"add_missing_from_header", "set_from_header", O_AUTO},
+	{"add_missing_date_header", "set_date_header", O_AUTO},
+	{"tls_force_sslv3", NULL, O_ANY},
+	{"ntlmdomain", NULL, O_ANY},
+	{"tls_min_dh_prime_bits", NULL, O_BITS},
+};
+
+/* pn_rc_account_new - see rcset.h */
+struct pn_account *pn_rc_account_new(const char *name, const char *file, int line)
+{
+	struct pn_account *a = pn_xcalloc(1, sizeof(*a));
+	a->name = pn_xstrdup(name);
+	a->auth = PN_AUTH_UNSET;
+	a->tls = 1;
+	a->tls_starttls = 1;
+	a->tls_certcheck = 1;
+	a->timeout = 60;
+	a->syslog = -1;
+	a->remove_bcc_headers = 1;
+	a->retry_delay = 2;
+	a->retry_max_time = 120;
+	a->bs_max_size = PN_BS_MAX_SIZE;
+	a->bs_max_recipients = PN_BS_MAX_RECIPIENTS;
+	a->bs_idle_timeout = PN_BS_IDLE_TIMEOUT;
+	a->bs_session_timeout = PN_BS_SESSION_TIMEOUT;
+	a->allow_from_override = 1;
+	a->file = pn_xstrdup(file);
+	a->line = line;
+	return a;
+}
+
+/* pn_rc_account_free - see rcset.h */
+void pn_rc_account_free(struct pn_account *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
+		if (commands[i].kind <= K_DSN) {
+			char **s = (char **)((char *)a + commands[i].off);
+			if (commands[i].kind == K_SECRET)
+				pn_free_wiped(*s);
+			else
+				free(*s);
+		}
+	free(a->name);
+	free(a->file);
+	free(a);
+}
+
+/* is_string - commands whose field is a char * */
+static bool is_string(enum kind k)
+{
+	return k <= K_DSN;
+}
+
+/* pn_rc_inherit - see rcset.h */
+void pn_rc_inherit(struct pn_account *to, const struct pn_account *from)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+		if (!(from->set & (1ULL << i)))
+			continue;
+		const char *src = (const char *)from + commands[i].off;
+		char *dst = (char *)to + commands[i].off;
+		if (is_string(commands[i].kind)) {
+			char **d = (char **)dst;
+			char *const *s = (char *const *)src;
+			if (commands[i].kind == K_SECRET)
+				pn_free_wiped(*d);
+			else
+				free(*d);
+			*d = *s ? pn_xstrdup(*s) : NULL;
+		} else {
+			*(int *)dst = *(const int *)src;
+		}
+		to->set |= 1ULL << i;
+	}
+}
+
+/* pn_rc_error - see rcset.h */
+bool pn_rc_error(struct pn_rcpos *p, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (p->line)
+		pn_error_set(p->err, EX_CONFIG, "%s:%d: %s", p->path, p->line, what);
+	else
+		pn_error_set(p->err, EX_USAGE, _("command line: %s"), what);
+	return false;
+}
+
+/* parse_bool - on, off, or empty (on) */
+static bool parse_bool(struct pn_rcpos *p, const char *cmd, const char *arg, int *out)
+{
+	if (!*arg || strcmp(arg, "on") == 0)
+		*out = 1;
+	else if (strcmp(arg, "off") == 0)
+		*out = 0;
+	else
+		return pn_rc_error(p, _("%s: expected on or off, not '%s'"), cmd, arg);
+	return true;
+}
+
+/* parse_number - a decimal number in [lo, hi] */
+static bool parse_number(struct pn_rcpos *p, const char *cmd, const char *arg, long lo, long hi,
+			 int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < lo || v > hi)
+		return pn_rc_error(p, _("%s: invalid number '%s'"), cmd, arg);
+	*out = (int)v;
+	return true;
+}
+
+struct named {
+	const char *name;
+	int v;
+};
+static const struct named auth_names[] = {
+	{"on", PN_AUTH_ON}, {"", PN_AUTH_ON}, {"off", PN_AUTH_OFF},
+	{"plain", PN_AUTH_PLAIN}, {"login", PN_AUTH_LOGIN}, {"cram-md5", PN_AUTH_CRAM_MD5},
+};
+static const struct named syslog_names[] = {
+	{"LOG_USER", LOG_USER}, {"", LOG_USER}, {"on", LOG_USER}, {"off", -1},
+	{"LOG_MAIL", LOG_MAIL}, {"LOG_LOCAL0", LOG_LOCAL0}, {"LOG_LOCAL1", LOG_LOCAL1},
+	{"LOG_LOCAL2", LOG_LOCAL2}, {"LOG_LOCAL3", LOG_LOCAL3}, {"LOG_LOCAL4", LOG_LOCAL4},
+	{"LOG_LOCAL5", LOG_LOCAL5}, {"LOG_LOCAL6", LOG_LOCAL6}, {"LOG_LOCAL7", LOG_LOCAL7},
+};
+
+/* parse_auth - on, off, empty, or a mechanism name */
+static bool parse_auth(struct pn_rcpos *p, const char *arg, int *out)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(auth_names); i++)
+		if (strcasecmp(arg, auth_names[i].name) == 0) {
+			*out = auth_names[i].v;
+			return true;
+		}
+	return pn_rc_error(p, _("auth: unsupported method '%s' (use on, off, plain, login or cram-md5)"), arg);
+}
+
+/* parse_syslog - on, off, empty, or LOG_USER/LOG_MAIL/LOG_LOCAL0..7 */
+static bool parse_syslog(struct pn_rcpos *p, const char *arg, int *out)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(syslog_names); i++)
+		if (strcmp(arg, syslog_names[i].name) == 0) {
+			*out = syslog_names[i].v;
+			return true;
+		}
+	return pn_rc_error(p, _("syslog: unknown facility '%s'"), arg);
+}
+
+/* parse_choice - one of the command's words; an empty argument is "on" */
+static bool parse_choice(struct pn_rcpos *p, const struct command *c, const char *arg, int *out)
+{
+	const char *word = *arg ? arg : "on";
+	for (int i = 0; c->words[i]; i++)
+		if (c->words[i][0] && strcmp(word, c->words[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	return pn_rc_error(p, _("%s: invalid value '%s'"), c->name, arg);
+}
+
+/* expand_path - "~/x" becomes HOME/x; empty stays NULL (off) */
+static char *expand_path(const struct pn_rcpos *p, const char *arg)
+{
+	if (!*arg)
+		return NULL;
+	/* in the system file "~" is root's home, never the caller's: its
+	 * logfile may be opened with the postern group */
+	const struct passwd *root = p->system ? getpwuid(0) : NULL;
+	const char *home = p->system ? (root ? root->pw_dir : "/root") : p->tilde;
+	if (arg[0] == '~' && (arg[1] == '/' || !arg[1]) && home)
+		return pn_xasprintf("%s%s", home, arg + 1);
+	return pn_xstrdup(arg);
+}
+
+/* set_string - replace a string field */
+static void set_string(char **field, char *value, bool secret)
+{
+	if (secret)
+		pn_free_wiped(*field);
+	else
+		free(*field);
+	*field = value;
+}
+
+/* parse_dsn - dsn_notify or dsn_return: off, or a value for NOTIFY= or
+ * RET=, kept in capitals as msmtp sends it.  dsn_return takes msmtp's
+ * "headers" and "full", and the RFC's "hdrs". */
+static bool parse_dsn(struct pn_rcpos *p, const char *cmd, const char *arg, char **field)
+{
+	bool notify = strcmp(cmd, "dsn_notify") == 0;
+	if (strcmp(arg, "off") == 0) {
+		set_string(field, NULL, false);
+		return true;
+	}
+	if (!notify && strcmp(arg, "headers") == 0)
+		arg = "hdrs";
+	if (!pn_dsn_valid(notify ? 'N' : 'R', arg))
+		return pn_rc_error(p, _("%s: invalid value '%s'"), cmd, arg);
+	char *v = pn_xstrdup(arg);
+	for (char *q = v; *q; q++)
+		*q = (char)toupper((unsigned char)*q);
+	set_string(field, v, false);
+	return true;
+}
+
+/* apply - one command with its argument to account a */
+static bool apply(struct pn_rcpos *p, struct pn_account *a, size_t i, const char *arg)
+{
+	const struct command *c = &commands[i];
+	char *field = (char *)a + c->off;
+	int *num = (int *)field;
+	bool ok = true;
+	switch (c->kind) {
+	case K_STR: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, false); break;
+	case K_SECRET: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, true);
+		p->has_password |= *arg != '\0';
+		break;
+	case K_PATH: set_string((char **)field, expand_path(p, arg), false); break;
+	case K_TRUST: set_string((char **)field, strcmp(arg, "system") == 0 ? NULL : expand_path(p, arg), false);
+		if (!*arg)
+			ok = pn_rc_error(p, _("tls_trust_file: an empty value (trust nothing) is not supported; use tls_certcheck off"));
+		break;
+	case K_FPR: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, false);
+		if (*arg && !pn_fingerprint_parse(arg, NULL, NULL))
+			ok = pn_rc_error(p, _("tls_fingerprint: invalid fingerprint '%s' (expected hex bytes separated by colons: 32 for SHA-256, or 20 for SHA-1, 16 for MD5)"), arg);
+		break;
+	case K_PORT: /* proxy_port alone may be empty: 1080, as in msmtp */
+		if (!*arg && c->off == offsetof(struct pn_account, proxy_port))
+			*num = 0;
+		else
+			ok = parse_number(p, c->name, arg, 1, 65535, num);
+		break;
+	case K_COUNT: ok = parse_number(p, c->name, arg, 0, 86400, num); break;
+	case K_LIMIT: ok = parse_number(p, c->name, arg, 1, INT_MAX, num); break;
+	case K_BOOL: ok = parse_bool(p, c->name, arg, num); break;
+	case K_AUTH: ok = parse_auth(p, arg, num); break;
+	case K_SYSLOG: ok = parse_syslog(p, arg, num); break;
+	case K_CHOICE: ok = parse_choice(p, c, arg, num); break;
+	case K_DSN: ok = parse_dsn(p, c->name, arg, (char **)field); break;
+	case K_TIMEOUT:
+		if (strcmp(arg, "off") == 0)
+			*num = 0;
+		else
+			ok = parse_number(p, c->name, arg, 1, 86400, num);
+		break;
+	}
+	if (ok)
+		a->set |= 1ULL << i;
+	return ok;
+}
+
+/* find_command - index of a command in the table */
+static size_t find_command(const char *name)
+{
+	size_t i = 0;
+	while (strcmp(commands[i].name, name) != 0)
+		i++;
+	return i;
+}
+
+/* apply_old - an older msmtp spelling, as msmtp 1.8 reads it */
+static bool apply_old(struct pn_rcpos *p, struct pn_account *a, const struct old_name *o, const char *arg)
+{
+	int v;
+	switch (o->how) {
+	case O_SAME:
+		return apply(p, a, find_command(o->to), arg);
+	case O_NOARG_OFF:
+		if (*arg)
+			return pn_rc_error(p, _("%s does not take an argument (it means: %s off)"), o->name, o->to);
+		return apply(p, a, find_command(o->to), "off");
+	case O_INVERT:
+		return parse_bool(p, o->name, arg, &v) && apply(p, a, find_command(o->to), v ? "off" : "on");
+	case O_AUTO:
+		return parse_bool(p, o->name, arg, &v) && apply(p, a, find_command(o->to), v ? "auto" : "off");
+	case O_BITS:
+		return !*arg || parse_number(p, o->name, arg, 1, INT_MAX, &v);
+	case O_ANY:
+		break;
+	}
+	return true;
+}
+
+/* pn_rc_set - see rcset.h */
+int pn_rc_set(struct pn_rcpos *p, struct pn_account *a, const char *name, const char *arg)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return apply(p, a, i, arg);
+	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
+		if (strcmp(name, old_names[i].name) == 0)
+			return apply_old(p, a, &old_names[i], arg);
+	return -1;
+}
+
+/* pn_account_port - see rcset.h */
+int pn_account_port(const struct pn_account *a)
+{
+	if (a->port)
+		return a->port;
+	if (!pn_account_tls(a))
+		return 25;
+	return a->tls_starttls ? 587 : 465;
+}
+
+/* pn_account_auth - see rcset.h */
+int pn_account_auth(const struct pn_account *a)
+{
+	if (a->auth != PN_AUTH_UNSET)
+		return a->auth;
+	return a->user ? PN_AUTH_ON : PN_AUTH_OFF;
+}
+
+/* pn_account_local - see rcfile.h */
+bool pn_account_local(const struct pn_account *a)
+{
+	if (a->socket)
+		return true;
+	/* through a proxy the bytes go wherever the proxy is */
+	return pn_host_is_local(a->host) && (!a->proxy_host || pn_host_is_local(a->proxy_host));
+}
+
+/* pn_account_server - see rcfile.h */
+const char *pn_account_server(const struct pn_account *a)
+{
+	return a->host ? a->host : a->socket;
+}
+
+/* pn_account_tls - see rcfile.h; a local server only changes the default */
+int pn_account_tls(const struct pn_account *a)
+{
+	if ((a->set & (1ULL << find_command("tls"))) || !pn_account_local(a))
+		return a->tls;
+	return 0;
+}
+
+/* The command line's view of the table (cli.h, pn_option_find): ids below
+ * PN_ARRAY_LEN(commands) are commands, the rest older names. */
+
+/* cli_excluded - commands that are no option: a password on the command
+ * line is visible to every user (ps), and the caller's own sender and log
+ * file are -f and -X, which cli.c knows itself */
+static bool cli_excluded(const struct command *c)
+{
+	return c->kind == K_SECRET || strcmp(c->name, "default_for") == 0;
+}
+
+/* optional_arg - an argument that may be left out ("--tls" is "tls on") */
+static bool optional_arg(enum kind k)
+{
+	return k == K_BOOL || k == K_AUTH || k == K_SYSLOG || k == K_CHOICE;
+}
+
+/* dashed_is - name spelt with '-' for '_' (n bytes) is cmd */
+static bool dashed_is(const char *name, size_t n, const char *cmd)
+{
+	if (strlen(cmd) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] != (cmd[i] == '_' ? '-' : cmd[i]))
+			return false;
+	return true;
+}
+
+/* pn_rc_option - see rcfile.h */
+int pn_rc_option(const char *name, size_t n, bool *optional)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
+		if (dashed_is(name, n, commands[i].name) && !cli_excluded(&commands[i])) {
+			*optional = optional_arg(commands[i].kind);
+			return (int)i;
+		}
+	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
+		if (dashed_is(name, n, old_names[i].name)) {
+			const struct old_name *o = &old_names[i];
+			*optional = o->how == O_INVERT || o->how == O_AUTO || o->how == O_ANY ||
+				    (o->how == O_SAME && optional_arg(commands[find_command(o->to)].kind));
+			return (int)(PN_ARRAY_LEN(commands) + i);
+		}
+	return -1;
+}
+
+/* arg_syntax - what a command's argument looks like, for --help */
+static const char *arg_syntax(const struct command *c)
+{
+	static const char *const syntax[] = {
+		[K_STR] = "=TEXT", [K_PATH] = "=FILE", [K_SECRET] = "", [K_TRUST] = "=FILE|system", [K_FPR] = "=FINGERPRINT",
+		[K_DSN] = "=VALUE|off", [K_PORT] = "=PORT", [K_BOOL] = "[=on|off]",
+		[K_AUTH] = "[=on|off|plain|login|cram-md5]", [K_TIMEOUT] = "=SECONDS|off",
+		[K_SYSLOG] = "[=on|off|LOG_MAIL|...]", [K_CHOICE] = NULL, [K_COUNT] = "=N", [K_LIMIT] = "=N",
+	};
+	return syntax[c->kind];
+}
+
+/* pn_rc_usage - see rcfile.h */
+void pn_rc_usage(FILE *f)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+		const struct command *c = &commands[i];
+		if (cli_excluded(c) || strcmp(c->name, "logfile") == 0 || strcmp(c->name, "from") == 0)
+			continue;
+		fputs("  --", f);
+		for (const char *q = c->name; *q; q++)
+			fputc(*q == '_' ? '-' : *q, f);
+		if (c->kind != K_CHOICE) {
+			fputs(arg_syntax(c), f);
+		} else {
+			for (int w = 0; c->words[w]; w++)
+				if (c->words[w][0])
+					fprintf(f, "%s%s", w ? "|" : "[=", c->words[w]);
+			fputc(']', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* override_safe - settings a caller may change on an account of the system
+ * file when postern runs set-group-ID: none of them decides where the
+ * account's password goes, which sender it may use, or which file is
+ * written with the postern group */
+static bool override_safe(const char *name)
+{
+	static const char *const safe[] = {
+		"timeout", "connect_timeout", "domain", "set_from_header", "set_date_header",
+		"set_msgid_header", "set_to_header", "remove_bcc_headers", "keepbcc",
+		"add_missing_from_header", "add_missing_date_header", "undisclosed_recipients",
+		"dsn_notify", "dsn_return", "logfile_time_format", "from_full_name",
+		"dot_ends_input", "retry", "retry_delay", "retry_max_time", "syslog",
+		"tls_force_sslv3", "tls_min_dh_prime_bits", "ntlmdomain",
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(safe); i++)
+		if (strcmp(name, safe[i]) == 0)
+			return true;
+	return false;
+}
+
+/* pn_rc_override - see rcset.h */
+bool pn_rc_override(struct pn_account *a, int id, const char *arg, const char *tilde, struct pn_error *err)
+{
+	size_t ncmd = PN_ARRAY_LEN(commands);
+	if (id < 0 || (size_t)id >= ncmd + PN_ARRAY_LEN(old_names))
+		return false;
+	const char *name = (size_t)id < ncmd ? commands[id].name : old_names[(size_t)id - ncmd].name;
+	if (a->system && pn_priv_active() && !override_safe(name)) {
+		if (!a->refused_option)
+			a->refused_option = name;
+		return true;
+	}
+	struct pn_rcpos p = {.path = "", .tilde = tilde, .err = err};
+	if ((size_t)id < ncmd)
+		return apply(&p, a, (size_t)id, arg);
+	return apply_old(&p, a, &old_names[(size_t)id - ncmd], arg);
+}
+
+/* name_of - the word for v in a table of names */
+static const char *name_of(const struct named *t, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].v == v)
+			return t[i].name;
+	return "?";
+}
+
+/* value_text - a setting as the rc file would write it; NULL: not set */
+static const char *value_text(const struct pn_account *a, const struct command *c, char *num, size_t len)
+{
+	const char *field = (const char *)a + c->off;
+	int v = *(const int *)field;
+	switch (c->kind) {
+	case K_STR: case K_PATH: case K_FPR: case K_DSN: return *(char *const *)field;
+	case K_SECRET: return *(char *const *)field ? "*" : NULL;
+	case K_TRUST: return *(char *const *)field ? *(char *const *)field : "system";
+	case K_BOOL: /* tls: as the send takes it (off for a local relay) */
+		if (c->off == offsetof(struct pn_account, tls))
+			v = pn_account_tls(a);
+		return v ? "on" : "off";
+	case K_AUTH: return name_of(auth_names, PN_ARRAY_LEN(auth_names), pn_account_auth(a));
+	case K_SYSLOG: return name_of(syslog_names, PN_ARRAY_LEN(syslog_names), v);
+	case K_CHOICE: return c->words[v][0] ? c->words[v] : c->words[0]; /* "": another row's value */
+	case K_TIMEOUT: if (!v) return "off"; break;
+	case K_PORT: v = pn_account_port(a); break;
+	case K_COUNT: case K_LIMIT: break;
+	}
+	snprintf(num, len, "%d", v);
+	return num;
+}
+
+/* pn_account_print - see rcfile.h */
+void pn_account_print(FILE *f, const struct pn_account *a)
+{
+	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+		char num[24];
+		const char *v = value_text(a, &commands[i], num, sizeof(num));
+		struct pn_buf b;
+		pn_buf_init(&b, 4 * VALUE_MAX);
+		if (v && pn_escape(&b, v, false))
+			fprintf(f, "%s = %.*s\n", commands[i].name, (int)b.len, b.data);
+		else
+			fprintf(f, "%s = %s\n", commands[i].name, _("(not set)"));
+		pn_buf_free(&b);
+	}
+}
