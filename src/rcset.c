@@ -415,11 +415,12 @@ static bool apply_old(struct pn_rcpos *p, struct pn_account *a, const struct old
 /* pn_rc_set - see rcset.h */
 int pn_rc_set(struct pn_rcpos *p, struct pn_account *a, const char *name, const char *arg)
 {
+	/* the first letter first: every line of every file comes here */
 	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
-		if (strcmp(name, commands[i].name) == 0)
+		if (commands[i].name[0] == name[0] && strcmp(name, commands[i].name) == 0)
 			return apply(p, a, i, arg);
 	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
-		if (strcmp(name, old_names[i].name) == 0)
+		if (old_names[i].name[0] == name[0] && strcmp(name, old_names[i].name) == 0)
 			return apply_old(p, a, &old_names[i], arg);
 	return -1;
 }
@@ -460,7 +461,10 @@ const char *pn_account_server(const struct pn_account *a)
 /* pn_account_tls - see rcfile.h; a local server only changes the default */
 int pn_account_tls(const struct pn_account *a)
 {
-	if ((a->set & (1ULL << find_command("tls"))) || !pn_account_local(a))
+	static size_t tls_row = PN_ARRAY_LEN(commands); /* found once */
+	if (tls_row == PN_ARRAY_LEN(commands))
+		tls_row = find_command("tls");
+	if ((a->set & (1ULL << tls_row)) || !pn_account_local(a))
 		return a->tls;
 	return 0;
 }
