@@ -98,8 +98,8 @@ static bool sender(struct pn_envelope_store *e, const struct pn_envelope_in *in,
 	}
 	e->from = pn_account_sender(a, in->read_envelope_from && header ? header : in->from, id, header);
 	if (ok && m && strstr(e->from, "%F")) {
-		pn_error_set(err, EX_DATAERR, _("%s:%d: account %s: from %s: the message has no From header with an "
-						"address for %%F"), a->file, a->line, a->name, a->from);
+		pn_error_set(err, EX_DATAERR, _("%s: account %s: from %s: the message has no From header with an "
+						"address for %%F"), a->where, a->name, a->from);
 		ok = false;
 	}
 	free(header);

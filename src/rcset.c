@@ -150,6 +150,7 @@ struct pn_account *pn_rc_account_new(const char *name, const char *file, int lin
 	a->allow_from_override = 1;
 	a->file = pn_xstrdup(file);
 	a->line = line;
+	a->where = line ? pn_xasprintf("%s:%d", file, line) : pn_xstrdup(file);
 	return a;
 }
 
@@ -168,6 +169,7 @@ void pn_rc_account_free(struct pn_account *a)
 		}
 	free(a->name);
 	free(a->file);
+	free(a->where);
 	free(a);
 }
 

@@ -75,6 +75,7 @@ struct pn_account {
 	const char *refused_option; /* a command-line setting this system account must not take */
 	char *file;           /* where it was defined, for messages */
 	int line;
+	char *where;          /* "FILE:LINE", or "the command line" (--host) */
 };
 
 /* the -bs limits without an account to take them from */
