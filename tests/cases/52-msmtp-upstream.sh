@@ -2,28 +2,28 @@
 # msmtp's release tarball) against postern invoked as msmtp, one check per
 # script: passed when the script exits 0.
 #
-# The scripts are msmtp's, not ours: they are fetched at test time, never
-# kept in this repository.  The release tarball comes from Debian's pool
-# (its sha256 checked) or from the cache; the scripts run from X/tests of a
-# temporary tree laid out as msmtp's build tree:
+# The scripts are msmtp's, not ours: never kept in this repository.
+# tests/fetch-upstream (run by tests/bootstrap) puts msmtp's release
+# tarball from Debian's pool and the msmtp-mta package into the cache; this
+# file uses the network on loopback only.  The tarball's sha256 is checked
+# again here; the scripts run from X/tests of a temporary tree laid out as
+# msmtp's build tree:
 #   X/src/msmtp   postern under the name msmtp (see mu_wrapper)
 #   X/src/msmtpd  Debian's msmtpd, unpacked from the msmtp-mta package with
 #                 "apt-get download" and "dpkg -x" (msmtp-mta conflicts
 #                 with postfix, so it is never installed)
 #   X/tests/      the scripts, which write their files here
-# When the tarball or msmtp-mta cannot be had, the scripts that need them
-# are skipped, saying why.
+# When the tarball or msmtp-mta is not in the cache, the scripts that need
+# them are skipped, saying why.
 #
 # UPSTREAM_MSMTP=/usr/bin/msmtp runs the same scripts against that msmtp
 # instead of postern, to show that the harness passes with a correct msmtp.
 # MSMTP_UPSTREAM_TARBALL=FILE uses a local copy of the tarball (its sha256
-# is still checked); POSTERN_TEST_CACHE=DIR is where downloads are kept
-# (default ~/.cache/postern-tests), so that CI can keep them between runs.
+# is still checked); POSTERN_TEST_CACHE=DIR is the cache (default
+# ~/.cache/postern-tests), so that CI can keep it between runs.
 
-MU_VERSION=1.8.28
-MU_TARBALL=msmtp_$MU_VERSION.orig.tar.xz
-MU_URL=http://deb.debian.org/debian/pool/main/m/msmtp/$MU_TARBALL
-MU_SHA256=3a57f155f54e4860f7dd42138d9bea1af615b99dfab5ab4cd728fc8c09a647a4
+# shellcheck source=tests/upstream.env
+. "$top_srcdir/tests/upstream.env"
 MU_CACHE=${POSTERN_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/postern-tests}
 MU="$WORK/msmtp-upstream"
 MU_X="$MU/X"
@@ -63,20 +63,8 @@ mu_tarball() {
 	fi
 	MU_TAR=$c
 	mu_sha256_ok "$c" && return 0
-	command -v curl >/dev/null || { MU_WHY="no cached $c and curl is not installed"; return 1; }
-	mkdir -p "$MU_CACHE" 2>/dev/null || { MU_WHY="cannot create the cache $MU_CACHE"; return 1; }
-	tmp=$(mktemp "$MU_CACHE/.dl.XXXXXX") || { MU_WHY="cannot write to the cache $MU_CACHE"; return 1; }
-	if ! curl -fsSL --connect-timeout 20 --max-time 120 -o "$tmp" "$MU_URL" 2>"$MU/curl.err"; then
-		MU_WHY="cannot download $MU_URL: $(head -n 1 "$MU/curl.err")"
-		rm -f "$tmp"
-		return 1
-	fi
-	if ! mu_sha256_ok "$tmp"; then
-		MU_WHY="the download of $MU_URL does not have the expected sha256"
-		rm -f "$tmp"
-		return 1
-	fi
-	mv -f "$tmp" "$c" || { MU_WHY="cannot write to the cache $MU_CACHE"; return 1; }
+	MU_WHY="$c is not there or not msmtp $MU_VERSION's tarball (tests/fetch-upstream fetches it)"
+	return 1
 }
 
 # mu_msmtpd - msmtpd unpacked from Debian's msmtp-mta (the .deb kept in the
@@ -85,15 +73,8 @@ mu_msmtpd() {
 	local deb
 	deb=$(find "$MU_CACHE" -maxdepth 1 -name "msmtp-mta_*.deb" 2>/dev/null | sort | tail -n 1)
 	if [ -z "$deb" ]; then
-		command -v apt-get >/dev/null || { MU_WHY="no cached msmtp-mta package and no apt-get"; return 1; }
-		mkdir -p "$MU/deb" "$MU_CACHE" 2>/dev/null || { MU_WHY="cannot create the cache $MU_CACHE"; return 1; }
-		if ! (cd "$MU/deb" && timeout 120 apt-get download -q msmtp-mta) >"$MU/apt.out" 2>&1; then
-			MU_WHY="apt-get download msmtp-mta failed: $(grep -m 1 '^E:' "$MU/apt.out" || tail -n 1 "$MU/apt.out")"
-			return 1
-		fi
-		deb=$(find "$MU/deb" -maxdepth 1 -name "msmtp-mta_*.deb" | sort | tail -n 1)
-		[ -n "$deb" ] || { MU_WHY="apt-get download msmtp-mta left no package"; return 1; }
-		cp "$deb" "$MU_CACHE/" 2>/dev/null || true
+		MU_WHY="no msmtp-mta package in $MU_CACHE (tests/fetch-upstream downloads it)"
+		return 1
 	fi
 	mkdir -p "$MU/mta"
 	if ! dpkg-deb -x "$deb" "$MU/mta" 2>"$MU/dpkg.err" || [ ! -x "$MU/mta/usr/bin/msmtpd" ]; then
