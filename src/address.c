@@ -94,13 +94,6 @@ static void index_tail(struct pn_addrlist *l)
 	}
 }
 
-void pn_addrlist_reindex(struct pn_addrlist *l)
-{
-	free(l->slot);
-	l->slot = NULL;
-	l->nslot = l->indexed = 0;
-}
-
 bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr)
 {
 	if (l->nslot && l->slot[find_slot(l, addr)])

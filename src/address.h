@@ -11,9 +11,8 @@
 
 /* addr[0..n) in the order first added.  slot is a hash index over
  * addr[0..indexed), kept up to date by pn_addrlist_add; entries appended by
- * hand are searched one by one until the next add indexes them.  Whoever
- * rewrites addr[i] in place calls pn_addrlist_reindex before searching the
- * list again. */
+ * hand are searched one by one until the next add indexes them.  Nothing
+ * rewrites addr[i] in place: the index would be stale. */
 struct pn_addrlist {
 	char **addr;
 	size_t n, cap;
@@ -29,8 +28,6 @@ void pn_addrlist_free(struct pn_addrlist *l);
 void pn_addrlist_add(struct pn_addrlist *l, const char *addr);
 /* pn_addrlist_has - an equal address is in the list */
 bool pn_addrlist_has(const struct pn_addrlist *l, const char *addr);
-/* pn_addrlist_reindex - forget the index after addr[i] changed in place */
-void pn_addrlist_reindex(struct pn_addrlist *l);
 
 /* pn_address_parse_list - append the addr-specs of an address list
  * (display names, comments, quoted strings, angle addresses, groups) given
