@@ -71,6 +71,17 @@ static void copy_line(char *dst, size_t size, const char *src)
 	sanitize(dst);
 }
 
+/* put_reply - the server's reply and where it came from */
+static void put_reply(struct pn_error *e, enum pn_phase phase, const char *host, int reply, const char *enhanced,
+		      const char *server)
+{
+	e->reply = reply;
+	copy_line(e->enhanced, sizeof(e->enhanced), enhanced);
+	copy_line(e->server, sizeof(e->server), server);
+	e->phase = phase;
+	copy_line(e->host, sizeof(e->host), host);
+}
+
 /* pn_error_reply - see error.h */
 void pn_error_reply(struct pn_error *e, enum pn_phase phase, const char *host, int reply, const char *enhanced,
 		    const char *server, const char *fmt, ...)
@@ -82,11 +93,7 @@ void pn_error_reply(struct pn_error *e, enum pn_phase phase, const char *host, i
 	set_msg(e, fmt, ap);
 	va_end(ap);
 	e->code = pn_exit_for_reply(reply, enhanced);
-	e->reply = reply;
-	copy_line(e->enhanced, sizeof(e->enhanced), enhanced);
-	copy_line(e->server, sizeof(e->server), server);
-	e->phase = phase;
-	copy_line(e->host, sizeof(e->host), host);
+	put_reply(e, phase, host, reply, enhanced, server);
 }
 
 /* pn_error_where - see error.h */
@@ -101,13 +108,8 @@ void pn_error_where(struct pn_error *e, enum pn_phase phase, const char *host)
 /* pn_error_accepted - see error.h */
 void pn_error_accepted(struct pn_error *e, const char *host, int reply, const char *enhanced, const char *server)
 {
-	if (pn_error_isset(e))
-		return;
-	e->reply = reply;
-	copy_line(e->enhanced, sizeof(e->enhanced), enhanced);
-	copy_line(e->server, sizeof(e->server), server);
-	e->phase = PN_PHASE_DOT;
-	copy_line(e->host, sizeof(e->host), host);
+	if (!pn_error_isset(e))
+		put_reply(e, PN_PHASE_DOT, host, reply, enhanced, server);
 }
 
 /* pn_error_phase_name - see error.h; protocol words, not translated */
