@@ -129,6 +129,7 @@ bool pn_account_insecure(const struct pn_account *a)
 
 bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 {
+	char where[PN_WHERE_MAX];
 	if (a->refused_option) {
 		pn_error_set(err, EX_NOPERM,
 			     _("account %s comes from the system file: option --%s could send its password elsewhere "
@@ -137,29 +138,29 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 		return false;
 	}
 	if (!a->host && !a->socket) {
-		pn_error_set(err, EX_CONFIG, _("%s: account %s has no host"), a->where, a->name);
+		pn_error_set(err, EX_CONFIG, _("%s: account %s has no host"), pn_account_where(a, where, sizeof(where)), a->name);
 		return false;
 	}
 	if (a->protocol == PN_PROTO_LMTP && !a->port && !a->socket) {
 		pn_error_set(err, EX_CONFIG, _("%s: account %s uses protocol lmtp, which has no default port: set port (or socket)"),
-			     a->where, a->name);
+			     pn_account_where(a, where, sizeof(where)), a->name);
 		return false;
 	}
 	if (pn_account_auth(a) != PN_AUTH_OFF && !pn_account_tls(a) && !pn_account_clear_auth(a)) {
 		pn_error_set(err, EX_CONFIG,
 			     _("%s: account %s has auth on but tls off; postern never sends credentials without TLS "
 			       "to a host that is not local (for a lab server without TLS: insecure_auth_without_tls on)"),
-			     a->where, a->name);
+			     pn_account_where(a, where, sizeof(where)), a->name);
 		return false;
 	}
 	if (!a->tls_cert_file != !a->tls_key_file) {
 		pn_error_set(err, EX_CONFIG, _("%s: account %s: %s requires %s (a client certificate needs both)"),
-			     a->where, a->name, a->tls_cert_file ? "tls_cert_file" : "tls_key_file",
+			     pn_account_where(a, where, sizeof(where)), a->name, a->tls_cert_file ? "tls_cert_file" : "tls_key_file",
 			     a->tls_cert_file ? "tls_key_file" : "tls_cert_file");
 		return false;
 	}
 	if (pn_account_auth(a) != PN_AUTH_OFF && !a->user) {
-		pn_error_set(err, EX_CONFIG, _("%s: account %s has auth on but no user"), a->where, a->name);
+		pn_error_set(err, EX_CONFIG, _("%s: account %s has auth on but no user"), pn_account_where(a, where, sizeof(where)), a->name);
 		return false;
 	}
 	return true;

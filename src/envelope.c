@@ -88,6 +88,7 @@ static bool ascii_forms(struct pn_envelope_store *e, struct pn_error *err)
 static bool sender(struct pn_envelope_store *e, const struct pn_envelope_in *in, const struct pn_account *a,
 		   const struct pn_identity *id, const struct pn_message *m, struct pn_error *err)
 {
+	char where[PN_WHERE_MAX];
 	bool wanted = in->read_envelope_from || (a->from && strstr(a->from, "%F"));
 	char *header = m && wanted ? pn_message_sender(m) : NULL; /* a plain send parses no From */
 	bool ok = true;
@@ -99,7 +100,7 @@ static bool sender(struct pn_envelope_store *e, const struct pn_envelope_in *in,
 	e->from = pn_account_sender(a, in->read_envelope_from && header ? header : in->from, id, header);
 	if (ok && m && strstr(e->from, "%F")) {
 		pn_error_set(err, EX_DATAERR, _("%s: account %s: from %s: the message has no From header with an "
-						"address for %%F"), a->where, a->name, a->from);
+						"address for %%F"), pn_account_where(a, where, sizeof(where)), a->name, a->from);
 		ok = false;
 	}
 	free(header);

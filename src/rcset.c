@@ -150,7 +150,6 @@ struct pn_account *pn_rc_account_new(const char *name, const char *file, int lin
 	a->allow_from_override = 1;
 	a->file = pn_xstrdup(file);
 	a->line = line;
-	a->where = line ? pn_xasprintf("%s:%d", file, line) : pn_xstrdup(file);
 	return a;
 }
 
@@ -169,7 +168,6 @@ void pn_rc_account_free(struct pn_account *a)
 		}
 	free(a->name);
 	free(a->file);
-	free(a->where);
 	free(a);
 }
 
@@ -425,6 +423,15 @@ int pn_rc_set(struct pn_rcpos *p, struct pn_account *a, const char *name, const 
 		if (old_names[i].name[0] == name[0] && strcmp(name, old_names[i].name) == 0)
 			return apply_old(p, a, &old_names[i], arg);
 	return -1;
+}
+
+/* pn_account_where - see rcset.h */
+const char *pn_account_where(const struct pn_account *a, char *buf, size_t size)
+{
+	if (!a->line)
+		return a->file;
+	snprintf(buf, size, "%s:%d", a->file, a->line);
+	return buf;
 }
 
 /* pn_account_port - see rcset.h */

@@ -75,7 +75,6 @@ struct pn_account {
 	const char *refused_option; /* a command-line setting this system account must not take */
 	char *file;           /* where it was defined, for messages */
 	int line;
-	char *where;          /* "FILE:LINE", or "the command line" (--host) */
 };
 
 /* the -bs limits without an account to take them from */
@@ -107,6 +106,11 @@ PN_PRINTF(2, 3) bool pn_rc_error(struct pn_rcpos *pos, const char *fmt, ...);
  * error is set), -1 no such command */
 int pn_rc_set(struct pn_rcpos *pos, struct pn_account *a, const char *name, const char *arg);
 
+/* pn_account_where - "FILE:LINE" of the account, in buf, or "the command
+ * line" for --host's, for its messages (made when needed: a send that
+ * does not fail pays nothing for it) */
+#define PN_WHERE_MAX 4200
+const char *pn_account_where(const struct pn_account *a, char *buf, size_t size);
 /* pn_account_port - the port, with the default filled in */
 int pn_account_port(const struct pn_account *a);
 /* pn_account_auth - the auth setting with "unset" resolved */
