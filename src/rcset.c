@@ -28,8 +28,10 @@
 
 enum kind { K_STR, K_PATH, K_SECRET, K_TRUST, K_FPR, K_DSN, K_PORT, K_BOOL, K_AUTH, K_TIMEOUT, K_SYSLOG, K_CHOICE, K_COUNT, K_LIMIT };
 
+/* names are arrays, not pointers: a pointer in a table is a relocation
+ * that every start of postern pays for */
 struct command {
-	const char *name;
+	char name[26];
 	enum kind kind;
 	size_t off;
 	const char *const *words; /* K_CHOICE: the accepted words, value = index */
@@ -114,8 +116,8 @@ enum old_how {
 };
 
 static const struct old_name {
-	const char *name;
-	const char *to; /* the command it stands for, NULL: none */
+	char name[24];
+	char to[20]; /* the command it stands for, "": none */
 	enum old_how how;
 } old_names[] = {
 	{"connect_timeout", "timeout", O_SAME},
@@ -124,9 +126,9 @@ static const struct old_name {
 	{"keepbcc", "remove_bcc_headers", O_INVERT},
 	{"add_missing_from_header", "set_from_header", O_AUTO},
 	{"add_missing_date_header", "set_date_header", O_AUTO},
-	{"tls_force_sslv3", NULL, O_ANY},
-	{"ntlmdomain", NULL, O_ANY},
-	{"tls_min_dh_prime_bits", NULL, O_BITS},
+	{"tls_force_sslv3", "", O_ANY},
+	{"ntlmdomain", "", O_ANY},
+	{"tls_min_dh_prime_bits", "", O_BITS},
 };
 
 /* pn_rc_account_new - see rcset.h */
@@ -158,14 +160,16 @@ void pn_rc_account_free(struct pn_account *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++)
-		if (commands[i].kind <= K_DSN) {
-			char **s = (char **)((char *)a + commands[i].off);
-			if (commands[i].kind == K_SECRET)
-				pn_free_wiped(*s);
-			else
-				free(*s);
-		}
+	/* a string field is only ever written with its bit set (apply,
+	 * pn_rc_inherit): the set bits are all there is to free */
+	for (unsigned long long bits = a->set; bits; bits &= bits - 1) {
+		const struct command *c = &commands[__builtin_ctzll(bits)];
+		char **s = (char **)((char *)a + c->off);
+		if (c->kind == K_SECRET)
+			pn_free_wiped(*s);
+		else if (c->kind <= K_DSN)
+			free(*s);
+	}
 	free(a->name);
 	free(a->file);
 	free(a);
@@ -177,12 +181,12 @@ static bool is_string(enum kind k)
 	return k <= K_DSN;
 }
 
-/* pn_rc_inherit - see rcset.h */
+/* pn_rc_inherit - see rcset.h; only the set bits are looked at, as every
+ * account of a file inherits the defaults */
 void pn_rc_inherit(struct pn_account *to, const struct pn_account *from)
 {
-	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
-		if (!(from->set & (1ULL << i)))
-			continue;
+	for (unsigned long long bits = from->set; bits; bits &= bits - 1) {
+		size_t i = (size_t)__builtin_ctzll(bits);
 		const char *src = (const char *)from + commands[i].off;
 		char *dst = (char *)to + commands[i].off;
 		if (is_string(commands[i].kind)) {
@@ -241,7 +245,7 @@ static bool parse_number(struct pn_rcpos *p, const char *cmd, const char *arg, l
 }
 
 struct named {
-	const char *name;
+	char name[12];
 	int v;
 };
 static const struct named auth_names[] = {
@@ -375,7 +379,7 @@ static bool apply(struct pn_rcpos *p, struct pn_account *a, size_t i, const char
 			ok = parse_number(p, c->name, arg, 1, 86400, num);
 		break;
 	}
-	if (ok)
+	if (ok || is_string(c->kind)) /* a string written, even if refused, is freed */
 		a->set |= 1ULL << i;
 	return ok;
 }
@@ -527,13 +531,21 @@ int pn_rc_option(const char *name, size_t n, bool *optional)
 /* arg_syntax - what a command's argument looks like, for --help */
 static const char *arg_syntax(const struct command *c)
 {
-	static const char *const syntax[] = {
-		[K_STR] = "=TEXT", [K_PATH] = "=FILE", [K_SECRET] = "", [K_TRUST] = "=FILE|system", [K_FPR] = "=FINGERPRINT",
-		[K_DSN] = "=VALUE|off", [K_PORT] = "=PORT", [K_BOOL] = "[=on|off]",
-		[K_AUTH] = "[=on|off|plain|login|cram-md5]", [K_TIMEOUT] = "=SECONDS|off",
-		[K_SYSLOG] = "[=on|off|LOG_MAIL|...]", [K_CHOICE] = NULL, [K_COUNT] = "=N", [K_LIMIT] = "=N",
-	};
-	return syntax[c->kind];
+	switch (c->kind) {
+	case K_STR: return "=TEXT";
+	case K_PATH: return "=FILE";
+	case K_SECRET: case K_CHOICE: break;
+	case K_TRUST: return "=FILE|system";
+	case K_FPR: return "=FINGERPRINT";
+	case K_DSN: return "=VALUE|off";
+	case K_PORT: return "=PORT";
+	case K_BOOL: return "[=on|off]";
+	case K_AUTH: return "[=on|off|plain|login|cram-md5]";
+	case K_TIMEOUT: return "=SECONDS|off";
+	case K_SYSLOG: return "[=on|off|LOG_MAIL|...]";
+	case K_COUNT: case K_LIMIT: return "=N";
+	}
+	return "";
 }
 
 /* pn_rc_usage - see rcfile.h */
@@ -564,16 +576,15 @@ void pn_rc_usage(FILE *f)
  * written with the postern group */
 static bool override_safe(const char *name)
 {
-	static const char *const safe[] = {
-		"timeout", "connect_timeout", "domain", "set_from_header", "set_date_header",
-		"set_msgid_header", "set_to_header", "remove_bcc_headers", "keepbcc",
-		"add_missing_from_header", "add_missing_date_header", "undisclosed_recipients",
-		"dsn_notify", "dsn_return", "logfile_time_format", "from_full_name",
-		"dot_ends_input", "retry", "retry_delay", "retry_max_time", "syslog",
-		"tls_force_sslv3", "tls_min_dh_prime_bits", "ntlmdomain",
-	};
-	for (size_t i = 0; i < PN_ARRAY_LEN(safe); i++)
-		if (strcmp(name, safe[i]) == 0)
+	static const char safe[] = " timeout connect_timeout domain set_from_header set_date_header"
+				   " set_msgid_header set_to_header remove_bcc_headers keepbcc"
+				   " add_missing_from_header add_missing_date_header undisclosed_recipients"
+				   " dsn_notify dsn_return logfile_time_format from_full_name"
+				   " dot_ends_input retry retry_delay retry_max_time syslog"
+				   " tls_force_sslv3 tls_min_dh_prime_bits ntlmdomain ";
+	size_t n = strlen(name);
+	for (const char *p = strstr(safe, name); p; p = strstr(p + 1, name))
+		if (p[-1] == ' ' && p[n] == ' ')
 			return true;
 	return false;
 }
