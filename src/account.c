@@ -286,9 +286,8 @@ char *pn_account_sender(const struct pn_account *a, const char *cli_from, const 
 	return pn_xasprintf("%.*s@%s", local, cli_from, pn_account_maildomain(a, id));
 }
 
-bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err)
+void pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt)
 {
-	(void)err;
 	for (size_t i = 0; i < rcpt->n; i++) {
 		if (strchr(rcpt->addr[i], '@') || !a->maildomain)
 			continue; /* without maildomain it goes as written (as in msmtp) */
@@ -296,7 +295,6 @@ bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, st
 		free(rcpt->addr[i]);
 		rcpt->addr[i] = q;
 	}
-	return true;
 }
 
 /* dotted - a domain name with a dot, not an address literal */

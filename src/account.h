@@ -60,8 +60,8 @@ const char *pn_account_maildomain(const struct pn_account *a, const struct pn_id
 
 /* pn_account_qualify - a recipient without a domain gets "@maildomain"
  * when the account sets maildomain; otherwise it is sent as written and
- * the server decides (as msmtp does).  Does not fail today. */
-bool pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt, struct pn_error *err) PN_WUR;
+ * the server decides (as msmtp does) */
+void pn_account_qualify(const struct pn_account *a, struct pn_addrlist *rcpt);
 
 /* pn_account_msgid_domain - the right side of a generated Message-ID, as
  * msmtp chooses it: the domain setting when it is a domain name (it has a

@@ -43,8 +43,7 @@ static bool expand(struct pn_envelope_store *e, const struct pn_envelope_in *in,
 		pn_error_set(err, EX_USAGE, _("no recipients: give them as arguments or use -t"));
 		return false;
 	}
-	if (!pn_account_qualify(a, &e->rcpt, err))
-		return false;
+	pn_account_qualify(a, &e->rcpt);
 	/* qualifying rewrote names in place: "root" may now be an address
 	 * that was given as well; each goes to the server once */
 	struct pn_addrlist once;

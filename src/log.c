@@ -117,16 +117,24 @@ static bool append_file(int fd, const char *path, const char *fmt, const char *l
 	return ok;
 }
 
+/* to_syslog - one line to syslog under -L's ident, else the program's
+ * name; as msmtp, without the pid, when invoked as msmtp (its filters
+ * expect that) */
+static void to_syslog(int facility, const char *ident, int priority, const char *text)
+{
+	if (facility < 0)
+		return;
+	openlog(ident ? ident : pn_progname(), ident || !pn_as_msmtp() ? LOG_PID : 0, facility);
+	syslog(priority, "%s", text);
+	closelog();
+}
+
 /* pn_log_warning - see log.h */
 bool pn_log_warning(const struct pn_account *a, int fd, const char *path, int facility, const char *ident,
 		    const char *text, struct pn_error *err)
 {
 	bool ok = fd < 0 || append_file(fd, path, a->logfile_time_format, text, err);
-	if (facility >= 0) {
-		openlog(ident ? ident : "postern", LOG_PID, facility);
-		syslog(LOG_WARNING, "%s", text);
-		closelog();
-	}
+	to_syslog(facility, ident, LOG_WARNING, text);
 	return ok;
 }
 
@@ -141,12 +149,7 @@ bool pn_log_write(const struct pn_log_entry *e, int fd, const char *path, int fa
 	bool ok = true;
 	if (fd >= 0)
 		ok = append_file(fd, path, e->account->logfile_time_format, b.data, err);
-	if (facility >= 0) {
-		/* as msmtp: its ident, without the pid, as its filters expect */
-		openlog(ident ? ident : pn_progname(), ident || !pn_as_msmtp() ? LOG_PID : 0, facility);
-		syslog(e->err->code ? LOG_ERR : LOG_INFO, "%s", b.data);
-		closelog();
-	}
+	to_syslog(facility, ident, e->err->code ? LOG_ERR : LOG_INFO, b.data);
 	pn_buf_free(&b);
 	return ok;
 }

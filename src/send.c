@@ -97,7 +97,7 @@ static void warn_insecure(const struct pn_request *req, const struct pn_account 
 {
 	char *text = pn_xasprintf(_("warning: sending credentials to %s without TLS (insecure_auth_without_tls)"),
 				  a->host);
-	fprintf(stderr, "postern: %s\n", text);
+	fprintf(stderr, "%s: %s\n", pn_progname(), text);
 	struct pn_error logerr;
 	pn_error_init(&logerr);
 	if (!pn_log_warning(a, h->logfd, h->logpath, a->syslog, req->syslog_label, text, &logerr))
@@ -317,8 +317,7 @@ int pn_newaliases_run(const struct pn_request *req, struct pn_error *err)
 		printf(_("postern: %s is valid\n"), a->aliases);
 	int code = ok && (!a->aliases || al) ? EX_OK : pn_fail(err);
 	pn_aliases_free(al);
-	pn_config_free(&r.cfg);
-	pn_identity_free(&r.id);
+	pn_run_release(&r);
 	return code;
 }
 
@@ -333,8 +332,7 @@ int pn_pretend_run(const struct pn_request *req, struct pn_error *err)
 		pn_account_print(stdout, a);
 	}
 	int code = ok ? EX_OK : pn_fail(err);
-	pn_config_free(&r.cfg);
-	pn_identity_free(&r.id);
+	pn_run_release(&r);
 	return code;
 }
 

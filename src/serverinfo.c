@@ -63,12 +63,13 @@ static void print_capability(const char *line, size_t len)
 	snprintf(l, sizeof(l), "%.*s", (int)(len < sizeof(l) - 1 ? len : sizeof(l) - 1), line);
 	size_t kw = strcspn(l, " =");
 	const char *arg = l[kw] ? l + kw + 1 : "";
+	const char *what = describe(l, kw);
 	if (kw == 4 && strncasecmp(l, "SIZE", 4) == 0)
 		print_size(l, arg);
 	else if (kw == 4 && strncasecmp(l, "AUTH", 4) == 0)
 		printf(_("    %-28s authentication methods: %s\n"), "AUTH", arg);
-	else if (describe(l, kw))
-		printf("    %-28s %s\n", l, describe(l, kw));
+	else if (what)
+		printf("    %-28s %s\n", l, what);
 	else
 		printf("    %s\n", l);
 }

@@ -111,12 +111,13 @@ static void bare(void)
 	const struct pn_account *a = load(&cfg, "account x\nhost h\naccount y\nhost h\nmaildomain example.org\n", "x");
 	char *list[] = {strdup("bob"), strdup("carol@example.com")};
 	struct pn_addrlist l = {.addr = list, .n = 2, .cap = 2};
-	struct pn_error err;
-	pn_error_init(&err);
-	tap_ok(a && pn_account_qualify(a, &l, &err) && strcmp(l.addr[0], "bob") == 0,
-	       "without maildomain a bare recipient is kept as written (msmtp)");
+	if (a)
+		pn_account_qualify(a, &l);
+	tap_ok(a && strcmp(l.addr[0], "bob") == 0, "without maildomain a bare recipient is kept as written (msmtp)");
 	const struct pn_account *y = pn_config_find(&cfg, "y");
-	tap_ok(y && pn_account_qualify(y, &l, &err) && strcmp(l.addr[0], "bob@example.org") == 0 &&
+	if (y)
+		pn_account_qualify(y, &l);
+	tap_ok(y && strcmp(l.addr[0], "bob@example.org") == 0 &&
 		       strcmp(l.addr[1], "carol@example.com") == 0,
 	       "maildomain qualifies it");
 	free(l.addr[0]);
