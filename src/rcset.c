@@ -44,6 +44,8 @@ static const char *const w_dot[] = {"tty", "on", "off", NULL};
 static const char *const w_protocol[] = {"smtp", "lmtp", NULL};
 static const char *const w_to[] = {"off", "on", "undisclosed_recipients", NULL}; /* enum pn_to */
 static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO_UNDISCLOSED */
+static const char *const w_provider[] = {"none", "microsoft", "google", "generic", NULL}; /* enum pn_oauth2_provider */
+static const char *const w_grant[] = {"refresh_token", "client_credentials", NULL}; /* enum pn_oauth2_grant */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -100,10 +102,41 @@ static const struct command commands[] = {
 	{"protocol", K_CHOICE, offsetof(struct pn_account, protocol), w_protocol},
 	{"from_full_name", K_STR, F(from_full_name)},
 	{"set_to_header", K_CHOICE, offsetof(struct pn_account, set_to_header), w_to},
+	{"oauth2_provider", K_CHOICE, offsetof(struct pn_account, oauth2_provider), w_provider},
+	{"oauth2_tenant", K_STR, F(oauth2_tenant)},
+	{"oauth2_client_id", K_STR, F(oauth2_client_id)},
+	{"oauth2_client_secret", K_SECRET, F(oauth2_client_secret)},
+	{"oauth2_client_secret_eval", K_STR, F(oauth2_client_secret_eval)},
+	{"oauth2_grant", K_CHOICE, offsetof(struct pn_account, oauth2_grant), w_grant},
+	{"oauth2_scope", K_STR, F(oauth2_scope)},
+	{"oauth2_token_url", K_STR, F(oauth2_token_url)},
+	{"oauth2_device_url", K_STR, F(oauth2_device_url)},
+	{"oauth2_auth_url", K_STR, F(oauth2_auth_url)},
+	{"oauth2_trust_file", K_TRUST, F(oauth2_trust_file)},
+	{"oauth2_token_store", K_PATH, F(oauth2_token_store)},
 };
 #undef F
 /* one bit of struct pn_account.set per command */
-_Static_assert(PN_ARRAY_LEN(commands) <= 64, "more commands than bits in pn_account.set");
+_Static_assert(PN_ARRAY_LEN(commands) <= 64 * PN_ARRAY_LEN(((struct pn_account *)0)->set),
+	       "more commands than bits in pn_account.set");
+
+/* mark - command i was given on a */
+static void mark(struct pn_account *a, size_t i)
+{
+	a->set[i / 64] |= 1ULL << (i % 64);
+}
+
+/* next_set - the first command given on a at or after i, or the table's
+ * length: a walk over the set bits only */
+static size_t next_set(const struct pn_account *a, size_t i)
+{
+	for (size_t w = i / 64; w < PN_ARRAY_LEN(a->set); w++, i = w * 64) {
+		unsigned long long bits = a->set[w] & (~0ULL << (i % 64));
+		if (bits)
+			return w * 64 + (size_t)__builtin_ctzll(bits);
+	}
+	return PN_ARRAY_LEN(commands);
+}
 
 /* how an older msmtp spelling maps onto a command of the table */
 enum old_how {
@@ -162,8 +195,8 @@ void pn_rc_account_free(struct pn_account *a)
 		return;
 	/* a string field is only ever written with its bit set (apply,
 	 * pn_rc_inherit): the set bits are all there is to free */
-	for (unsigned long long bits = a->set; bits; bits &= bits - 1) {
-		const struct command *c = &commands[__builtin_ctzll(bits)];
+	for (size_t i = next_set(a, 0); i < PN_ARRAY_LEN(commands); i = next_set(a, i + 1)) {
+		const struct command *c = &commands[i];
 		char **s = (char **)((char *)a + c->off);
 		if (c->kind == K_SECRET)
 			pn_free_wiped(*s);
@@ -185,8 +218,7 @@ static bool is_string(enum kind k)
  * account of a file inherits the defaults */
 void pn_rc_inherit(struct pn_account *to, const struct pn_account *from)
 {
-	for (unsigned long long bits = from->set; bits; bits &= bits - 1) {
-		size_t i = (size_t)__builtin_ctzll(bits);
+	for (size_t i = next_set(from, 0); i < PN_ARRAY_LEN(commands); i = next_set(from, i + 1)) {
 		const char *src = (const char *)from + commands[i].off;
 		char *dst = (char *)to + commands[i].off;
 		if (is_string(commands[i].kind)) {
@@ -200,7 +232,7 @@ void pn_rc_inherit(struct pn_account *to, const struct pn_account *from)
 		} else {
 			*(int *)dst = *(const int *)src;
 		}
-		to->set |= 1ULL << i;
+		mark(to, i);
 	}
 }
 
@@ -245,12 +277,15 @@ static bool parse_number(struct pn_rcpos *p, const char *cmd, const char *arg, l
 }
 
 struct named {
-	char name[12];
+	char name[20];
 	int v;
 };
 static const struct named auth_names[] = {
 	{"on", PN_AUTH_ON}, {"", PN_AUTH_ON}, {"off", PN_AUTH_OFF},
 	{"plain", PN_AUTH_PLAIN}, {"login", PN_AUTH_LOGIN}, {"cram-md5", PN_AUTH_CRAM_MD5},
+	{"scram-sha-1", PN_AUTH_SCRAM_SHA_1}, {"scram-sha-256", PN_AUTH_SCRAM_SHA_256},
+	{"scram-sha-1-plus", PN_AUTH_SCRAM_SHA_1_PLUS}, {"scram-sha-256-plus", PN_AUTH_SCRAM_SHA_256_PLUS},
+	{"xoauth2", PN_AUTH_XOAUTH2}, {"oauthbearer", PN_AUTH_OAUTHBEARER}, {"external", PN_AUTH_EXTERNAL},
 };
 static const struct named syslog_names[] = {
 	{"LOG_USER", LOG_USER}, {"", LOG_USER}, {"on", LOG_USER}, {"off", -1},
@@ -267,7 +302,7 @@ static bool parse_auth(struct pn_rcpos *p, const char *arg, int *out)
 			*out = auth_names[i].v;
 			return true;
 		}
-	return pn_rc_error(p, _("auth: unsupported method '%s' (use on, off, plain, login or cram-md5)"), arg);
+	return pn_rc_error(p, _("auth: unsupported method '%s' (use on, off, plain, login, cram-md5, scram-sha-1, scram-sha-256, scram-sha-1-plus, scram-sha-256-plus, xoauth2, oauthbearer or external)"), arg);
 }
 
 /* parse_syslog - on, off, empty, or LOG_USER/LOG_MAIL/LOG_LOCAL0..7 */
@@ -353,7 +388,7 @@ static bool apply(struct pn_rcpos *p, struct pn_account *a, size_t i, const char
 	case K_PATH: set_string((char **)field, expand_path(p, arg), false); break;
 	case K_TRUST: set_string((char **)field, strcmp(arg, "system") == 0 ? NULL : expand_path(p, arg), false);
 		if (!*arg)
-			ok = pn_rc_error(p, _("tls_trust_file: an empty value (trust nothing) is not supported; use tls_certcheck off"));
+			ok = pn_rc_error(p, _("%s: an empty value (trust nothing) is not supported; use tls_certcheck off"), c->name);
 		break;
 	case K_FPR: set_string((char **)field, *arg ? pn_xstrdup(arg) : NULL, false);
 		if (*arg && !pn_fingerprint_parse(arg, NULL, NULL))
@@ -380,7 +415,7 @@ static bool apply(struct pn_rcpos *p, struct pn_account *a, size_t i, const char
 		break;
 	}
 	if (ok || is_string(c->kind)) /* a string written, even if refused, is freed */
-		a->set |= 1ULL << i;
+		mark(a, i);
 	return ok;
 }
 
@@ -477,7 +512,7 @@ int pn_account_tls(const struct pn_account *a)
 	static size_t tls_row = PN_ARRAY_LEN(commands); /* found once */
 	if (tls_row == PN_ARRAY_LEN(commands))
 		tls_row = find_command("tls");
-	if ((a->set & (1ULL << tls_row)) || !pn_account_local(a))
+	if (next_set(a, tls_row) == tls_row || !pn_account_local(a))
 		return a->tls;
 	return 0;
 }
@@ -540,7 +575,7 @@ static const char *arg_syntax(const struct command *c)
 	case K_DSN: return "=VALUE|off";
 	case K_PORT: return "=PORT";
 	case K_BOOL: return "[=on|off]";
-	case K_AUTH: return "[=on|off|plain|login|cram-md5]";
+	case K_AUTH: return "[=on|off|METHOD]";
 	case K_TIMEOUT: return "=SECONDS|off";
 	case K_SYSLOG: return "[=on|off|LOG_MAIL|...]";
 	case K_COUNT: case K_LIMIT: return "=N";

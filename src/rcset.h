@@ -17,6 +17,8 @@
 enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
 enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
 enum pn_protocol { PN_PROTO_SMTP, PN_PROTO_LMTP };
+enum pn_oauth2_provider { PN_OAUTH2_NONE, PN_OAUTH2_MICROSOFT, PN_OAUTH2_GOOGLE, PN_OAUTH2_GENERIC };
+enum pn_oauth2_grant { PN_GRANT_REFRESH_TOKEN, PN_GRANT_CLIENT_CREDENTIALS };
 
 struct pn_account {
 	char *name;
@@ -70,7 +72,15 @@ struct pn_account {
 	char *socket;         /* Unix-domain socket instead of host and port */
 	int insecure_auth_without_tls; /* AUTH in clear to a host that is not local */
 	int protocol;         /* PN_PROTO_SMTP, PN_PROTO_LMTP */
-	unsigned long long set; /* one bit per command given (for inheritance) */
+	/* OAuth 2.0 (oauth.h): where postern obtains the token itself */
+	int oauth2_provider;  /* enum pn_oauth2_provider: presets of the URLs and scope */
+	int oauth2_grant;     /* enum pn_oauth2_grant */
+	char *oauth2_tenant, *oauth2_client_id;
+	char *oauth2_client_secret, *oauth2_client_secret_eval;
+	char *oauth2_scope, *oauth2_token_url, *oauth2_device_url, *oauth2_auth_url;
+	char *oauth2_trust_file;  /* NULL: the system store */
+	char *oauth2_token_store; /* a file, or "keyring" */
+	unsigned long long set[2]; /* one bit per command given (for inheritance) */
 	bool system;          /* defined in the system file */
 	const char *refused_option; /* a command-line setting this system account must not take */
 	char *file;           /* where it was defined, for messages */

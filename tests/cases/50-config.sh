@@ -245,13 +245,13 @@ fi
 # and every option --help lists from the table is documented
 run_postern /dev/null -C "$(config table)" -P
 awk -F' = ' 'NR > 1 {print $1}' "$WORK/out" | sort >"$WORK/rows"
-"$POSTERN" --help | sed -n 's/^  --\([a-z-]*\)[=[].*/\1/p; s/^  --\([a-z-]*\)$/\1/p' | tr - _ | sort -u >"$WORK/helpopts"
+"$POSTERN" --help | sed -n 's/^  --\([a-z0-9-]*\)[=[].*/\1/p; s/^  --\([a-z0-9-]*\)$/\1/p' | tr - _ | sort -u >"$WORK/helpopts"
 awk '/^\.SH COMMANDS/{on=1} /^\.SH SECRETS/{on=0} on && (prev == ".TP" || prev == ".TQ") {print $2} {prev=$1}' \
 	"$top_srcdir/doc/postern.conf.5" | sort -u >"$WORK/documented"
 check "-P lists at least 35 settings" test "$(wc -l <"$WORK/rows")" -ge 35
 undocumented=$(comm -23 "$WORK/rows" "$WORK/documented" | tr '\n' ' ')
 check "every setting is documented in postern.conf(5) (missing: $undocumented)" test -z "$undocumented"
-no_option=$(comm -23 "$WORK/rows" "$WORK/helpopts" | grep -vxE 'password|default_for|logfile|from' | tr '\n' ' ' || true)
+no_option=$(comm -23 "$WORK/rows" "$WORK/helpopts" | grep -vxE 'password|oauth2_client_secret|default_for|logfile|from' | tr '\n' ' ' || true)
 check "every setting is a long option in --help (missing: $no_option)" test -z "$no_option"
 not_row=$(comm -13 "$WORK/rows" "$WORK/helpopts" |
 	grep -vxE 'read_recipients|file|account|from|logfile|resend|verbose|debug|pretend|host|configure|help|version|serverinfo|rmqs|read_envelope_from' |

@@ -787,7 +787,7 @@ static void log_line(const struct scase *c, const struct pn_addrlist *rcpt, size
 	memset(&a, 0, sizeof(a));
 	a.host = (char *)"127.0.0.1";
 	a.tls = c->tls != PN_TLS_OFF;
-	a.set = ~0ULL; /* tls as given, though 127.0.0.1 is local (pn_account_tls) */
+	a.set[0] = a.set[1] = ~0ULL; /* tls as given, though 127.0.0.1 is local (pn_account_tls) */
 	a.auth = c->auth;
 	a.user = c->user;
 	a.logfile_time_format = (char *)"STAMP";
