@@ -163,10 +163,10 @@ static bool iterations(struct pn_sasl *s, const char *v, size_t n, unsigned *out
 static bool server_first(struct pn_sasl *s, const char *sf, size_t n, const char **nonce, size_t *nn,
 			 gnutls_datum_t *salt, unsigned *iter)
 {
+	if (!n || memchr(sf, '\0', n)) /* an empty challenge has no bytes at all */
+		return fail(s, PN_SASLF_MALFORMED);
 	const char *p = sf, *end = sf + n, *sv, *iv;
 	size_t sn, in;
-	if (memchr(sf, '\0', n))
-		return fail(s, PN_SASLF_MALFORMED);
 	if (attr(&p, end, 'e', &sv, &sn)) { /* not RFC 5802's grammar, but said */
 		pn_sasl_note(s, sv, sn);
 		return fail(s, PN_SASLF_SERVER);
@@ -273,10 +273,10 @@ static bool same(const unsigned char *a, const unsigned char *b, size_t n)
 bool pn_scram_verify(struct pn_sasl *s, const char *sf, size_t n)
 {
 	struct pn_scram *sc = s->scram;
+	if (!sc || !sc->have_sig || s->verified || !n || memchr(sf, '\0', n))
+		return fail(s, PN_SASLF_MALFORMED);
 	const char *p = sf, *end = sf + n, *v;
 	size_t vn;
-	if (!sc || !sc->have_sig || s->verified || memchr(sf, '\0', n))
-		return fail(s, PN_SASLF_MALFORMED);
 	if (attr(&p, end, 'e', &v, &vn)) {
 		pn_sasl_note(s, v, vn);
 		return fail(s, PN_SASLF_SERVER);

@@ -349,6 +349,12 @@ static void scram(void)
 	scram_refused(e, "r=rOprNGfwEbeRWgbNEkqOx,i=4096,s=W22ZaJ0SNY7soEsUEjb6gQ==", NULL, PN_SASLF_MALFORMED,
 		      "attributes out of order");
 
+	struct pn_sasl empty = {.mech = PN_SASL_SCRAM_SHA_1, .user = "user", .password = PW("pencil"), .nonce = "n"};
+	free(response(&empty, NULL));
+	check(&empty, "", NULL, "an empty server-first message is refused");
+	tap_is_int(empty.failure, PN_SASLF_MALFORMED, "an empty server-first message: MALFORMED");
+	pn_sasl_free(&empty);
+
 	/* a low count is the server's choice */
 	struct pn_sasl low = {.mech = PN_SASL_SCRAM_SHA_256, .user = "user", .password = PW("pencil"), .nonce = "abc"};
 	free(response(&low, NULL));
