@@ -17,8 +17,8 @@ enum pn_saslprep {
 	PN_SASLPREP_PROHIBITED, /* a character of tables C.1.2 to C.9 */
 	PN_SASLPREP_BIDI,       /* breaks the bidirectional rule (RFC 3454 6) */
 	PN_SASLPREP_EMPTY       /* nothing is left (RFC 4013 2: an empty
-				 * string is not valid input) -- only when
-				 * the input was not empty */
+	                         * string is not valid input) -- only when
+	                         * the input was not empty */
 };
 
 /* pn_saslprep - the prepared form of n bytes at in, into out (empty on

@@ -24,9 +24,9 @@ struct pn_scram {
 	gnutls_mac_algorithm_t mac;
 	gnutls_digest_algorithm_t digest;
 	size_t hlen;
-	char gs2[48];         /* "p=tls-exporter,," at most */
-	char nonce[80];       /* the client's */
-	struct pn_buf bare;   /* client-first-message-bare */
+	char gs2[48];          /* "p=tls-exporter,," at most */
+	char nonce[80];        /* the client's */
+	struct pn_buf bare;    /* client-first-message-bare */
 	struct pn_secret pass; /* the SASLprep'd password */
 	unsigned char server_sig[HASH_MAX];
 	bool have_sig;
@@ -102,7 +102,9 @@ static bool add_user(struct pn_sasl *s, struct pn_buf *b)
 	bool ok = pn_buf_addstr(b, "n=");
 	for (size_t i = 0; ok && i < prep.n; i++) {
 		char c = prep.p[i];
-		ok = c == ',' ? pn_buf_addstr(b, "=2C") : c == '=' ? pn_buf_addstr(b, "=3D") : pn_buf_append(b, &c, 1);
+		ok = c == ','   ? pn_buf_addstr(b, "=2C")
+		     : c == '=' ? pn_buf_addstr(b, "=3D")
+		                : pn_buf_append(b, &c, 1);
 	}
 	pn_secret_wipe(&prep);
 	return ok || fail(s, PN_SASLF_MALFORMED);
@@ -161,7 +163,7 @@ static bool iterations(struct pn_sasl *s, const char *v, size_t n, unsigned *out
 /* server_first - parse r=, s=, i= (extensions after them are ignored;
  * a mandatory one, m=, cannot be honoured) */
 static bool server_first(struct pn_sasl *s, const char *sf, size_t n, const char **nonce, size_t *nn,
-			 gnutls_datum_t *salt, unsigned *iter)
+                         gnutls_datum_t *salt, unsigned *iter)
 {
 	if (!n || memchr(sf, '\0', n)) /* an empty challenge has no bytes at all */
 		return fail(s, PN_SASLF_MALFORMED);
@@ -190,15 +192,16 @@ static bool without_proof(const struct pn_sasl *s, const char *nonce, size_t nn,
 	struct pn_buf cb;
 	pn_buf_init(&cb, 256);
 	bool ok = pn_buf_addstr(&cb, s->scram->gs2) &&
-		  (!pn_sasl_plus(s->mech) || pn_buf_append(&cb, s->cb_data, s->cb_len));
-	ok = ok && pn_buf_addstr(out, "c=") && b64_append(out, cb.data, cb.len) && pn_buf_addstr(out, ",r=") &&
-	     pn_buf_append(out, nonce, nn);
+	          (!pn_sasl_plus(s->mech) || pn_buf_append(&cb, s->cb_data, s->cb_len));
+	ok = ok && pn_buf_addstr(out, "c=") && b64_append(out, cb.data, cb.len) &&
+	     pn_buf_addstr(out, ",r=") && pn_buf_append(out, nonce, nn);
 	pn_buf_free(&cb);
 	return ok;
 }
 
 /* hmac - HMAC of the text with key (klen bytes) into out */
-static bool hmac(const struct pn_scram *sc, const void *key, size_t klen, const void *text, size_t n, void *out)
+static bool hmac(const struct pn_scram *sc, const void *key, size_t klen, const void *text, size_t n,
+                 void *out)
 {
 	return gnutls_hmac_fast(sc->mac, key, klen, text, n, out) >= 0;
 }
@@ -206,15 +209,17 @@ static bool hmac(const struct pn_scram *sc, const void *key, size_t klen, const 
 /* proof - RFC 5802 3: the client proof into proof_out, and the server's
  * signature kept in sc, for the auth message am */
 static bool proof(struct pn_scram *sc, const gnutls_datum_t *salt, unsigned iter, const struct pn_buf *am,
-		  unsigned char *proof_out)
+                  unsigned char *proof_out)
 {
 	unsigned char salted[HASH_MAX], ckey[HASH_MAX], stored[HASH_MAX], csig[HASH_MAX], skey[HASH_MAX];
 	gnutls_datum_t pw = {(unsigned char *)sc->pass.p, (unsigned)sc->pass.n};
 	size_t h = sc->hlen;
 	bool ok = gnutls_pbkdf2(sc->mac, &pw, salt, iter, salted, h) >= 0 &&
-		  hmac(sc, salted, h, "Client Key", 10, ckey) && gnutls_hash_fast(sc->digest, ckey, h, stored) >= 0 &&
-		  hmac(sc, stored, h, am->data, am->len, csig) && hmac(sc, salted, h, "Server Key", 10, skey) &&
-		  hmac(sc, skey, h, am->data, am->len, sc->server_sig);
+	          hmac(sc, salted, h, "Client Key", 10, ckey) &&
+	          gnutls_hash_fast(sc->digest, ckey, h, stored) >= 0 &&
+	          hmac(sc, stored, h, am->data, am->len, csig) &&
+	          hmac(sc, salted, h, "Server Key", 10, skey) &&
+	          hmac(sc, skey, h, am->data, am->len, sc->server_sig);
 	for (size_t i = 0; ok && i < h; i++)
 		proof_out[i] = ckey[i] ^ csig[i];
 	sc->have_sig = ok;
@@ -229,17 +234,18 @@ static bool proof(struct pn_scram *sc, const gnutls_datum_t *salt, unsigned iter
 
 /* final_message - the auth message is bare "," server-first ","
  * without-proof; the client-final message is without-proof ",p=" proof */
-static bool final_message(struct pn_sasl *s, const char *sf, size_t n, const gnutls_datum_t *salt, unsigned iter,
-			  const char *nonce, size_t nn, struct pn_buf *out)
+static bool final_message(struct pn_sasl *s, const char *sf, size_t n, const gnutls_datum_t *salt,
+                          unsigned iter, const char *nonce, size_t nn, struct pn_buf *out)
 {
 	struct pn_scram *sc = s->scram;
 	struct pn_buf am;
 	pn_buf_init(&am, 4096);
 	unsigned char pr[HASH_MAX];
 	bool ok = without_proof(s, nonce, nn, out) && pn_buf_append(&am, sc->bare.data, sc->bare.len) &&
-		  pn_buf_addstr(&am, ",") && pn_buf_append(&am, sf, n) && pn_buf_addstr(&am, ",") &&
-		  pn_buf_append(&am, out->data, out->len);
-	ok = ok && proof(sc, salt, iter, &am, pr) && pn_buf_addstr(out, ",p=") && b64_append(out, pr, sc->hlen);
+	          pn_buf_addstr(&am, ",") && pn_buf_append(&am, sf, n) && pn_buf_addstr(&am, ",") &&
+	          pn_buf_append(&am, out->data, out->len);
+	ok = ok && proof(sc, salt, iter, &am, pr) && pn_buf_addstr(out, ",p=") &&
+	     b64_append(out, pr, sc->hlen);
 	pn_wipe(pr, sizeof(pr));
 	pn_buf_free(&am);
 	return ok || fail(s, PN_SASLF_MALFORMED);
@@ -255,7 +261,7 @@ bool pn_scram_final(struct pn_sasl *s, const char *sf, size_t n, struct pn_buf *
 	if (!s->scram || s->scram->have_sig)
 		return fail(s, PN_SASLF_MALFORMED);
 	bool ok = server_first(s, sf, n, &nonce, &nn, &salt, &iter) &&
-		  final_message(s, sf, n, &salt, iter, nonce, nn, out);
+	          final_message(s, sf, n, &salt, iter, nonce, nn, out);
 	gnutls_free(salt.data);
 	return ok;
 }

@@ -89,11 +89,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	static const unsigned char cb[32] = {1, 2, 3};
 	enum pn_sasl_mech mechs[] = {PN_SASL_SCRAM_SHA_1, PN_SASL_SCRAM_SHA_256, PN_SASL_SCRAM_SHA_1_PLUS,
-				     PN_SASL_SCRAM_SHA_256_PLUS};
+	                             PN_SASL_SCRAM_SHA_256_PLUS};
 	bool plus = data[0] & 2, encode = data[0] & 4;
 	struct pn_secret pw = {(char *)"pencil", 6}, r;
-	struct pn_sasl s = {.mech = mechs[data[0] & 3], .user = "user", .password = &pw, .nonce = NONCE,
-			    .cb_type = plus ? "tls-exporter" : NULL, .cb_data = cb, .cb_len = sizeof(cb)};
+	struct pn_sasl s = {.mech = mechs[data[0] & 3],
+	                    .user = "user",
+	                    .password = &pw,
+	                    .nonce = NONCE,
+	                    .cb_type = plus ? "tls-exporter" : NULL,
+	                    .cb_data = cb,
+	                    .cb_len = sizeof(cb)};
 	if (!pn_sasl_initial(&s, &r))
 		fuzz_fail("no client-first message", 0);
 	pn_secret_wipe(&r);
