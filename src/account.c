@@ -182,7 +182,8 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 	}
 	int auth = pn_account_auth(a);
 	/* a client certificate is identity enough for EXTERNAL */
-	bool cert_only = auth == PN_AUTH_EXTERNAL || (auth == PN_AUTH_ON && a->tls_cert_file && !pn_account_oauth(a));
+	bool cert_only = auth == PN_AUTH_EXTERNAL ||
+			 (auth == PN_AUTH_ON && a->tls_cert_file && pn_account_tls(a) && !pn_account_oauth(a));
 	if (auth != PN_AUTH_OFF && !a->user && !cert_only) {
 		pn_error_set(err, EX_CONFIG, _("%s: account %s has auth on but no user"), pn_account_where(a, where, sizeof(where)), a->name);
 		return false;

@@ -57,7 +57,7 @@ static bool wants_secret(const struct pn_account *a)
 	int auth = pn_account_auth(a);
 	if (auth == PN_AUTH_OFF || auth == PN_AUTH_EXTERNAL)
 		return false;
-	return !(auth == PN_AUTH_ON && a->tls_cert_file && !a->user && !pn_account_oauth(a));
+	return !(auth == PN_AUTH_ON && a->tls_cert_file && pn_account_tls(a) && !a->user && !pn_account_oauth(a));
 }
 
 /* pn_run_take_privileged - see run.h */

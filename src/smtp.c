@@ -498,7 +498,8 @@ static enum state st_auth(struct session *s)
 	struct pn_tls_cb cb = {NULL, {0}, 0};
 	const struct pn_smtp_params *p = s->p;
 	struct pn_sasl_allow allow = {.password = p->password != NULL, .oauth = p->oauth,
-				      .cert = p->tlsp.cert_file != NULL, .user = p->user && *p->user,
+				      .cert = s->tls_on && p->tlsp.cert_file, /* presented in TLS only */
+				      .user = p->user && *p->user,
 				      .binding = s->tls_on && pn_tls_channel_binding(s->tls, &cb)};
 	enum pn_sasl_mech mech = pn_sasl_choose(s->caps.auth, p->auth, &allow);
 	if (mech == PN_SASL_NONE)

@@ -150,6 +150,8 @@ static void auth_checks(void)
 		{"host smtp.example.com\nauth on\noauth2_provider google\ntls_cert_file /c.pem\ntls_key_file /k.pem\n",
 		 "no user", "auth on with a token source needs a user, certificate or not"},
 		{"host smtp.example.com\nauth on\n", "no user", "auth on without a user or certificate"},
+		{"host localhost\ntls off\nauth on\ntls_cert_file /c.pem\ntls_key_file /k.pem\n", "no user",
+		 "auth on with a certificate and no user, without TLS: no EXTERNAL (the certificate goes in TLS only)"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pn_config cfg;
