@@ -11,6 +11,7 @@
  */
 #include "smtp.h"
 
+#include "oauth.h"
 #include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
@@ -337,6 +338,19 @@ static enum state st_starttls(struct session *s)
 	return S_EHLO;
 }
 
+/* auth_refused - AUTH refused: with a hint where the refusal is one that
+ * Microsoft 365 and Gmail users meet (pn_oauth_hint); challenge: the
+ * decoded error challenge of XOAUTH2/OAUTHBEARER, or NULL */
+static enum state auth_refused(struct session *s, const char *challenge)
+{
+	char hint[600];
+	if (!pn_oauth_hint(s->r.code, s->r.enhanced, s->cur, challenge, hint, sizeof(hint)))
+		return reply_error(s, _("authentication failed"));
+	pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s; %s",
+		       pn_conn_name(s->c), _("authentication failed"), s->cur, hint);
+	return S_FAIL;
+}
+
 /* auth_exchange - AUTH with the chosen mechanism until 235 or failure */
 static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 {
@@ -361,7 +375,7 @@ static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 			break;
 		}
 		if (s->r.code != 334) {
-			next = reply_error(s, _("authentication failed"));
+			next = auth_refused(s, NULL);
 			break;
 		}
 		struct pn_secret resp = ir;
