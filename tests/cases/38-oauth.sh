@@ -71,7 +71,7 @@ tls_trust_file $SMARTHOST_CA
 timeout 10
 from alice@postern.test
 user alice@postern.test
-auth plain
+auth xoauth2
 oauth2_provider generic
 oauth2_token_url $OA_URL/token
 oauth2_trust_file $SMARTHOST_CA
@@ -97,6 +97,14 @@ oauth2_token_store $OA/store/rt2
 
 account nort : rt
 oauth2_token_store $OA/store/nort
+
+account bearer : cc
+auth oauthbearer
+oauth2_token_store $OA/store/bearer
+
+account asplain : cc
+auth plain
+oauth2_token_store $OA/store/asplain
 
 account fault : cc
 oauth2_token_store $OA/store/fault
@@ -139,13 +147,21 @@ check "it made no HTTP request" test "$(oa_requests)" = 2
 check "the loader's log is there" test -n "$(cat "$OA"/ld.* 2>/dev/null)"
 check "it did not load libcurl" sh -c "! cat '$OA'/ld.* | grep -q libcurl"
 check "its token was accepted" test "$(oa_active)" = 3
+check "every token went as XOAUTH2" test "$(grep -o '"mech": "XOAUTH2"' "$OA/smtp/log" | wc -l)" = 3
+
+run_postern "$OA/msg" -C "$OA_RC" -a bearer bob@postern.test
+expect_rc 0 "auth oauthbearer with a fetched token"
+check "the token went as OAUTHBEARER and was active" grep -q '"active": true, "mech": "OAUTHBEARER"' "$OA/smtp/log"
+run_postern "$OA/msg" -C "$OA_RC" -a asplain bob@postern.test
+expect_rc 0 "auth plain with the token as the password (a server's own choice)"
 
 # a token for another configuration is not used: another scope
 sed 's/^oauth2_scope smtp$/oauth2_scope smtp other/' "$OA_RC" >"$OA/rc-scope"
 chmod 600 "$OA/rc-scope"
+before=$(oa_requests client_credentials)
 run_postern "$OA/msg" -C "$OA/rc-scope" -a cc bob@postern.test
 expect_rc 0 "another scope: a new token"
-check "the cached token of the old scope was not used" test "$(oa_requests client_credentials)" = 3
+check "the cached token of the old scope was not used" test "$(oa_requests client_credentials)" = $((before + 1))
 
 # --- refresh tokens: rotated, saved before use
 printf 'client_id pub\ntoken_url %s/token\nrefresh_token rt-seed\n' "$OA_URL" >"$OA/store/rt"
@@ -209,6 +225,9 @@ before=$(oa_requests)
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 77 "a cached token the server refuses"
 check "no token request for it" test "$(oa_requests)" = "$before"
+expect_err "status 401\); the token must carry the scope https://mail.google.com/" \
+	"the JSON error challenge is explained: its status and the scope needed"
+expect_one_line "one line on stderr"
 rm -f "$OA/store/fault"
 
 # --- the token endpoint fails
