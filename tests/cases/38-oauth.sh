@@ -106,6 +106,9 @@ account asplain : cc
 auth plain
 oauth2_token_store $OA/store/asplain
 
+account kr : cc
+oauth2_token_store keyring
+
 account fault : cc
 oauth2_token_store $OA/store/fault
 dead_letter $OA/dead
@@ -283,6 +286,39 @@ oa_faults '{}'
 run_postern "$OA/msg" -C "$OA_RC" -a wrongsecret bob@postern.test
 expect_rc 77 "a wrong client secret (AADSTS7000215)"
 expect_err "client secret was refused \(AADSTS7000215" "it names the client secret"
+
+# --- the keyring as the store (a real gnome-keyring-daemon in
+# dbus-run-session, as 90-secrets.sh has it)
+if ! command -v gnome-keyring-daemon >/dev/null || ! command -v secret-tool >/dev/null ||
+	! command -v dbus-run-session >/dev/null; then
+	if [ "${CI:-}" = true ]; then not_ok "keyring token store: gnome-keyring, libsecret-tools or dbus missing"; else
+		ok "# SKIP keyring token store: gnome-keyring, libsecret-tools or dbus not installed"; fi
+else
+	KH="$OA/keyring-home"
+	mkdir -p "$KH"
+	chmod 700 "$KH"
+	cat >"$OA/keyring.sh" <<KS
+printf 'keyring password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+for i in 1 2; do
+	"$POSTERN" -C "$OA_RC" -a kr bob@postern.test <"$OA/msg" >"$OA/kr\$i.out" 2>"$OA/kr\$i.err"
+	echo \$? >"$OA/kr\$i.rc"
+done
+secret-tool lookup service oauth2 account kr client_id app >"$OA/kr.lookup"
+KS
+	before=$(oa_requests)
+	set +e
+	timeout 60 env -i PATH=/usr/bin:/bin HOME="$KH" XDG_DATA_HOME="$KH/data" XDG_RUNTIME_DIR="$KH" \
+		XDG_STATE_HOME="$KH/state" dbus-run-session -- sh "$OA/keyring.sh" >/dev/null 2>&1
+	set -e
+	check "keyring store: the first send succeeds" test "$(cat "$OA/kr1.rc" 2>/dev/null)" = 0
+	check "keyring store: the second send succeeds" test "$(cat "$OA/kr2.rc" 2>/dev/null)" = 0
+	check "keyring store: one token request for both" test "$(oa_requests)" = $((before + 1))
+	check "the keyring item holds the cached access token" grep -q '^access_token at-' "$OA/kr.lookup"
+	check "no token file was written, only the lock" \
+		test ! -e "$KH/state/postern/oauth2/kr" -a -e "$KH/state/postern/oauth2/kr.lock"
+	check "its directories were made 0700 (XDG_STATE_HOME honoured)" \
+		test "$(stat -c %a "$KH/state/postern" "$KH/state/postern/oauth2" | sort -u)" = 700
+fi
 
 # --- configuration errors
 cat >"$OA/rc-bad" <<RC
