@@ -147,6 +147,22 @@ static bool options(CURL *h, const struct pn_http_params *p, const char *body, s
 	return ok;
 }
 
+/* shown - libcurl's error text, which may quote the server: printable
+ * ASCII as it is, any other byte \xHH */
+static const char *shown(const char *text)
+{
+	static char out[CURL_ERROR_SIZE * 4 + 1];
+	size_t o = 0;
+	for (const unsigned char *t = (const unsigned char *)text; *t && o + 5 < sizeof(out); t++) {
+		if (*t >= 0x20 && *t < 0x7f)
+			out[o++] = (char)*t;
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *t);
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* transfer_failed - err for a transfer that got no reply */
 static void transfer_failed(const struct pn_http_params *p, CURLcode rc, const struct sink *s, const char *ebuf,
 			    struct pn_error *err)
@@ -157,8 +173,7 @@ static void transfer_failed(const struct pn_http_params *p, CURLcode rc, const s
 		pn_error_set(err, 75, _("%s did not answer within %d seconds"), p->url,
 			     p->timeout > 0 ? p->timeout : PN_HTTP_DEFAULT_TIMEOUT);
 	else
-		pn_error_set(err, exit_for(rc), _("cannot reach %s: %s"), p->url,
-			     ebuf[0] ? ebuf : curl.strerror(rc));
+		pn_error_set(err, exit_for(rc), _("cannot reach %s: %s"), p->url, shown(ebuf[0] ? ebuf : curl.strerror(rc)));
 }
 
 /* pn_http_post_form - see http.h */

@@ -177,6 +177,7 @@ static bool lock(struct pn_store *s, struct pn_error *err)
 	if (!ok)
 		pn_error_errno(err, EX_CANTCREAT, e, _("cannot lock the token store %s"), lp);
 	free(lp);
+	errno = e;
 	return ok;
 }
 
@@ -199,9 +200,22 @@ bool pn_store_open(struct pn_store *s, const char *setting, const char *account,
 		pn_error_set(err, EX_CONFIG, _("account %s: the token store %s is no absolute path"), account, s->path);
 		return false;
 	}
-	if (dflt && !system && !make_dirs(s->path, err))
+	if (dflt && (!account[0] || account[0] == '.' || strchr(account, '/'))) {
+		pn_error_set(err, EX_CONFIG, _("account %s: its name cannot be a file name; set oauth2_token_store"),
+			     account);
 		return false;
-	return lock(s, err);
+	}
+	/* the directories are made only when missing: a send with a cached
+	 * token pays one open for the lock */
+	struct pn_error first;
+	pn_error_init(&first);
+	if (lock(s, &first))
+		return true;
+	if (!dflt || system || errno != ENOENT) {
+		*err = first;
+		return false;
+	}
+	return make_dirs(s->path, err) && lock(s, err);
 }
 
 /* unsafe - why the store file st must not be used, or NULL */

@@ -262,6 +262,48 @@ static void hints(void)
 	tap_ok(!pn_oauth_hint(535, "5.7.8", "x", "not json", out, sizeof(out)), "no hint for a challenge that is not JSON");
 }
 
+/* cached - pn_oauth_token with a store written here: a fresh token is
+ * used with no request (libcurl never loaded); a stale one with a token
+ * endpoint that refuses connections is temporary (75) */
+static void cached(void)
+{
+	char path[300], lock[320];
+	snprintf(path, sizeof(path), "%s/cached", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	struct pn_account a;
+	memset(&a, 0, sizeof(a));
+	a.name = "c";
+	a.oauth2_client_id = "cid";
+	a.oauth2_client_secret = "cs";
+	a.oauth2_grant = PN_GRANT_CLIENT_CREDENTIALS;
+	a.oauth2_token_url = "https://127.0.0.1:1/token";
+	a.oauth2_token_store = path;
+	a.timeout = 5;
+	FILE *f = fopen(path, "w");
+	fprintf(f, "client_id cid\ntoken_url https://127.0.0.1:1/token\naccess_token 'tok en'\nexpires 2000000\n");
+	fclose(f);
+	chmod(path, 0600);
+	struct pn_oauth_ctx ctx = {dir, false, 2000000 - PN_OAUTH_MARGIN - 1};
+	struct pn_secret out = {NULL, 0};
+	struct pn_error err;
+	pn_error_init(&err);
+	tap_ok(pn_oauth_token(&a, &ctx, &out, &err) && out.p && strcmp(out.p, "tok en") == 0, "the cached token (%s)",
+	       err.msg);
+	tap_ok(!pn_http_loaded(), "no request: libcurl was not loaded");
+	pn_secret_wipe(&out);
+	ctx.now = 2000000 - PN_OAUTH_MARGIN;
+	pn_error_init(&err);
+	tap_ok(!pn_oauth_token(&a, &ctx, &out, &err) && err.code == EX_TEMPFAIL, "within the margin: fetched; a refused "
+	       "connection is temporary: %s", err.msg);
+	tap_ok(!out.p, "no token handed out");
+	a.oauth2_client_id = "other";
+	ctx.now = 0;
+	pn_error_init(&err);
+	tap_ok(!pn_oauth_token(&a, &ctx, &out, &err) && err.code == EX_TEMPFAIL, "another client id: not the cached token");
+	unlink(path);
+	unlink(lock);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -274,6 +316,7 @@ int main(void)
 	form();
 	errors();
 	hints();
+	cached();
 	rmdir(dir);
 	return tap_done();
 }
