@@ -59,6 +59,8 @@ DIR/faults.json (all keys optional)
                       sooner than the interval is answered slow_down anyway
                       (RFC 8628 3.5), and logged with "too_fast": true
   "interval": N       the device flow's interval (default 1)
+  "slow_down_step": N  seconds each slow_down adds to the interval that the
+                      client must then keep (default 5, as RFC 8628 3.5)
   "device_expires_in": N  (default 600)
 """
 
