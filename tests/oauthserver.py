@@ -51,6 +51,8 @@ DIR/faults.json (all keys optional)
       "consent"    400 invalid_grant, AADSTS65001 (suberror consent_required)
       "google_invalid_grant"  400 invalid_grant, Google's "Token has been
                    expired or revoked."
+      "huge"       200 with a JSON object of 100 KiB
+      "redirect"   302 to http://127.0.0.1:9/token (never to be followed)
   "expires_in": N     lifetime of new access tokens (default 3600)
   "rotate": false     refresh tokens are not rotated (default true)
   "device": [...]     the answers to the polls of a device code, in order:
@@ -241,6 +243,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(500, raw=b"<html><body>Internal Server Error</body></html>", ctype="text/html")
         if fault in MS_ERRORS:
             return self.answer(*ms_error(fault))
+        if fault == "huge":
+            return self.answer(200, {"access_token": "x" * (100 << 10), "token_type": "Bearer"})
+        if fault == "redirect":
+            return self.answer(302, raw=b"", ctype="text/plain", headers={"Location": "http://127.0.0.1:9/token"})
         if fault == "google_invalid_grant":
             return self.error(400, "invalid_grant", "Token has been expired or revoked.")
         cid = self.client(f)

@@ -261,6 +261,16 @@ expect_rc 76 "a reply that is not JSON"
 expect_err "with no JSON object" "the message says what was wrong"
 expect_one_line "one line on stderr"
 
+oa_faults '{"token": "huge"}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 76 "a reply past 64 KiB"
+expect_err "is larger than 65536 bytes" "the message says so"
+
+oa_faults '{"token": "redirect"}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 76 "a redirect is not followed"
+expect_err "answered \(HTTP 302\) with no JSON object" "the message names the redirect's status"
+
 oa_faults '{"token": "revoked"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 77 "refresh token unused for 90 days (AADSTS700082)"
