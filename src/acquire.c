@@ -49,13 +49,24 @@ const struct pn_account *pn_run_choose(const struct pn_request *req, struct run 
 	return a && pn_account_check(a, err) ? a : NULL;
 }
 
+/* wants_secret - the account authenticates with a secret: not with
+ * EXTERNAL, where the client certificate is the credential (named, or
+ * taken by "auth on" for a certificate without a user) */
+static bool wants_secret(const struct pn_account *a)
+{
+	int auth = pn_account_auth(a);
+	if (auth == PN_AUTH_OFF || auth == PN_AUTH_EXTERNAL)
+		return false;
+	return !(auth == PN_AUTH_ON && a->tls_cert_file && pn_account_tls(a) && !a->user && !pn_account_oauth(a));
+}
+
 /* pn_run_take_privileged - see run.h */
 bool pn_run_take_privileged(const struct pn_request *req, const struct pn_account *a, const struct pn_identity *id,
 			    struct hold *h, struct pn_error *logerr, struct pn_error *err)
 {
 	struct pn_secret_ctx sctx = {id->home, true};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && (a->password || a->passwordeval))
+	if (wants_secret(a) && (a->password || a->passwordeval))
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && !req->logfile)
 		h->logfd = pn_log_open(h->logpath, logerr);
@@ -68,7 +79,7 @@ bool pn_run_take_own(const struct pn_account *a, const struct pn_identity *id, s
 {
 	struct pn_secret_ctx sctx = {id->home, false};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p)
+	if (wants_secret(a) && !h->secret.p)
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && h->logfd < 0 && !pn_error_isset(logerr))
 		h->logfd = pn_log_open(h->logpath, logerr);

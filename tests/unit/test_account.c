@@ -1,5 +1,6 @@
 /* test_account.c - msmtp's patterns in from and domain, the Message-ID
- * domain and recipients without a domain (account.c). */
+ * domain, recipients without a domain, and what each authentication
+ * method needs (account.c). */
 #include "account.h"
 #include "tap.h"
 
@@ -125,6 +126,62 @@ static void bare(void)
 	pn_config_free(&cfg);
 }
 
+/* auth_checks - what each authentication method needs (pn_account_check):
+ * want NULL passes, else the error's message contains want */
+static void auth_checks(void)
+{
+	static const struct {
+		const char *rc, *want, *name;
+	} cases[] = {
+		{"host smtp.example.com\nauth external\ntls_cert_file /c.pem\ntls_key_file /k.pem\n", NULL,
+		 "auth external with a client certificate and no user"},
+		{"host smtp.example.com\nauth external\n", "auth external needs a client certificate",
+		 "auth external without a client certificate"},
+		{"host localhost\ntls off\nauth external\ntls_cert_file /c.pem\ntls_key_file /k.pem\n",
+		 "auth external needs TLS", "auth external without TLS, even to a local relay"},
+		{"host localhost\ntls off\nuser u\nauth scram-sha-256-plus\n", "auth scram-sha-256-plus needs TLS",
+		 "a -plus method without TLS"},
+		{"host localhost\ntls off\nuser u\nauth scram-sha-256\n", NULL, "SCRAM to a local relay in clear"},
+		{"host smtp.example.com\nauth xoauth2\n", "no user", "auth xoauth2 needs a user"},
+		{"host smtp.example.com\nauth oauthbearer\ntls_cert_file /c.pem\ntls_key_file /k.pem\n", "no user",
+		 "auth oauthbearer needs a user, certificate or not"},
+		{"host smtp.example.com\nauth on\ntls_cert_file /c.pem\ntls_key_file /k.pem\n", NULL,
+		 "auth on with a client certificate and no user (EXTERNAL)"},
+		{"host smtp.example.com\nauth on\noauth2_provider google\ntls_cert_file /c.pem\ntls_key_file /k.pem\n",
+		 "no user", "auth on with a token source needs a user, certificate or not"},
+		{"host smtp.example.com\nauth on\n", "no user", "auth on without a user or certificate"},
+		{"host localhost\ntls off\nauth on\ntls_cert_file /c.pem\ntls_key_file /k.pem\n", "no user",
+		 "auth on with a certificate and no user, without TLS: no EXTERNAL (the certificate goes in TLS only)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_config cfg;
+		char rc[300];
+		snprintf(rc, sizeof(rc), "account x\n%s", cases[i].rc);
+		const struct pn_account *a = load(&cfg, rc, "x");
+		struct pn_error err;
+		pn_error_init(&err);
+		bool ok = a && pn_account_check(a, &err);
+		if (cases[i].want)
+			tap_ok(a && !ok && strstr(err.msg, cases[i].want), "%s: refused (%s)", cases[i].name, err.msg);
+		else
+			tap_ok(ok, "%s: accepted (%s)", cases[i].name, err.msg);
+		pn_config_free(&cfg);
+	}
+}
+
+/* oauth_source - pn_account_oauth */
+static void oauth_source(void)
+{
+	struct pn_config cfg;
+	struct pn_account *a = load(&cfg, "account x\nhost h\naccount y\nhost h\noauth2_client_id abc\n"
+					  "account z\nhost h\noauth2_provider microsoft\n", "x");
+	tap_ok(a && !pn_account_oauth(a), "no OAuth settings: no token source");
+	struct pn_account *y = pn_config_find(&cfg, "y"), *z = pn_config_find(&cfg, "z");
+	tap_ok(y && pn_account_oauth(y), "oauth2_client_id: a token source");
+	tap_ok(z && pn_account_oauth(z), "oauth2_provider microsoft: a token source");
+	pn_config_free(&cfg);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -138,6 +195,8 @@ int main(void)
 	senders(&id);
 	domains(&id);
 	bare();
+	auth_checks();
+	oauth_source();
 	pn_identity_free(&id);
 	char path[300];
 	snprintf(path, sizeof(path), "%s/rc", dir);
