@@ -11,6 +11,7 @@
  */
 #include "smtp.h"
 
+#include "oauth.h"
 #include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
@@ -346,10 +347,19 @@ static enum state st_starttls(struct session *s)
 static enum state auth_failed(struct session *s, const struct pn_sasl *sasl)
 {
 	const char *name = pn_conn_name(s->c);
-	if (!sasl->error[0])
+	char hint[600];
+	/* Microsoft 365's and Gmail's refusals explained (oauth.h) */
+	bool hinted = pn_oauth_hint(s->r.code, s->r.enhanced, s->cur, sasl->error[0] ? sasl->error : NULL, hint,
+				    sizeof(hint));
+	if (!sasl->error[0] && !hinted)
 		return reply_error(s, _("authentication failed"));
-	pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur,
-		       _("%s: authentication failed: %s; the server says: %s"), name, s->cur, sasl->error);
+	if (!sasl->error[0])
+		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s; %s", name,
+			       _("authentication failed"), s->cur, hint);
+	else
+		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur,
+			       _("%s: authentication failed: %s; the server says: %s%s%s"), name, s->cur, sasl->error,
+			       hinted ? "; " : "", hinted ? hint : "");
 	return S_FAIL;
 }
 
