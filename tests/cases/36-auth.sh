@@ -306,3 +306,78 @@ for reply in '535 5.7.3 Authentication unsuccessful' \
 	au_refused 1 "Microsoft's $code $esc"
 done
 au_stop
+
+# ------------------------------------------------------------ OAuth 2.0 through Dovecot
+
+# tests/oauthserver.py issues tokens; Dovecot's oauth2 passdb (behind
+# PORT_OAUTH) asks its /introspect whether a token is active and whose it is
+mkdir -p "$AU/oauth" "$AU/store"
+chmod 700 "$AU/store"
+python3 "$top_srcdir/tests/oauthserver.py" --port-file "$AU/oauth/port" \
+	--cert "$SMARTHOST_DIR/tls/server.pem" --key "$SMARTHOST_DIR/tls/server-key.pem" \
+	--dir "$AU/oauth" --client app:appsecret --username "$SASL_USER" --max-seconds 600 \
+	>"$AU/oauth/out" 2>"$AU/oauth/err" &
+AU_OA_PID=$!
+# au_oa_up - the authorization server wrote its port, or ended
+au_oa_up() {
+	[ -s "$AU/oauth/port" ] || ! kill -0 "$AU_OA_PID" 2>/dev/null
+}
+wait_until "$WAIT_S" au_oa_up || true
+AU_OA_URL="https://$SMARTHOST_HOST:$(cat "$AU/oauth/port" 2>/dev/null || echo 9)"
+if "$top_srcdir/tests/smarthost" oauth2 "$SMARTHOST_DIR" "$AU_OA_URL/introspect" >"$AU/oauth/dovecot.out" 2>&1; then
+	ok "Dovecot's oauth2 passdb starts, asking $AU_OA_URL/introspect"
+else
+	not_ok "Dovecot's oauth2 passdb starts" "$(cat "$AU/oauth/dovecot.out" "$AU/oauth/err")"
+fi
+AU_OA_RC=$(config authoauth "account cc : sub
+port $PORT_OAUTH
+auth xoauth2
+password
+oauth2_provider generic
+oauth2_token_url $AU_OA_URL/token
+oauth2_trust_file $SMARTHOST_CA
+oauth2_client_id app
+oauth2_client_secret appsecret
+oauth2_grant client_credentials
+oauth2_scope smtp
+oauth2_token_store $AU/store/cc
+
+account bearer : cc
+auth oauthbearer
+oauth2_token_store $AU/store/bearer
+
+account badtoken : sub
+port $PORT_OAUTH
+auth xoauth2
+password not-a-token-the-server-issued")
+
+# au_introspected N - the authorization server answered N introspections
+# that found an active token
+au_introspected() {
+	test "$(grep '"path": "/introspect"' "$AU/oauth/requests.log" 2>/dev/null | grep -c '"active": true')" = "$1"
+}
+
+n=0
+for acc in cc bearer; do
+	m=XOAUTH2
+	[ "$acc" = cc ] || m=OAUTHBEARER
+	n=$((n + 1))
+	fresh
+	au_mark
+	run_postern "$AU/msg" -C "$AU_OA_RC" -a "$acc" bob@postern.test
+	expect_rc 0 "$m end to end: postern fetches a token (client credentials) and Dovecot checks it"
+	check "$m end to end: Postfix logged $m for $SASL_USER" au_logged "sasl_method=$m, sasl_username=$SASL_USER"
+	check "$m end to end: Dovecot asked the authorization server ($n active)" wait_until "$WAIT_S" au_introspected $n
+	f=$(wait_mail bob)
+	check "$m end to end: the message arrives" same_as_sent "$f" "$AU/msg"
+done
+
+fresh
+run_postern "$AU/msg" -C "$AU_OA_RC" -a badtoken bob@postern.test
+expect_rc 77 "a token the authorization server did not issue is refused"
+expect_err "535 5\.7\.8" "a refused token: the server's reply is shown"
+check "a refused token: Dovecot asked, and the token was not active" \
+	wait_until "$WAIT_S" grep -q '"active": false' "$AU/oauth/requests.log"
+check "a refused token: nothing arrives" no_mail bob
+kill "$AU_OA_PID" 2>/dev/null || true
+wait "$AU_OA_PID" 2>/dev/null || true
