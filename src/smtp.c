@@ -524,8 +524,9 @@ static enum state st_auth(struct session *s)
 					       pn_sasl_offers(s->caps.auth, "SCRAM-SHA-1-PLUS")};
 	s->phase = PN_PHASE_AUTH;
 	pn_conn_phase(s->c, N_("while authenticating"));
-	trace(s, "--- authenticating with %s%s%s", pn_sasl_name(mech), sasl.cb_type ? ", TLS channel binding " : "",
-	      sasl.cb_type ? sasl.cb_type : "");
+	bool plus = pn_sasl_plus(mech);
+	trace(s, "--- authenticating with %s%s%s", pn_sasl_name(mech), plus ? ", TLS channel binding " : "",
+	      plus ? sasl.cb_type : "");
 	enum state next = auth_exchange(s, &sasl);
 	pn_sasl_free(&sasl);
 	pn_wipe(&cb, sizeof(cb));

@@ -433,7 +433,9 @@ dead_letter $SYS/dead")
 	fresh
 	sys_run pn-user "$SYS/msg" sendmail -v -t
 	expect_rc 0 "pn-user sends through the system account with -v"
-	check "the -v transcript shows AUTH redacted" grep -q 'AUTH [A-Z0-9-]* *\[redacted\]' "$WORK/out" "$WORK/err"
+	# auth on may take a method without an initial response: then the
+	# client's answers are the redacted lines
+	check "the -v transcript shows AUTH redacted" grep -Eq '(AUTH [A-Z0-9-]* *|^--> )\[redacted\]' "$WORK/out" "$WORK/err"
 	check "the -v transcript holds no password" sys_no_secret "$WORK/out" "$WORK/err"
 
 	# "~" in the system file is root's home, not the caller's: the caller
