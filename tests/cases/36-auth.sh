@@ -211,6 +211,20 @@ c=$(au_conn 1)
 check "only -PLUS: SCRAM-SHA-256-PLUS, bound and proven" \
 	has '^scram 1 tls=TLSv1.3 mech=SCRAM-SHA-256-PLUS cbind=p=tls-exporter binding=ok proof=ok' "$c"
 
+# the gs2 flag (RFC 5802 6): "y" (could bind, the server offers no -PLUS)
+# where -PLUS is not offered; "n" where it is and a method without -PLUS is
+# named (a server offering -PLUS refuses "y" as a downgrade)
+au_server "{$AU_SCRAM}, \"caps_tls\": [\"AUTH SCRAM-SHA-256 SCRAM-SHA-1 PLAIN\"]}"
+au_fs --auth=on
+expect_rc 0 "auth on where SCRAM is offered without -PLUS, inside TLS"
+check "without -PLUS offered: SCRAM-SHA-256 with the flag y (postern could bind)" \
+	has '^scram 1 tls=TLSv1.3 mech=SCRAM-SHA-256 cbind=y binding=ok proof=ok' "$(au_conn 1)"
+au_server "{$AU_SCRAM}, $AU_PLUS}"
+au_fs --auth=scram-sha-256
+expect_rc 0 "scram-sha-256 named where -PLUS is offered too"
+check "-PLUS offered, scram-sha-256 named: the flag n, accepted" \
+	has '^scram 1 tls=TLSv1.3 mech=SCRAM-SHA-256 cbind=n binding=ok proof=ok' "$(au_conn 1)"
+
 # au_refused N DESC - the connection carried no message and no MAIL
 au_refused() {
 	local c
