@@ -65,7 +65,7 @@ user")
 
 # au_mark - remember where the Postfix log ends now
 au_mark() {
-	AU_LOGPOS=$(stat -c %s "$POSTFIX_LOG")
+	AU_LOGPOS=$(stat -c %s "$POSTFIX_LOG" 2>/dev/null || echo 0)
 }
 
 # au_logged REGEX - Postfix logs a matching line after au_mark (its log
