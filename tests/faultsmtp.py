@@ -56,6 +56,37 @@ SCENARIO
                        connection (default 131072): a small one keeps few
                        bytes in flight, so that a server that reads slowly
                        slows the client down at once
+    "tls_version": "1.2"|"1.3"
+                       TLS (STARTTLS or implicit) with this version only
+                       (default: 1.2 or 1.3, as the client prefers)
+    "scram": {"user": U, "password": P, "iterations": 4096, "mode": M}
+                       AUTH SCRAM-SHA-1, SCRAM-SHA-256 and their -PLUS forms
+                       are served for real (tests/scramsrv.py; list them in
+                       "caps_tls", e.g. "AUTH SCRAM-SHA-256-PLUS
+                       SCRAM-SHA-1-PLUS" for a server offering only -PLUS):
+                       the client's proof is verified against P (used as
+                       given, no SASLprep), and with -PLUS its channel
+                       binding: tls-unique or tls-exporter (RFC 9266, from
+                       OpenSSL through ctypes; checked at start-up, exit 2
+                       where it cannot be) of this very connection.  A
+                       client that sends "y" although -PLUS was offered is
+                       refused (a downgrade).  Failures answer
+                       "535 5.7.8 Error: authentication failed: WHY" (WHY:
+                       invalid-proof, channel-bindings-dont-match, unknown
+                       user, ...).  M:
+                         "ok"            334 with the server-final (v=),
+                                         then 235 after the client's empty
+                                         line (501 when it sends "*")
+                         "bad_signature" the same with a wrong v=
+                         "no_final"      235 at once, no server-final
+                         "cb_mismatch"   the server's channel binding
+                                         differs from the client's (as
+                                         behind a man in the middle): 535
+                       The log's "scram" lists each exchange: mech, tls
+                       (version), cbind (the gs2 flag), binding, proof
+                       (ok/bad/null), user, result; the summary has a line
+                       "scram N tls=... mech=... cbind=... binding=...
+                       proof=... user=... result=..." per exchange
     "oauth_introspect": URL   check the secret of AUTH PLAIN (the password),
                        XOAUTH2 and OAUTHBEARER (the Bearer token), sent as
                        an initial response, with an RFC 7662 introspection
@@ -135,6 +166,15 @@ SCENARIO
   {"stall": 5} is a late default reply, {"reply": "250 ok", "drop": "close"}
   hangs up after a 250.
 
+  OAuth refusals need no option, only steps ("auth" answers the AUTH line
+  whatever the mechanism, "auth:1" the client's next line):
+    Gmail: {"caps_tls": ["AUTH XOAUTH2 OAUTHBEARER"],
+            "auth": "334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==",
+            "auth:1": "535-5.7.8 Username and Password not accepted.\n535 5.7.8 ..."}
+    Microsoft: {"caps_tls": ["AUTH LOGIN XOAUTH2"],
+            "auth": "535 5.7.3 Authentication unsuccessful"} (or 535 5.7.139,
+            550 5.7.30 ...)
+
   Example: refuse the first recipient, stall the final reply:
     {"rcpt:1": "550 5.1.1 <x@y>: Recipient address rejected",
      "dot": {"stall": 10}}
@@ -185,13 +225,17 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scramsrv  # noqa: E402  (next to this file)
+
 MAX_STALL = 30.0
 MAX_LINE = 1 << 20        # a client line longer than this ends the connection
 MAX_MESSAGE = 64 << 20    # bound on the message kept in memory
 RCVBUF = 128 << 10
 
 OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "connections",
-           "rcvbuf", "lmtp", "oauth_introspect", "oauth_ca"}
+           "rcvbuf", "lmtp", "scram", "tls_version", "oauth_introspect", "oauth_ca"}
+SCRAM_KEYS = {"user", "password", "iterations", "mode"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
          "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn"}
 ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
@@ -230,6 +274,11 @@ def check_scenario(scen, where="scenario"):
         elif key in ("implicit_tls", "lmtp"):
             if not isinstance(value, bool):
                 raise ValueError("%s: %s is true or false" % (where, key))
+        elif key == "scram":
+            check_scram(value, where)
+        elif key == "tls_version":
+            if value not in ("1.2", "1.3"):
+                raise ValueError("%s: tls_version is \"1.2\" or \"1.3\"" % where)
         elif key == "rcvbuf":
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError("%s: %s is a number of bytes" % (where, key))
@@ -245,6 +294,19 @@ def check_scenario(scen, where="scenario"):
                     raise ValueError("%s: %s: drop is close or rst" % (where, key))
             elif value is not None and not isinstance(value, (str, list)):
                 raise ValueError("%s: %s: an action is a string, a list or an object" % (where, key))
+
+
+def check_scram(value, where):
+    if not isinstance(value, dict) or set(value) - SCRAM_KEYS:
+        raise ValueError("%s: scram is an object with keys %s" % (where, sorted(SCRAM_KEYS)))
+    if value.get("mode", "ok") not in scramsrv.MODES:
+        raise ValueError("%s: scram mode is one of %s" % (where, ", ".join(scramsrv.MODES)))
+    if not isinstance(value.get("user"), str) or not isinstance(value.get("password"), str):
+        raise ValueError("%s: scram needs user and password (strings)" % where)
+
+
+def uses_scram(scen):
+    return "scram" in scen or any("scram" in c for c in scen.get("connections", {}).values())
 
 
 def load_scenario(arg):
@@ -290,6 +352,8 @@ class Session:
         self.rcpt_addrs = []     # the accepted recipients of the transaction
         self.lmtp = bool(scen.get("lmtp"))
         self.auth = None         # open exchange: {"mech", "have", "k"}
+        self.scram = None        # open SCRAM exchange: [scramsrv.Exchange, stage]
+        self.exporter = None     # scramsrv.Exporter, set by serve()
         self.last_code = None    # of the last reply sent by act()
         self.start = time.monotonic()
         self.rec = {"connection": n, "tls": False, "commands": [], "replies": [],
@@ -547,6 +611,9 @@ class Session:
         self.act("greeting", "220 %s %s faultsmtp" % (self.host, "LMTP" if self.lmtp else "ESMTP"))
         while True:
             line = self.readline()
+            if self.scram is not None:
+                self.scram_step(line)
+                continue
             if self.auth is not None:
                 self.auth_step(line)
                 continue
@@ -583,6 +650,9 @@ class Session:
     def cmd_auth(self, arg):
         mech, _, ir = arg.strip().partition(" ")
         mech = mech.upper()
+        if mech in scramsrv.mechanisms() and self.scen.get("scram"):
+            self.scram_start(mech, ir)
+            return
         need = {"PLAIN": 1, "LOGIN": 2, "CRAM-MD5": 1}.get(mech)
         have = 1 if ir and ir != "=" else 0
         if "oauth_introspect" in self.scen and mech in ("PLAIN", "XOAUTH2", "OAUTHBEARER") and have:
@@ -655,6 +725,40 @@ class Session:
         code = self.act("auth:%d" % a["k"], default)
         if code != 334:
             self.auth = None
+
+    # ---- SCRAM (tests/scramsrv.py does the cryptography) ----
+    def scram_start(self, mech, ir):
+        plus = any("-PLUS" in c.upper() for c in self.caps() if c.upper().startswith("AUTH "))
+        ex = scramsrv.Exchange(mech, self.scen["scram"], self.sock, plus, self.exporter)
+        self.rec.setdefault("scram", []).append(ex.record)
+        self.scram = [ex, 0]
+        if ir and ir != "=":
+            self.scram_step(ir)
+        else:
+            self.act("auth", "334 ")
+
+    def scram_step(self, line):
+        """One client line of the open SCRAM exchange."""
+        ex, stage = self.scram
+        self.scram[1] += 1
+        if stage == 2:
+            reply, done = ex.last(line)
+        elif line == "*":
+            ex.record["result"] = "client aborted"
+            reply, done = "501 5.7.0 Authentication aborted", True
+        else:
+            try:
+                data = base64.b64decode(line, validate=True)
+            except ValueError:
+                data = None
+            if data is None:
+                ex.record["result"] = "client sent no base64"
+                reply, done = "501 5.5.2 Cannot decode response", True
+            else:
+                reply, done = (ex.first if stage == 0 else ex.final)(data)
+        if done:
+            self.scram = None
+        self.send(self.lines_bytes(reply))
 
     def cmd_mail(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
@@ -791,14 +895,25 @@ def serve(args):
     except (OSError, ValueError) as e:
         print("faultsmtp: %s" % e, file=sys.stderr)
         return 2
-    ctx = None
-    if args.tls_cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctxs = {}
+    for version in ((None, "1.2", "1.3") if args.tls_cert else ()):
+        ctx = ctxs[version] = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if version:  # "tls_version": this version only
+            ctx.minimum_version = ctx.maximum_version = \
+                ssl.TLSVersion.TLSv1_2 if version == "1.2" else ssl.TLSVersion.TLSv1_3
         try:
             ctx.load_cert_chain(args.tls_cert, args.tls_key or args.tls_cert)
         except (OSError, ssl.SSLError) as e:
             print("faultsmtp: cannot load %s: %s" % (args.tls_cert, e), file=sys.stderr)
+            return 2
+    exporter = None
+    if uses_scram(scen) and args.tls_cert:
+        # refuse to run where the TLS exporter cannot be reached safely
+        try:
+            exporter = scramsrv.self_test(args.tls_cert, args.tls_key or args.tls_cert)
+        except (RuntimeError, OSError, ssl.SSLError) as e:
+            print("faultsmtp: scram: cannot compute tls-exporter here: %s" % e, file=sys.stderr)
             return 2
 
     def stop(signum, frame):
@@ -830,7 +945,9 @@ def serve(args):
             except socket.timeout:
                 continue
             n += 1
-            sess = Session(sock, n, for_connection(scen, n), ctx, deadline)
+            conn = for_connection(scen, n)
+            sess = Session(sock, n, conn, ctxs.get(conn.get("tls_version")), deadline)
+            sess.exporter = exporter
             try:
                 sess.run()
             except Ended as e:
@@ -889,6 +1006,9 @@ def summary_text(r):
     for c in r["commands"]:
         out.append("command %d read=%d flush=%d %s %s\n" % (
             n, c["read"], c["flush"], "pipe" if c["pipelined"] else "wait", c["line"]))
+    for x in r.get("scram", []):
+        out.append("scram %d tls=%s mech=%s cbind=%s binding=%s proof=%s user=%s result=%s\n" % (
+            n, x["tls"], x["mech"], x["cbind"], x["binding"], x["proof"], x["user"], x["result"]))
     return "".join(out)
 
 
