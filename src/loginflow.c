@@ -29,8 +29,8 @@ bool pn_url_encode(struct pn_buf *out, const char *s)
 	return true;
 }
 
-/* pn_form_add - see loginflow.h */
-bool pn_form_add(struct pn_buf *out, const char *name, const char *value)
+/* pn_query_add - see loginflow.h */
+bool pn_query_add(struct pn_buf *out, const char *name, const char *value)
 {
 	return (!out->len || pn_buf_append(out, "&", 1)) && pn_url_encode(out, name) &&
 	       pn_buf_append(out, "=", 1) && pn_url_encode(out, value);

@@ -15,9 +15,10 @@
  * unreserved ALPHA DIGIT - . _ ~ becomes %XX (upper case); false when
  * out's cap is reached */
 bool pn_url_encode(struct pn_buf *out, const char *s) PN_WUR;
-/* pn_form_add - "name=value" appended, both encoded, after a '&' unless
- * out is empty: an application/x-www-form-urlencoded body or a query */
-bool pn_form_add(struct pn_buf *out, const char *name, const char *value) PN_WUR;
+/* pn_query_add - "name=value" appended, both encoded, after a '&' unless
+ * out is empty: a URL's query (a space is %20 here; http.h's pn_form_add
+ * makes POST bodies) */
+bool pn_query_add(struct pn_buf *out, const char *name, const char *value) PN_WUR;
 
 /* PKCE: 32 random octets make a 43-character verifier */
 #define PN_PKCE_RANDOM 32

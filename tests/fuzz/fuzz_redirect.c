@@ -6,7 +6,7 @@
  * decoded values are NUL-free and within their caps; CODE has a code and
  * a state, ERROR an error; only a "GET /" or "GET /?..." target can be
  * CODE, ERROR or BAD.  Round trip: a CODE or ERROR result, its values
- * percent-encoded again (pn_form_add) into a fresh request line, parses to
+ * percent-encoded again (pn_query_add) into a fresh request line, parses to
  * the same kind and the same values.
  */
 #include "../../src/loginflow.h"
@@ -37,7 +37,7 @@ static bool same(const struct pn_buf *a, const struct pn_buf *b)
 /* field - "name=value" of b, encoded, when b holds something */
 static void field(struct pn_buf *q, const char *name, const struct pn_buf *b)
 {
-	if (b->len && !pn_form_add(q, name, b->data))
+	if (b->len && !pn_query_add(q, name, b->data))
 		abort();
 }
 
@@ -47,7 +47,7 @@ static void round_trip(const struct pn_redirect *r, enum pn_redirect_kind k)
 	struct pn_buf q;
 	pn_buf_init(&q, 16 * PN_REDIRECT_MAX);
 	field(&q, "code", &r->code);
-	if (k == PN_REDIRECT_CODE && !r->state.len && !pn_form_add(&q, "state", ""))
+	if (k == PN_REDIRECT_CODE && !r->state.len && !pn_query_add(&q, "state", ""))
 		abort();
 	field(&q, "state", &r->state);
 	field(&q, "error", &r->error);

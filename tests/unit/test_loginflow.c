@@ -18,7 +18,7 @@ static void test_encode(void)
 	tap_ok(pn_url_encode(&b, "a b&c=d/e?f+g%h\xc3\xa9"), "reserved characters encode");
 	tap_is_str(b.data, "a%20b%26c%3Dd%2Fe%3Ff%2Bg%25h%C3%A9", "space, & = / ? + % and UTF-8 as %XX");
 	pn_buf_reset(&b);
-	tap_ok(pn_form_add(&b, "redirect_uri", "http://127.0.0.1:8080/") && pn_form_add(&b, "scope", "a b"),
+	tap_ok(pn_query_add(&b, "redirect_uri", "http://127.0.0.1:8080/") && pn_query_add(&b, "scope", "a b"),
 	       "two form fields");
 	tap_is_str(b.data, "redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2F&scope=a%20b",
 	           "joined by & and encoded");
