@@ -17,4 +17,17 @@ enum pn_keyring_result { PN_KEYRING_FOUND, PN_KEYRING_NOT_FOUND, PN_KEYRING_UNAV
 enum pn_keyring_result pn_keyring_lookup(const char *host, const char *user, struct pn_secret *out, char *why,
 					 size_t why_size);
 
+/* OAuth 2.0 tokens (tokenstore.h): one item per account and client id
+ * (schema org.postern.oauth2, attributes service=oauth2, account,
+ * client_id) whose secret is the token store's text. */
+
+/* pn_keyring_token_lookup - the text into *out when found */
+enum pn_keyring_result pn_keyring_token_lookup(const char *account, const char *client_id, struct pn_secret *out,
+					       char *why, size_t why_size);
+/* pn_keyring_token_store - replace the item with text; false with why */
+bool pn_keyring_token_store(const char *account, const char *client_id, const char *text, char *why,
+			    size_t why_size) PN_WUR;
+/* pn_keyring_token_clear - remove the item (none is no error) */
+bool pn_keyring_token_clear(const char *account, const char *client_id, char *why, size_t why_size) PN_WUR;
+
 #endif
