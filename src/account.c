@@ -2,6 +2,7 @@
 #include "account.h"
 
 #include "buf.h"
+#include "oauth.h"
 
 #include <fnmatch.h>
 #include <netdb.h>
@@ -163,6 +164,8 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 		pn_error_set(err, EX_CONFIG, _("%s: account %s has auth on but no user"), pn_account_where(a, where, sizeof(where)), a->name);
 		return false;
 	}
+	if (pn_account_oauth(a) && !pn_oauth_check(a, err))
+		return false;
 	return true;
 }
 

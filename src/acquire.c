@@ -9,6 +9,7 @@
 #include "run.h"
 
 #include "log.h"
+#include "oauth.h"
 #include "privilege.h"
 
 #include <stdlib.h>
@@ -54,8 +55,11 @@ bool pn_run_take_privileged(const struct pn_request *req, const struct pn_accoun
 			    struct hold *h, struct pn_error *logerr, struct pn_error *err)
 {
 	struct pn_secret_ctx sctx = {id->home, true};
+	struct pn_oauth_ctx octx = {id->home, true, 0};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && (a->password || a->passwordeval))
+	if (pn_account_auth(a) != PN_AUTH_OFF && pn_account_oauth(a))
+		ok = pn_oauth_token(a, &octx, &h->secret, err); /* the store and client secret with the group */
+	else if (pn_account_auth(a) != PN_AUTH_OFF && (a->password || a->passwordeval))
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && !req->logfile)
 		h->logfd = pn_log_open(h->logpath, logerr);
@@ -67,8 +71,11 @@ bool pn_run_take_own(const struct pn_account *a, const struct pn_identity *id, s
 		     struct pn_error *logerr, struct pn_error *err)
 {
 	struct pn_secret_ctx sctx = {id->home, false};
+	struct pn_oauth_ctx octx = {id->home, false, 0};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p)
+	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p && pn_account_oauth(a))
+		ok = pn_oauth_token(a, &octx, &h->secret, err);
+	else if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p)
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && h->logfd < 0 && !pn_error_isset(logerr))
 		h->logfd = pn_log_open(h->logpath, logerr);

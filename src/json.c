@@ -356,7 +356,7 @@ bool pn_json_string(const struct pn_json *j, const char *name, struct pn_buf *ou
 	struct cur c = {v, v + vn, NULL};
 	if (!string(&c, out))
 		return false;
-	return memchr(out->data + start, '\0', out->len - start) == NULL;
+	return out->len == start || memchr(out->data + start, '\0', out->len - start) == NULL;
 }
 
 /* decimal - a run of n decimal digits (with an optional '-') as an

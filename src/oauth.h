@@ -42,6 +42,10 @@ struct pn_oauth_ends {
 bool pn_oauth_ends(const struct pn_account *a, struct pn_oauth_ends *e, struct pn_error *err) PN_WUR;
 void pn_oauth_ends_free(struct pn_oauth_ends *e);
 
+/* pn_oauth_check - the OAuth 2.0 settings of a make sense together (for
+ * pn_account_check); 78 with a message saying what is missing */
+bool pn_oauth_check(const struct pn_account *a, struct pn_error *err) PN_WUR;
+
 /* pn_oauth_client_secret - oauth2_client_secret or the first line of
  * oauth2_client_secret_eval's output; out stays empty when neither is
  * set (a public client) */

@@ -491,6 +491,12 @@ int pn_account_auth(const struct pn_account *a)
 	return a->user ? PN_AUTH_ON : PN_AUTH_OFF;
 }
 
+/* pn_account_oauth - see rcset.h */
+bool pn_account_oauth(const struct pn_account *a)
+{
+	return a->oauth2_client_id || a->oauth2_provider != PN_OAUTH2_NONE;
+}
+
 /* pn_account_local - see rcfile.h */
 bool pn_account_local(const struct pn_account *a)
 {
