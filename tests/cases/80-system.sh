@@ -264,6 +264,14 @@ dead_letter ~/pn80-dead
 account default
 password "$SASL_PASS"
 from admin@postern.test
+
+account oauthsys
+from oauth@postern.test
+auth xoauth2
+oauth2_client_id sys-client
+oauth2_token_url https://127.0.0.1:$sys_down/token
+oauth2_device_url https://127.0.0.1:$sys_down/devicecode
+oauth2_token_store $SYS/rec/oauthsys.tokens
 RC
 	chmod 600 "$SYS/etc/postern.conf"
 	# step 4 of SYSTEM-WIDE INSTALLATION in postern.conf(5)
@@ -463,6 +471,16 @@ dead_letter $SYS/dead")
 	expect_rc 78 "a user-file passwordeval that reads a group-only file fails"
 	check "its stderr holds no password" sys_no_secret "$WORK/err"
 	check "nothing was sent with a stolen password" no_mail bob
+
+	# --- --oauth2-login for a system account: root only (its store is
+	# written with the group); refused before any request (the endpoints
+	# are a closed port: a request would fail with 75)
+	sys_run pn-user /dev/null postern --oauth2-login -a oauthsys
+	expect_rc 77 "pn-user's --oauth2-login for a system account is refused"
+	expect_err "account oauthsys is defined in the system file: only root may run --oauth2-login for it" "... saying only root may"
+	check "... and no token store was made" test ! -e "$SYS/rec/oauthsys.tokens"
+	sys_run root /dev/null postern --oauth2-login -a oauthsys
+	expect_rc 75 "root's --oauth2-login for it goes as far as the device endpoint (a closed port here)"
 
 	# --- log files named by the user are opened without the group
 	fresh
