@@ -168,6 +168,7 @@ oauth2_token_store $OL_DIR/pkce2.tokens"
 	check "... four polls" test "$(ol_polls)" = 4
 	check "... none sooner than the interval (5 s after slow_down)" lacks '"too_fast": true' "$OL_DIR/srv/requests.log"
 	check "... no token on stdout or stderr" ol_no_token_in "$WORK/out" "$WORK/err"
+	check "... nothing on stderr" test ! -s "$WORK/err"
 	# the refresh token it saved is one the provider takes: a send's
 	# refresh grant through it (postern's own token request of a send
 	# would be seen here as a refresh_token grant)
@@ -225,6 +226,7 @@ PY
 	ol_wait_bg "$OL_DIR/pkce.out"
 	expect_rc 0 "oauth2-login, code flow: signed in through the browser's redirect"
 	check "... the browser was told" grep -q 'signed in' "$OL_DIR/page"
+	check "... nothing on stderr" test -z "$ERR"
 	check "... the store holds the refresh token" ol_store_has "$OL_DIR/pkce.tokens"
 	check "... the server checked the verifier against the challenge (the exchange succeeded)" \
 		grep -q '"grant_type": "authorization_code".*"status": 200' "$OL_DIR/srv/requests.log"
