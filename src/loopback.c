@@ -89,12 +89,13 @@ static bool readable(struct client *c, pn_loopback_fn fn, void *ctx)
 	ssize_t n = read(c->fd, tmp, sizeof(tmp));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return false;
-	if (n <= 0 || memchr(tmp, '\0', (size_t)n)) {
-		drop(c);
+	bool got = n > 0 && !memchr(tmp, '\0', (size_t)n);
+	bool room = got && pn_buf_append(&c->req, tmp, (size_t)n); /* false: too long */
+	pn_wipe(tmp, sizeof(tmp));
+	if (!got) {
+		drop(c); /* the end, an error, or a NUL: no request */
 		return false;
 	}
-	bool room = pn_buf_append(&c->req, tmp, (size_t)n);
-	pn_wipe(tmp, sizeof(tmp));
 	struct pn_loopback_answer a = {400, _("postern: this request is too long.\n"), false};
 	if (room && !request_done(&c->req))
 		return false;

@@ -49,6 +49,12 @@ static void browser(int port)
 	ask(port, "GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n", ans, sizeof(ans));
 	if (strncmp(ans, "HTTP/1.1 404 ", 13) != 0)
 		_exit(1);
+	static char big[20000];
+	memset(big, 'a', sizeof(big) - 1);
+	memcpy(big, "GET /?code=", 11);
+	ask(port, big, ans, sizeof(ans));
+	if (strncmp(ans, "HTTP/1.1 400 ", 13) != 0)
+		_exit(3); /* past the cap: 400, and the wait goes on */
 	ask(port, "GET /?code=c&state=s HTTP/1.1\r\nHost: x\r\n\r\n", ans, sizeof(ans));
 	if (strncmp(ans, "HTTP/1.1 200 ", 13) != 0 || !strstr(ans, "\r\n\r\nsigned in"))
 		_exit(2);
@@ -93,7 +99,7 @@ int main(void)
 	int st = -1;
 	waitpid(pid, &st, 0);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	       "the browser had 404 for the favicon and 200 with the page (exit %d)",
+	       "the browser had 404 for the favicon, 400 for a request too long, 200 with the page (exit %d)",
 	       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 
 	pn_error_init(&err);
