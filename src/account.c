@@ -128,6 +128,27 @@ bool pn_account_insecure(const struct pn_account *a)
 	return pn_account_auth(a) != PN_AUTH_OFF && !pn_account_tls(a) && !pn_account_local(a);
 }
 
+/* check_mech - what a named mechanism needs: EXTERNAL a client
+ * certificate and TLS, a -PLUS method TLS (its channel binding) */
+static bool check_mech(const struct pn_account *a, int auth, struct pn_error *err)
+{
+	char where[PN_WHERE_MAX];
+	bool plus = auth == PN_AUTH_SCRAM_SHA_1_PLUS || auth == PN_AUTH_SCRAM_SHA_256_PLUS;
+	if ((auth == PN_AUTH_EXTERNAL || plus) && !pn_account_tls(a)) {
+		const char *name = !plus ? "external" : auth == PN_AUTH_SCRAM_SHA_1_PLUS ? "scram-sha-1-plus" : "scram-sha-256-plus";
+		pn_error_set(err, EX_CONFIG, _("%s: account %s: auth %s needs TLS"), pn_account_where(a, where, sizeof(where)),
+			     a->name, name);
+		return false;
+	}
+	if (auth == PN_AUTH_EXTERNAL && !a->tls_cert_file) {
+		pn_error_set(err, EX_CONFIG, _("%s: account %s: auth external needs a client certificate (tls_cert_file "
+					       "and tls_key_file)"),
+			     pn_account_where(a, where, sizeof(where)), a->name);
+		return false;
+	}
+	return true;
+}
+
 bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 {
 	char where[PN_WHERE_MAX];
@@ -160,13 +181,16 @@ bool pn_account_check(const struct pn_account *a, struct pn_error *err)
 			     a->tls_cert_file ? "tls_key_file" : "tls_cert_file");
 		return false;
 	}
-	if (pn_account_auth(a) != PN_AUTH_OFF && !a->user) {
+	int auth = pn_account_auth(a);
+	/* a client certificate is identity enough for EXTERNAL */
+	bool cert_only = auth == PN_AUTH_EXTERNAL || (auth == PN_AUTH_ON && a->tls_cert_file && !pn_account_oauth(a));
+	if (auth != PN_AUTH_OFF && !a->user && !cert_only) {
 		pn_error_set(err, EX_CONFIG, _("%s: account %s has auth on but no user"), pn_account_where(a, where, sizeof(where)), a->name);
 		return false;
 	}
 	if (pn_account_oauth(a) && !pn_oauth_check(a, err))
 		return false;
-	return true;
+	return check_mech(a, auth, err);
 }
 
 /* shortname - gethostname() */
@@ -339,5 +363,6 @@ void pn_account_params(const struct pn_account *a, const struct pn_identity *id,
 	p->auth = pn_account_auth(a);
 	p->auth_in_clear = pn_account_clear_auth(a);
 	p->user = a->user;
+	p->oauth = pn_account_oauth(a);
 	p->lmtp = a->protocol == PN_PROTO_LMTP;
 }

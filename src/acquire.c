@@ -50,6 +50,17 @@ const struct pn_account *pn_run_choose(const struct pn_request *req, struct run 
 	return a && pn_account_check(a, err) ? a : NULL;
 }
 
+/* wants_secret - the account authenticates with a secret: not with
+ * EXTERNAL, where the client certificate is the credential (named, or
+ * taken by "auth on" for a certificate without a user) */
+static bool wants_secret(const struct pn_account *a)
+{
+	int auth = pn_account_auth(a);
+	if (auth == PN_AUTH_OFF || auth == PN_AUTH_EXTERNAL)
+		return false;
+	return !(auth == PN_AUTH_ON && a->tls_cert_file && !a->user && !pn_account_oauth(a));
+}
+
 /* pn_run_take_privileged - see run.h */
 bool pn_run_take_privileged(const struct pn_request *req, const struct pn_account *a, const struct pn_identity *id,
 			    struct hold *h, struct pn_error *logerr, struct pn_error *err)
@@ -57,9 +68,9 @@ bool pn_run_take_privileged(const struct pn_request *req, const struct pn_accoun
 	struct pn_secret_ctx sctx = {id->home, true};
 	struct pn_oauth_ctx octx = {id->home, true, 0};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && pn_account_oauth(a))
+	if (wants_secret(a) && pn_account_oauth(a))
 		ok = pn_oauth_token(a, &octx, &h->secret, err); /* the store and client secret with the group */
-	else if (pn_account_auth(a) != PN_AUTH_OFF && (a->password || a->passwordeval))
+	else if (wants_secret(a) && (a->password || a->passwordeval))
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && !req->logfile)
 		h->logfd = pn_log_open(h->logpath, logerr);
@@ -73,9 +84,9 @@ bool pn_run_take_own(const struct pn_account *a, const struct pn_identity *id, s
 	struct pn_secret_ctx sctx = {id->home, false};
 	struct pn_oauth_ctx octx = {id->home, false, 0};
 	bool ok = true;
-	if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p && pn_account_oauth(a))
+	if (wants_secret(a) && !h->secret.p && pn_account_oauth(a))
 		ok = pn_oauth_token(a, &octx, &h->secret, err);
-	else if (pn_account_auth(a) != PN_AUTH_OFF && !h->secret.p)
+	else if (wants_secret(a) && !h->secret.p)
 		ok = pn_secret_get(a, &sctx, &h->secret, err);
 	if (ok && h->logpath && h->logfd < 0 && !pn_error_isset(logerr))
 		h->logfd = pn_log_open(h->logpath, logerr);

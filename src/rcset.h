@@ -125,8 +125,9 @@ const char *pn_account_where(const struct pn_account *a, char *buf, size_t size)
 int pn_account_port(const struct pn_account *a);
 /* pn_account_auth - the auth setting with "unset" resolved */
 int pn_account_auth(const struct pn_account *a);
-/* pn_account_oauth - postern obtains the account's OAuth 2.0 token itself
- * (oauth2_client_id set, or an oauth2_provider other than none) */
+/* pn_account_oauth - postern obtains an OAuth 2.0 token for the account
+ * (oauth2_client_id set, or an oauth2_provider other than none): its
+ * secret is a token, not a password */
 bool pn_account_oauth(const struct pn_account *a);
 /* pn_account_local - the server is on this machine, as written: a socket,
  * or a host that pn_host_is_local() calls local (and, with a proxy_host,

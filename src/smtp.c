@@ -11,6 +11,7 @@
  */
 #include "smtp.h"
 
+#include "oauth.h"
 #include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
@@ -29,6 +30,7 @@
  * blocks writing them while postern is still writing; past that, batches. */
 #define RCPT_BATCH 1000
 #define AUTH_ROUNDS 6
+#define AUTH_LINE_MAX 12288 /* RFC 4954 4: an AUTH line (an OAuth token is long) */
 
 enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_DONE, S_FAIL };
 
@@ -74,11 +76,12 @@ PN_PRINTF(2, 3) static void trace(const struct session *s, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* write_line - queue one command line; shown is what the transcript says */
-static bool write_line(struct session *s, const char *cmd, const char *shown)
+/* write_line - queue one command line of max bytes at most, CRLF
+ * included; shown is what the transcript says */
+static bool write_line(struct session *s, const char *cmd, const char *shown, size_t max)
 {
 	size_t n = strlen(cmd);
-	if (n + 2 > CMD_MAX || strpbrk(cmd, "\r\n")) {
+	if (n + 2 > max || strpbrk(cmd, "\r\n")) {
 		pn_error_set(s->err, EX_DATAERR, _("%s: command too long or containing a line break: %.40s"),
 			     pn_conn_name(s->c), shown);
 		return false;
@@ -102,20 +105,20 @@ PN_PRINTF(2, 3) static bool send_cmd(struct session *s, const char *fmt, ...)
 		pn_error_set(s->err, EX_DATAERR, _("%s: command too long"), pn_conn_name(s->c));
 		return false;
 	}
-	return write_line(s, cmd, cmd);
+	return write_line(s, cmd, cmd, CMD_MAX);
 }
 
 /* send_secret - queue a command carrying credentials; redacted in -v */
 static bool send_secret(struct session *s, const char *prefix, const struct pn_secret *secret)
 {
 	struct pn_buf cmd;
-	pn_buf_init_secret(&cmd, CMD_MAX);
+	pn_buf_init_secret(&cmd, AUTH_LINE_MAX);
 	char shown[80];
 	snprintf(shown, sizeof(shown), "%s[redacted]", prefix);
 	bool fits = pn_buf_addstr(&cmd, prefix) && pn_buf_append(&cmd, secret->p, secret->n);
 	if (!fits)
 		pn_error_set(s->err, EX_DATAERR, _("%s: command too long: %s"), pn_conn_name(s->c), shown);
-	bool ok = fits && write_line(s, cmd.data, shown);
+	bool ok = fits && write_line(s, cmd.data, shown, AUTH_LINE_MAX);
 	pn_buf_free(&cmd);
 	return ok;
 }
@@ -337,48 +340,156 @@ static enum state st_starttls(struct session *s)
 	return S_EHLO;
 }
 
+/* auth_failed - the one place that formats a refused AUTH: the reply,
+ * and what the server said in a challenge before it (an OAuth error's
+ * JSON, escaped and bounded by sasl.c).  A hint for a provider's words
+ * belongs here. */
+static enum state auth_failed(struct session *s, const struct pn_sasl *sasl)
+{
+	const char *name = pn_conn_name(s->c);
+	char hint[600];
+	/* Microsoft 365's and Gmail's refusals explained (oauth.h) */
+	bool hinted = pn_oauth_hint(s->r.code, s->r.enhanced, s->cur, sasl->error[0] ? sasl->error : NULL, hint,
+				    sizeof(hint));
+	if (!sasl->error[0] && !hinted)
+		return reply_error(s, _("authentication failed"));
+	if (!sasl->error[0])
+		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s; %s", name,
+			       _("authentication failed"), s->cur, hint);
+	else
+		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur,
+			       _("%s: authentication failed: %s; the server says: %s%s%s"), name, s->cur, sasl->error,
+			       hinted ? "; " : "", hinted ? hint : "");
+	return S_FAIL;
+}
+
+/* sasl_failure - the mechanism refused what the server sent (or could not
+ * start): say why; after a challenge, cancel the exchange ("*", RFC 4954
+ * 4) and read the server's answer, so that RSET and QUIT can follow.  A
+ * server whose SCRAM signature is wrong does not know the password (or is
+ * not the server): nothing more is sent to it but the cancel and QUIT. */
+static enum state sasl_failure(struct session *s, const struct pn_sasl *sasl, bool cancel)
+{
+	const char *name = pn_conn_name(s->c), *mech = pn_sasl_name(sasl->mech);
+	switch (sasl->failure) {
+	case PN_SASLF_FORGED:
+		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server's %s signature is wrong: it does not know the "
+						    "password, or is not the server it claims to be; nothing was sent"),
+			     name, mech);
+		break;
+	case PN_SASLF_NONCE:
+		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server broke %s: its nonce does not extend postern's"), name,
+			     mech);
+		break;
+	case PN_SASLF_ITERATIONS:
+		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server asks for more than %d %s iterations; refused"), name,
+			     PN_SASL_MAX_ITERATIONS, mech);
+		break;
+	case PN_SASLF_SERVER:
+		pn_error_set(s->err, EX_NOPERM, _("%s: authentication failed (%s); the server says: %s"), name, mech,
+			     sasl->error);
+		break;
+	case PN_SASLF_PREP:
+		pn_error_set(s->err, EX_CONFIG, _("%s: the user name or password cannot be used with %s: SASLprep "
+						  "(RFC 4013) refuses it"), name, mech);
+		break;
+	default:
+		pn_error_set(s->err, EX_PROTOCOL, _("%s: unexpected authentication challenge for %s"), name, mech);
+	}
+	if (cancel && send_cmd(s, "*") && flush(s))
+		(void)read_reply(s);
+	return S_FAIL;
+}
+
+/* unproven - 235 before the server proved it knows the password */
+static enum state unproven(struct session *s, const struct pn_sasl *sasl)
+{
+	pn_error_set(s->err, EX_PROTOCOL, _("%s: the server accepted %s without proving that it knows the password "
+					    "(no server signature); nothing was sent"),
+		     pn_conn_name(s->c), pn_sasl_name(sasl->mech));
+	return S_FAIL;
+}
+
+/* auth_start - the AUTH command, with the initial response when it fits
+ * the line; one that does not stays in *ir for the first 334 */
+static bool auth_start(struct session *s, struct pn_sasl *sasl, struct pn_secret *ir)
+{
+	const char *name = pn_sasl_name(sasl->mech);
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "AUTH %s ", name);
+	if (ir->p && strlen(prefix) + ir->n + 2 <= AUTH_LINE_MAX) {
+		bool ok = send_secret(s, prefix, ir);
+		pn_secret_wipe(ir);
+		return ok;
+	}
+	if (ir->p && ir->n == 1 && ir->p[0] == '=') { /* "=" means empty in the AUTH line only */
+		pn_secret_wipe(ir);
+		pn_secret_copy(ir, "", 0);
+	}
+	return send_cmd(s, "AUTH %s", name);
+}
+
 /* auth_exchange - AUTH with the chosen mechanism until 235 or failure */
 static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
 {
-	const char *name = pn_sasl_name(sasl->mech);
 	struct pn_secret ir;
-	bool have_ir = pn_sasl_initial(sasl, &ir);
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "AUTH %s ", name);
-	/* an initial response that does not fit the line waits for "334 " */
-	bool inline_ir = have_ir && strlen(prefix) + ir.n + 2 <= CMD_MAX;
-	bool ok = inline_ir ? send_secret(s, prefix, &ir) : send_cmd(s, "AUTH %s", name);
-	if (inline_ir) {
-		pn_secret_wipe(&ir);
-		have_ir = false;
-	}
+	if (!pn_sasl_initial(sasl, &ir) && sasl->failure != PN_SASLF_NONE)
+		return sasl_failure(s, sasl, false);
+	bool ok = auth_start(s, sasl, &ir);
 	enum state next = S_FAIL;
 	for (int round = 0; ok && round < AUTH_ROUNDS; round++) {
 		if (!flush(s) || !read_reply(s))
 			break;
 		if (s->r.code == 235) {
-			next = transaction(s);
+			next = pn_sasl_complete(sasl) ? transaction(s) : unproven(s, sasl);
 			break;
 		}
 		if (s->r.code != 334) {
-			next = reply_error(s, _("authentication failed"));
+			next = auth_failed(s, sasl);
 			break;
 		}
 		struct pn_secret resp = ir;
-		if (!have_ir && !pn_sasl_step(sasl, s->r.text.data ? s->r.text.data : "", &resp)) {
-			pn_error_set(s->err, EX_PROTOCOL, _("%s: unexpected authentication challenge for %s"),
-				     pn_conn_name(s->c), name);
+		if (!ir.p && !pn_sasl_step(sasl, s->r.text.data ? s->r.text.data : "", &resp)) {
+			next = sasl_failure(s, sasl, true);
 			break;
 		}
-		have_ir = false;
+		ir = (struct pn_secret){NULL, 0};
 		ok = send_secret(s, "", &resp);
 		pn_secret_wipe(&resp);
 	}
-	if (have_ir)
-		pn_secret_wipe(&ir);
+	pn_secret_wipe(&ir);
 	if (next == S_FAIL && !pn_error_isset(s->err))
 		pn_error_set(s->err, EX_PROTOCOL, _("%s: authentication did not finish"), pn_conn_name(s->c));
 	return next;
+}
+
+/* nothing_fits - one line: what the server offers, what the account
+ * allows, and why */
+static enum state nothing_fits(struct session *s, const struct pn_sasl_allow *allow)
+{
+	char allowed[300];
+	pn_sasl_allowed(s->p->auth, allow, allowed, sizeof(allowed));
+	const char *why = s->p->auth != PN_AUTH_ON ? _("its auth setting names it")
+			  : allow->oauth                ? _("it has an OAuth 2.0 token source")
+			  : allow->cert && !allow->user ? _("it has a client certificate and no user")
+			  : allow->password             ? _("it has a password")
+							: _("it has no password");
+	bool plus = pn_sasl_offers(s->caps.auth, "SCRAM-SHA-256-PLUS") || pn_sasl_offers(s->caps.auth, "SCRAM-SHA-1-PLUS");
+	pn_error_set(s->err, EX_UNAVAILABLE, _("%s: no authentication method fits: the server offers%s; this account allows %s (%s%s)"),
+		     pn_conn_name(s->c), s->caps.auth, allowed, why,
+		     plus && !allow->binding && !allow->oauth ? _("; this TLS session has no channel binding") : "");
+	return S_FAIL;
+}
+
+/* no_binding - a -PLUS method was named and the session has no binding */
+static enum state no_binding(struct session *s, enum pn_sasl_mech mech)
+{
+	pn_error_set(s->err, EX_UNAVAILABLE,
+		     _("%s: %s needs a TLS channel binding, and this session has none (postern binds TLS 1.3 "
+		       "with tls-exporter, and TLS 1.2 with tls-unique only when the session has the extended "
+		       "master secret)"),
+		     pn_conn_name(s->c), pn_sasl_name(mech));
+	return S_FAIL;
 }
 
 /* st_auth - choose a mechanism and authenticate; only ever inside TLS,
@@ -394,17 +505,30 @@ static enum state st_auth(struct session *s)
 		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the server does not offer authentication (AUTH)"), name);
 		return S_FAIL;
 	}
+	struct pn_tls_cb cb = {NULL, {0}, 0};
+	const struct pn_smtp_params *p = s->p;
+	struct pn_sasl_allow allow = {.password = p->password != NULL, .oauth = p->oauth,
+				      .cert = p->tlsp.cert_file != NULL, .user = p->user && *p->user,
+				      .binding = s->tls_on && pn_tls_channel_binding(s->tls, &cb)};
+	enum pn_sasl_mech mech = pn_sasl_choose(s->caps.auth, p->auth, &allow);
+	if (mech == PN_SASL_NONE)
+		return nothing_fits(s, &allow);
+	if (pn_sasl_plus(mech) && !allow.binding)
+		return no_binding(s, mech);
 	static const struct pn_secret none = {(char *)"", 0};
-	struct pn_sasl sasl = {pn_sasl_choose(s->caps.auth, s->p->auth), s->p->user,
-			       s->p->password ? s->p->password : &none, 0};
-	if (sasl.mech == PN_SASL_NONE) {
-		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: no usable authentication method; the server offers:%s"),
-			     name, s->caps.auth);
-		return S_FAIL;
-	}
+	struct pn_sasl sasl = {.mech = mech, .user = p->user, .password = p->password ? p->password : &none,
+			       .host = p->host, .port = p->port, .cb_type = allow.binding ? cb.type : NULL,
+			       .cb_data = cb.data, .cb_len = cb.len, .nonce = p->sasl_nonce,
+			       .plus_offered = pn_sasl_offers(s->caps.auth, "SCRAM-SHA-256-PLUS") ||
+					       pn_sasl_offers(s->caps.auth, "SCRAM-SHA-1-PLUS")};
 	s->phase = PN_PHASE_AUTH;
 	pn_conn_phase(s->c, N_("while authenticating"));
-	return auth_exchange(s, &sasl);
+	trace(s, "--- authenticating with %s%s%s", pn_sasl_name(mech), sasl.cb_type ? ", TLS channel binding " : "",
+	      sasl.cb_type ? sasl.cb_type : "");
+	enum state next = auth_exchange(s, &sasl);
+	pn_sasl_free(&sasl);
+	pn_wipe(&cb, sizeof(cb));
+	return next;
 }
 
 /* xtext - RFC 3461 4 encoding of an ENVID */

@@ -43,6 +43,9 @@ struct pn_smtp_params {
 	bool auth_in_clear;
 	const char *user;
 	const struct pn_secret *password; /* NULL: none */
+	bool oauth; /* the password is an OAuth 2.0 token (pn_account_oauth):
+		     * "auth on" takes OAUTHBEARER or XOAUTH2 only */
+	const char *sasl_nonce; /* tests only: SCRAM's client nonce; NULL: random */
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
 	int verbose; /* transcript on stderr */
 	/* -bv: MAIL and RCPT only, then RSET; each recipient's verdict is

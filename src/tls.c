@@ -455,6 +455,34 @@ const char *pn_tls_describe(struct pn_tls *t)
 	return t->desc;
 }
 
+/* pn_tls_channel_binding - see tls.h.  tls-unique is sound in TLS 1.2
+ * only with the extended master secret (RFC 7627: without it a third
+ * party can make two sessions share their Finished messages); TLS 1.3
+ * has no tls-unique, and tls-exporter is its binding (RFC 9266). */
+bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb)
+{
+	if (!t || !t->started)
+		return false;
+	gnutls_protocol_t v = gnutls_protocol_get_version(t->session);
+	gnutls_channel_binding_t type = GNUTLS_CB_TLS_EXPORTER;
+	cb->type = "tls-exporter";
+	if (v == GNUTLS_TLS1_2 && gnutls_session_ext_master_secret_status(t->session)) {
+		type = GNUTLS_CB_TLS_UNIQUE;
+		cb->type = "tls-unique";
+	} else if (v != GNUTLS_TLS1_3) {
+		return false;
+	}
+	gnutls_datum_t d = {NULL, 0};
+	if (gnutls_session_channel_binding(t->session, type, &d) < 0)
+		return false;
+	bool fits = d.size && d.size <= sizeof(cb->data);
+	if (fits)
+		memcpy(cb->data, d.data, d.size);
+	cb->len = fits ? d.size : 0;
+	gnutls_free(d.data);
+	return fits;
+}
+
 /* save_session - keep a resumable session for the next run: in TLS 1.3
  * only once the server sent a ticket, which came with its first replies */
 static void save_session(struct pn_tls *t)

@@ -36,6 +36,18 @@ bool pn_tls_start(struct pn_tls *t, struct pn_conn *c, struct pn_error *err) PN_
 /* pn_tls_describe - "TLS1.3 / AES-256-GCM" for -v, after a handshake */
 const char *pn_tls_describe(struct pn_tls *t);
 void pn_tls_free(struct pn_tls *t, struct pn_conn *c);
+
+/* a TLS channel binding for SCRAM's -PLUS forms */
+struct pn_tls_cb {
+	const char *type; /* "tls-exporter" or "tls-unique" */
+	unsigned char data[64];
+	size_t len;
+};
+/* pn_tls_channel_binding - after a handshake: tls-exporter (RFC 9266) on
+ * TLS 1.3, tls-unique (RFC 5929) on TLS 1.2 with the extended master
+ * secret (RFC 7627); false for none (another version, or TLS 1.2 without
+ * it, where tls-unique can be shared by two sessions) */
+bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb);
 /* pn_tls_print_info - for -S, after a handshake: the protocol version,
  * the cipher suite and the server's certificate chain (names, validity,
  * SHA-256 and SHA-1 fingerprints) on out */

@@ -165,6 +165,11 @@ static bool lock(struct pn_store *s, struct pn_error *err)
 	s->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, s->system ? 0660 : 0600);
 	int e = errno;
 	bool ok = s->lockfd >= 0;
+	struct stat st;
+	/* a system account's lock is shared by every user of the group: the
+	 * umask must not keep the next one out (only its owner can change it) */
+	if (ok && s->system && fstat(s->lockfd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0777) != 0660)
+		(void)fchmod(s->lockfd, 0660);
 	while (ok && flock(s->lockfd, LOCK_EX) != 0) {
 		e = errno;
 		ok = e == EINTR;

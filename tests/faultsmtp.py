@@ -56,6 +56,15 @@ SCENARIO
                        connection (default 131072): a small one keeps few
                        bytes in flight, so that a server that reads slowly
                        slows the client down at once
+    "oauth_introspect": URL   check the secret of AUTH PLAIN (the password),
+                       XOAUTH2 and OAUTHBEARER (the Bearer token), sent as
+                       an initial response, with an RFC 7662 introspection
+                       endpoint (tests/oauthserver.py's /introspect): 235
+                       when it says active, else 535 5.7.8 (XOAUTH2 and
+                       OAUTHBEARER: first a 334 with the JSON error
+                       challenge, as Gmail sends it).  "oauth_ca": the CA
+                       file for URL.  XOAUTH2 and OAUTHBEARER are then
+                       offered in "caps_tls"'s default
     "connections": {"1": {...}, "2": {...}}
                        per connection: the object for connection N (counted
                        from 1) is merged over the top level, so connection 1
@@ -174,6 +183,7 @@ import ssl
 import struct
 import sys
 import time
+import urllib.parse
 
 MAX_STALL = 30.0
 MAX_LINE = 1 << 20        # a client line longer than this ends the connection
@@ -181,7 +191,7 @@ MAX_MESSAGE = 64 << 20    # bound on the message kept in memory
 RCVBUF = 128 << 10
 
 OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "connections",
-           "rcvbuf", "lmtp"}
+           "rcvbuf", "lmtp", "oauth_introspect", "oauth_ca"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
          "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn"}
 ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
@@ -519,7 +529,8 @@ class Session:
     def caps(self):
         base = ["PIPELINING", "SIZE 10000000", "8BITMIME", "ENHANCEDSTATUSCODES"]
         if self.tls:
-            return self.scen.get("caps_tls", base + ["AUTH PLAIN LOGIN"])
+            mechs = "AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER" if "oauth_introspect" in self.scen else "AUTH PLAIN LOGIN"
+            return self.scen.get("caps_tls", base + [mechs])
         return self.scen.get("caps", base + (["STARTTLS"] if self.ctx else []))
 
     def ehlo_reply(self):
@@ -574,7 +585,10 @@ class Session:
         mech = mech.upper()
         need = {"PLAIN": 1, "LOGIN": 2, "CRAM-MD5": 1}.get(mech)
         have = 1 if ir and ir != "=" else 0
-        if need is None:
+        if "oauth_introspect" in self.scen and mech in ("PLAIN", "XOAUTH2", "OAUTHBEARER") and have:
+            default = self.oauth_check(mech, ir)
+            need = 1
+        elif need is None:
             default = "504 5.5.4 Unrecognized authentication type"
         elif have >= need:
             default = "235 2.7.0 Authentication successful"
@@ -589,6 +603,35 @@ class Session:
         if code == 334:
             self.auth = {"mech": mech, "need": need or 1, "have": have, "k": 0}
 
+    def oauth_check(self, mech, ir):
+        """The default reply to AUTH with a token: ask the introspection
+        endpoint whether the token is active."""
+        import urllib.request
+        try:
+            raw = base64.b64decode(ir, validate=True).decode("utf-8", "replace")
+        except ValueError:
+            return "501 5.5.2 Cannot decode response"
+        if mech == "PLAIN":
+            token = raw.split("\0")[-1]
+        else:
+            token = ""
+            for part in raw.split("\x01"):
+                if part.lower().startswith("auth=bearer "):
+                    token = part[12:]
+        ctx = ssl.create_default_context(cafile=self.scen.get("oauth_ca"))
+        req = urllib.request.Request(self.scen["oauth_introspect"],
+                                     data=urllib.parse.urlencode({"token": token}).encode())
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            active = json.load(r).get("active") is True
+        self.rec.setdefault("oauth", []).append({"mech": mech, "active": active})
+        if active:
+            return "235 2.7.0 Authentication successful"
+        if mech == "PLAIN":
+            return "535 5.7.8 Username and Password not accepted"
+        chal = json.dumps({"status": "401", "schemes": "Bearer", "scope": "https://mail.google.com/"})
+        self.oauth_failed = True
+        return "334 " + base64.b64encode(chal.encode()).decode()
+
     def auth_step(self, line):
         a = self.auth
         a["k"] += 1
@@ -602,6 +645,9 @@ class Session:
             default = "501 5.7.0 Authentication aborted"
         elif not decodes:
             default = "501 5.5.2 Cannot decode response"
+        elif getattr(self, "oauth_failed", False):
+            self.oauth_failed = False
+            default = "535 5.7.8 Username and Password not accepted"
         elif a["have"] >= a["need"]:
             default = "235 2.7.0 Authentication successful"
         else:

@@ -516,6 +516,51 @@ dead_letter $SYS/dead")
 	sys_slow "plain postern, -C passwordeval" "$SYSBIN/postern-plain" no postern-plain -C "$UH/c.rc" -a slow -t
 	check "the three slow sends arrive" test -n "$(wait_mail bob 3)"
 
+	# --- OAuth 2.0: a system account's client secret and tokens are the
+	# group's, as its password is (tests/oauthserver.py, and faultsmtp.py
+	# checking the token); the store's directory as the manual says
+	SO="$SYS/oauth"
+	mkdir -p "$SO"
+	install -d -o root -g postern -m 2770 "$SYS/oauth2"
+	python3 "$top_srcdir/tests/oauthserver.py" --port-file "$SO/oport" --cert "$SMARTHOST_DIR/tls/server.pem" \
+		--key "$SMARTHOST_DIR/tls/server-key.pem" --dir "$SO" --client sysapp:sysappsecret --max-seconds 300 \
+		>"$SO/out" 2>"$SO/err" &
+	so_pid=$!
+	wait_until "$WAIT_S" sh -c "[ -s '$SO/oport' ] || ! kill -0 $so_pid 2>/dev/null" || true
+	so_url="https://$SMARTHOST_HOST:$(cat "$SO/oport" 2>/dev/null || echo 9)"
+	python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$SO/sport" --log "$SO/slog" --max-seconds 300 \
+		--tls-cert "$SMARTHOST_DIR/tls/server.pem" --tls-key "$SMARTHOST_DIR/tls/server-key.pem" \
+		"{\"oauth_introspect\": \"$so_url/introspect\", \"oauth_ca\": \"$SMARTHOST_CA\"}" >"$SO/sout" 2>"$SO/serr" &
+	ss_pid=$!
+	wait_until "$WAIT_S" sh -c "[ -s '$SO/sport' ] || ! kill -0 $ss_pid 2>/dev/null" || true
+	cat >>"$SYS/etc/postern.conf" <<RC
+
+account oauthsys
+port $(cat "$SO/sport" 2>/dev/null || echo 9)
+auth xoauth2
+from admin@postern.test
+oauth2_client_id sysapp
+oauth2_client_secret sysappsecret
+oauth2_grant client_credentials
+oauth2_token_url $so_url/token
+oauth2_trust_file $SMARTHOST_CA
+oauth2_token_store $SYS/oauth2/oauthsys
+RC
+	sys_run pn-user "$SYS/msg" sendmail -a oauthsys bob@postern.test
+	expect_rc 0 "pn-user sends through a system OAuth 2.0 account (client credentials)"
+	check "one token request was made" test "$(grep -c '"grant_type": "client_credentials"' "$SO/requests.log")" = 1
+	check "the token store is group postern, mode 0660" \
+		test "$(stat -c '%G %a' "$SYS/oauth2/oauthsys" 2>&1)" = "postern 660"
+	sys_run pn-user /dev/null cat "$SYS/oauth2/oauthsys"
+	check "pn-user cannot read the store itself" test "$RC" != 0 -a -z "$OUT"
+	sys_run pn-web "$SYS/msg" sendmail -a oauthsys bob@postern.test
+	expect_rc 0 "pn-web sends through it with the token pn-user's send cached"
+	check "that send made no token request" test "$(grep -c '"path": "/token"' "$SO/requests.log")" = 1
+	check "both tokens were accepted by the server" test "$(grep -o '"active": true' "$SO/slog" | wc -l)" = 2
+	check "the client secret is in no output" sh -c "! grep -q sysappsecret '$WORK/err' '$WORK/out'"
+	kill "$so_pid" "$ss_pid" 2>/dev/null || true
+	wait "$so_pid" "$ss_pid" 2>/dev/null || true
+
 	# --- the users are removed, the machine's /etc is as it was
 	sys_cleanup
 	check "the test users are removed" sh -c '! id pn-web >/dev/null 2>&1 && ! id pn-user >/dev/null 2>&1'

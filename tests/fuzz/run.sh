@@ -87,6 +87,7 @@ SAN=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 CPP=(-DHAVE_CONFIG_H '-DLOCALEDIR="/usr/share/locale"' -I "$builddir" -I "$srcdir/src")
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags gnutls libidn2 libsecret-1)"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs gnutls libidn2 libsecret-1)"
+PKG_LIBS+=(-lunistring) # SASLprep (src/saslprep.c); libunistring has no .pc file
 # shellcheck disable=SC2086
 set -- $targets
 echo "1..$#"

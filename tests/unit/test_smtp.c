@@ -23,6 +23,7 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <gnutls/gnutls.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -39,12 +40,15 @@
 #include <unistd.h>
 
 extern int pn_tls_stub_fail, pn_tls_stub_starts; /* tls_stub.c */
+extern struct pn_tls_cb pn_tls_stub_cb;
 
 #define CHILD_LIMIT_MS 20000 /* the whole scripted session */
 #define READ_LIMIT_MS 15000  /* one wait of the server for the client */
 #define BODY_MAX (64u << 20)
 
-enum step_kind { ST_SEND, ST_EXPECT, ST_BODY, ST_SCLOSE, ST_CCLOSE };
+enum step_kind { ST_SEND, ST_EXPECT, ST_EXPECT64, ST_BODY, ST_SCLOSE, ST_CCLOSE };
+
+static int case_port; /* the port of the case being played, for "C~" */
 
 struct step {
 	enum step_kind kind;
@@ -68,6 +72,9 @@ struct scase {
 	struct pn_addrlist rcpt;
 	long size;
 	bool verify, verbose, refuse, has_message, has_body, serverinfo, auth_in_clear;
+	bool oauth, cert;  /* an OAuth token source; a client certificate */
+	char *nonce;       /* SCRAM's client nonce */
+	char *binding;     /* "TYPE HEX": the stub session's channel binding */
 	struct pn_buf message, body;
 	struct step *steps;
 	size_t nsteps;
@@ -134,9 +141,9 @@ static bool add_step(struct scase *c, const char *l, int line)
 	if (last == ST_SCLOSE || last == ST_CCLOSE)
 		return fail_at(c, line, "nothing may follow '%s'",
 			       last == ST_SCLOSE ? "S: <close>" : "C: <close>");
-	if (strlen(l) < 2 || (l[2] && l[2] != ' ') || !strchr("SC", l[0]) || !strchr(":!", l[1]) ||
-	    (l[0] == 'C' && l[1] == '!'))
-		return fail_at(c, line, "a dialogue line is 'S: text', 'S! raw' or 'C: text': %s", l);
+	if (strlen(l) < 2 || (l[2] && l[2] != ' ') || !strchr("SC", l[0]) || !strchr(":!~", l[1]) ||
+	    (l[0] == 'C' && l[1] == '!') || (l[0] == 'S' && l[1] == '~'))
+		return fail_at(c, line, "a dialogue line is 'S: text', 'S! raw', 'C: text' or 'C~ prefix|raw': %s", l);
 	const char *t = l[2] ? l + 3 : "";
 	c->steps = pn_xrealloc(c->steps, (c->nsteps + 1) * sizeof(*c->steps));
 	struct step *s = &c->steps[c->nsteps++];
@@ -151,6 +158,12 @@ static bool add_step(struct scase *c, const char *l, int line)
 		if (!unescape(t, s->text, &s->len) || !s->len)
 			return fail_at(c, line, "bad escape (\\r \\n \\t \\\\ \\xHH) or nothing to send: %s",
 				       l);
+	} else if (l[1] == '~') {
+		s->kind = ST_EXPECT64; /* PREFIX|RAW: checked when played (PORT) */
+		s->text = pn_xstrdup(t);
+		char *raw = strchr(s->text, '|'), scratch[1024];
+		if (!raw || strlen(raw) >= sizeof(scratch) || !unescape(raw + 1, scratch, &s->len))
+			return fail_at(c, line, "'C~ prefix|raw' with the S! escapes, under 1 KiB: %s", l);
 	} else if (strcmp(t, "<close>") == 0) {
 		s->kind = ST_CCLOSE;
 	} else if (strcmp(t, "<body>") == 0) {
@@ -215,7 +228,8 @@ static bool set_bool(struct scase *c, bool *dst, const char *v, int line)
 static bool header_enum(struct scase *c, const char *k, const char *v, int line, bool *done)
 {
 	static const char *const tls[] = {"off", "starttls", "implicit"};
-	static const char *const auth[] = {"off", "on", "plain", "login", "cram-md5"};
+	static const char *const auth[] = {"off", "on", "plain", "login", "cram-md5", "scram-sha-1", "scram-sha-256",
+					   "scram-sha-1-plus", "scram-sha-256-plus", "xoauth2", "oauthbearer", "external"};
 	static const char *const tlsfail[] = {"none", "prepare", "handshake"};
 	static const char *const conn[] = {"accept", "refuse"};
 	static const char *const protocol[] = {"smtp", "lmtp"};
@@ -224,7 +238,9 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	if (strcmp(k, "tls") == 0)
 		return set_word(c, &c->tls, v, tls, PN_ARRAY_LEN(tls), line);
 	static const int auth_value[] = {PN_AUTH_OFF, PN_AUTH_ON, PN_AUTH_PLAIN, PN_AUTH_LOGIN,
-					 PN_AUTH_CRAM_MD5};
+					 PN_AUTH_CRAM_MD5, PN_AUTH_SCRAM_SHA_1, PN_AUTH_SCRAM_SHA_256,
+					 PN_AUTH_SCRAM_SHA_1_PLUS, PN_AUTH_SCRAM_SHA_256_PLUS, PN_AUTH_XOAUTH2,
+					 PN_AUTH_OAUTHBEARER, PN_AUTH_EXTERNAL};
 	if (strcmp(k, "auth") == 0) {
 		bool ok = set_word(c, &i, v, auth, PN_ARRAY_LEN(auth), line);
 		c->auth = auth_value[i];
@@ -241,6 +257,18 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	}
 	*done = false;
 	return true;
+}
+
+/* set_binding - "tls-exporter HEX" or "tls-unique HEX" (at most 64 bytes) */
+static bool set_binding(struct scase *c, const char *v, int line)
+{
+	const char *hex = strchr(v, ' ');
+	size_t n = hex ? strlen(hex + 1) : 0;
+	bool ok = hex && n && n % 2 == 0 && n <= 128 && strspn(hex + 1, "0123456789abcdef") == n &&
+		  ((hex - v == 12 && strncmp(v, "tls-exporter", 12) == 0) || (hex - v == 10 && strncmp(v, "tls-unique", 10) == 0));
+	if (!ok)
+		return fail_at(c, line, "binding: '%s' is not TYPE HEX (tls-exporter or tls-unique, lower-case hex)", v);
+	return set_str(c, &c->binding, v, line, "binding");
 }
 
 /* header_key - one "key: value" of the header */
@@ -287,6 +315,14 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 		return set_bool(c, &c->serverinfo, v, line);
 	if (strcmp(k, "auth_in_clear") == 0)
 		return set_bool(c, &c->auth_in_clear, v, line);
+	if (strcmp(k, "oauth") == 0)
+		return set_bool(c, &c->oauth, v, line);
+	if (strcmp(k, "cert") == 0)
+		return set_bool(c, &c->cert, v, line);
+	if (strcmp(k, "nonce") == 0)
+		return set_str(c, &c->nonce, v, line, k);
+	if (strcmp(k, "binding") == 0)
+		return set_binding(c, v, line);
 	return fail_at(c, line, "unknown setting '%s'", k);
 }
 
@@ -450,8 +486,8 @@ static bool case_load(struct scase *c, const char *path)
 /* case_free - everything case_load allocated */
 static void case_free(struct scase *c)
 {
-	char **strs[] = {&c->name, &c->user, &c->password, &c->from,
-			 &c->helo, &c->dsn_notify, &c->dsn_ret, &c->dsn_envid, &c->etrn};
+	char **strs[] = {&c->name, &c->user, &c->password, &c->from, &c->helo, &c->dsn_notify,
+			 &c->dsn_ret, &c->dsn_envid, &c->etrn, &c->nonce, &c->binding};
 	for (size_t i = 0; i < PN_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < c->nsteps; i++)
@@ -654,6 +690,32 @@ static bool expect_close(struct peer *p, const struct step *s)
 	return p->eof;
 }
 
+/* expect_base64 - "C~ PREFIX|RAW": the client's line must be PREFIX and
+ * the base64 of RAW unescaped, "PORT" in it standing for the case's port */
+static bool expect_base64(struct peer *p, const struct step *s)
+{
+	char raw[1100], ported[1100];
+	size_t n = 0, o = 0;
+	const char *bar = strchr(s->text, '|');
+	(void)!unescape(bar + 1, raw, &n); /* checked when the case was read */
+	for (size_t i = 0; i < n && o + 8 < sizeof(ported);)
+		if (i + 4 <= n && memcmp(raw + i, "PORT", 4) == 0) {
+			o += (size_t)snprintf(ported + o, sizeof(ported) - o, "%d", case_port);
+			i += 4;
+		} else {
+			ported[o++] = raw[i++];
+		}
+	gnutls_datum_t in = {(unsigned char *)ported, (unsigned)o}, out = {NULL, 0};
+	if (gnutls_base64_encode2(&in, &out) < 0)
+		return false;
+	struct step want = *s;
+	want.text = pn_xasprintf("%.*s%.*s", (int)(bar - s->text), s->text, (int)out.size, (char *)out.data);
+	gnutls_free(out.data);
+	bool ok = expect_line(p, &want);
+	free(want.text);
+	return ok;
+}
+
 /* play_step - one line of the dialogue; false ends the script */
 static bool play_step(struct peer *p, const struct step *s, const struct step *prev, const struct scase *c)
 {
@@ -665,6 +727,7 @@ static bool play_step(struct peer *p, const struct step *s, const struct step *p
 		(void)!send(p->fd, s->text, s->len, MSG_NOSIGNAL);
 		return true;
 	case ST_EXPECT: return expect_line(p, s);
+	case ST_EXPECT64: return expect_base64(p, s);
 	case ST_BODY: return expect_body(p, s, c->has_body ? &c->body : NULL);
 	case ST_CCLOSE: return expect_close(p, s);
 	case ST_SCLOSE: return true;
@@ -869,6 +932,21 @@ static void ascii_envelope(const struct scase *c, struct pn_envelope *env, struc
 	env->rcpt_ascii = ascii;
 }
 
+/* stub_binding - the stub session's channel binding from "TYPE HEX" */
+static void stub_binding(const char *b)
+{
+	memset(&pn_tls_stub_cb, 0, sizeof(pn_tls_stub_cb));
+	if (!b)
+		return;
+	const char *hex = strchr(b, ' ') + 1;
+	pn_tls_stub_cb.type = b[4] == 'e' ? "tls-exporter" : "tls-unique";
+	for (size_t i = 0; hex[2 * i]; i++) {
+		char byte[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+		pn_tls_stub_cb.data[i] = (unsigned char)strtoul(byte, NULL, 16);
+		pn_tls_stub_cb.len = i + 1;
+	}
+}
+
 /* params - the session parameters from the case */
 static void params(const struct scase *c, int port, struct run *r, struct pn_smtp_params *p)
 {
@@ -884,6 +962,10 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->auth = c->auth;
 	p->user = c->user;
 	p->password = c->password ? &pw : NULL;
+	p->oauth = c->oauth;
+	p->tlsp.cert_file = c->cert ? "client.pem" : NULL;
+	p->tlsp.key_file = c->cert ? "client.key" : NULL;
+	p->sasl_nonce = c->nonce;
 	p->dsn_notify = c->dsn_notify;
 	p->dsn_ret = c->dsn_ret;
 	p->dsn_envid = c->dsn_envid;
@@ -974,8 +1056,10 @@ static bool run_case(const struct scase *c, struct run *r)
 	ascii_envelope(c, &env, &ascii, &from_ascii);
 	struct pn_smtp_params p;
 	params(c, port, r, &p);
+	case_port = port;
 	pn_tls_stub_fail = c->tlsfail;
 	pn_tls_stub_starts = 0;
+	stub_binding(c->binding);
 	pid_t pid = -1;
 	long long start = now_ms();
 	fflush(stdout);

@@ -27,6 +27,10 @@ extern int pn_tls_stub_starts;
 
 int pn_tls_stub_fail;
 int pn_tls_stub_starts;
+/* the channel binding the stub's session has: type NULL none (set by
+ * test_smtp from a case's "binding:" line) */
+extern struct pn_tls_cb pn_tls_stub_cb;
+struct pn_tls_cb pn_tls_stub_cb;
 
 struct pn_tls {
 	bool started;
@@ -58,6 +62,15 @@ bool pn_tls_start(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 const char *pn_tls_describe(struct pn_tls *t)
 {
 	return t && t->started ? "stub (clear text)" : "none";
+}
+
+/* pn_tls_channel_binding - what the test set, once "TLS" is up */
+bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb)
+{
+	if (!t || !t->started || !pn_tls_stub_cb.type)
+		return false;
+	*cb = pn_tls_stub_cb;
+	return true;
 }
 
 /* pn_tls_free - the handle; the connection is not touched */
