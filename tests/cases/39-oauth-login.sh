@@ -169,17 +169,25 @@ oauth2_token_store $OL_DIR/pkce2.tokens"
 	check "... none sooner than the interval (5 s after slow_down)" lacks '"too_fast": true' "$OL_DIR/srv/requests.log"
 	check "... no token on stdout or stderr" ol_no_token_in "$WORK/out" "$WORK/err"
 	check "... nothing on stderr" test ! -s "$WORK/err"
-	# the refresh token it saved is one the provider takes: a send's
-	# refresh grant through it (postern's own token request of a send
-	# would be seen here as a refresh_token grant)
-	check "... the saved refresh token is known to the server" python3 - "$OL_DIR/dev.tokens" "$OL_URL/token" "$SMARTHOST_CA" <<'PY'
-import ssl, sys, urllib.parse, urllib.request
-rt = [l.split(" ", 1)[1].strip() for l in open(sys.argv[1]) if l.startswith("refresh_token ")][0]
-data = urllib.parse.urlencode({"grant_type": "refresh_token", "refresh_token": rt, "client_id": "login-client"}).encode()
-ctx = ssl.create_default_context(cafile=sys.argv[3])
-with urllib.request.urlopen(urllib.request.Request(sys.argv[2], data=data), context=ctx, timeout=30) as r:
-    sys.exit(0 if r.status == 200 else 1)
-PY
+
+	# a following send uses it: the cached access token expired, the send
+	# refreshes with the saved refresh token, and the scripted SMTP server
+	# checks the XOAUTH2 token with the authorization server
+	python3 "$top_srcdir/tests/faultsmtp.py" --port-file "$OL_DIR/smtp.port" --log "$OL_DIR/smtp.log" \
+		--max-seconds 600 --tls-cert "$SMARTHOST_DIR/tls/server.pem" --tls-key "$SMARTHOST_DIR/tls/server-key.pem" \
+		"{\"oauth_introspect\": \"$OL_URL/introspect\", \"oauth_ca\": \"$SMARTHOST_CA\"}" \
+		>"$OL_DIR/smtp.out" 2>"$OL_DIR/smtp.err" &
+	OL_FS_PID=$!
+	wait_until "$WAIT_S" test -s "$OL_DIR/smtp.port" || true
+	sed -i 's/^expires [0-9]*$/expires 1/' "$OL_DIR/dev.tokens"
+	printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: after the sign-in\n\nbody\n' >"$OL_DIR/msg"
+	run_postern "$OL_DIR/msg" -C "$OL_RC" -a dev --port="$(cat "$OL_DIR/smtp.port" 2>/dev/null || echo 9)" --tls=on \
+		bob@postern.test
+	expect_rc 0 "a send after the sign-in refreshes with the saved refresh token and authenticates (XOAUTH2)"
+	check "... with a refresh_token grant (the saved token is the provider's)" grep -q '"grant_type": "refresh_token".*"status": 200' "$OL_DIR/srv/requests.log"
+	check "... the SMTP server found its token active" grep -q '"active": true' "$OL_DIR/smtp.log"
+	kill "$OL_FS_PID" 2>/dev/null || true
+	wait "$OL_FS_PID" 2>/dev/null || true
 
 	ol_faults '{"interval": 0, "device": ["authorization_pending", "expired_token"]}'
 	run_postern /dev/null -C "$OL_RC" --oauth2-login -a dev2
