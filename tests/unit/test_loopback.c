@@ -88,11 +88,9 @@ int main(void)
 	if (pid == 0)
 		browser(port);
 	struct seen s = {0, ""};
-	bool ok = pn_loopback_serve(
-	    fd,
-	    pn_deadline_in(
-	        8000) /* less than a request may take: a spare connection must not hold the others up */,
-	    on_line, &s, &err);
+	/* 8 s: less than one request may take (10 s), so a spare connection
+	 * that held the others up would make the wait run out */
+	bool ok = pn_loopback_serve(fd, pn_deadline_in(8000), on_line, &s, &err);
 	tap_ok(ok, "the redirect ended the wait, past a connection that never sent anything");
 	tap_is_int(s.requests, 2, "two requests were read");
 	tap_is_str(s.last, "GET /?code=c&state=s HTTP/1.1", "the last one's request line, without CRLF");
