@@ -196,6 +196,8 @@ static bool long_flag(struct state *s, const char *w)
 		r->mode = PN_MODE_PRETEND;
 	else if (strcmp(w, "serverinfo") == 0)
 		r->mode = PN_MODE_SERVERINFO;
+	else if (strcmp(w, "oauth2-login") == 0)
+		r->mode = PN_MODE_OAUTH2_LOGIN;
 	else if (strcmp(w, "read-recipients") == 0)
 		r->read_recipients = true;
 	else if (strcmp(w, "read-envelope-from") == 0)
@@ -292,6 +294,8 @@ bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request 
 	req->nrcpt = (size_t)(argc - s.i);
 	if (req->mode == PN_MODE_SERVE && (req->nrcpt || req->read_recipients || req->resend))
 		return usage_error(&s, _("with -bs the recipients are given with RCPT TO: no recipient arguments, -t or --resend"));
+	if (req->mode == PN_MODE_OAUTH2_LOGIN && (req->nrcpt || req->read_recipients || req->config_less))
+		return usage_error(&s, _("--oauth2-login takes an account (-a NAME) of a configuration file, and no recipients"));
 	if (req->config_less && req->account)
 		return usage_error(&s, _("cannot use both --host and --account: --host reads no configuration file"));
 	return true;
@@ -320,6 +324,7 @@ void pn_cli_usage(void)
 		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
 		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
 		"  -S, --serverinfo       print the server's capabilities and TLS certificate; send nothing\n"
+		"  --oauth2-login         sign in once for the account's OAuth 2.0 refresh token (-a NAME)\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"

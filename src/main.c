@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "net.h"
+#include "oauthlogin.h"
 #include "privilege.h"
 #include "rcfile.h"
 #include "send.h"
@@ -87,6 +88,8 @@ static int run(int argc, char **argv)
 		return pn_serverinfo_run(&req, &err);
 	case PN_MODE_RMQS:
 		return pn_rmqs_run(&req, &err);
+	case PN_MODE_OAUTH2_LOGIN:
+		return pn_oauth_login_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

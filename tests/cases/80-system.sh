@@ -264,6 +264,14 @@ dead_letter ~/pn80-dead
 account default
 password "$SASL_PASS"
 from admin@postern.test
+
+account loginsys
+from oauth@postern.test
+auth xoauth2
+oauth2_client_id sys-client
+oauth2_token_url https://127.0.0.1:$sys_down/token
+oauth2_device_url https://127.0.0.1:$sys_down/devicecode
+oauth2_token_store $SYS/rec/loginsys.tokens
 RC
 	chmod 600 "$SYS/etc/postern.conf"
 	# step 4 of SYSTEM-WIDE INSTALLATION in postern.conf(5)
@@ -466,6 +474,16 @@ dead_letter $SYS/dead")
 	check "its stderr holds no password" sys_no_secret "$WORK/err"
 	check "nothing was sent with a stolen password" no_mail bob
 
+	# --- --oauth2-login for a system account: root only (its store is
+	# written with the group); refused before any request (the endpoints
+	# are a closed port: a request would fail with 75)
+	sys_run pn-user /dev/null postern --oauth2-login -a loginsys
+	expect_rc 77 "pn-user's --oauth2-login for a system account is refused"
+	expect_err "account loginsys is defined in the system file: only root may run --oauth2-login for it" "... saying only root may"
+	check "... and no token store was made" test ! -e "$SYS/rec/loginsys.tokens"
+	sys_run root /dev/null postern --oauth2-login -a loginsys
+	expect_rc 75 "root's --oauth2-login for it goes as far as the device endpoint (a closed port here)"
+
 	# --- log files named by the user are opened without the group
 	fresh
 	sys_run pn-user "$SYS/msg" sendmail -a grouplog -t
@@ -542,6 +560,29 @@ RC
 	check "that send made no token request" test "$(grep -c '"path": "/token"' "$SO/requests.log")" = 1
 	check "both tokens were accepted by the server" test "$(grep -o '"active": true' "$SO/slog" | wc -l)" = 2
 	check "the client secret is in no output" sh -c "! grep -q sysappsecret '$WORK/err' '$WORK/out'"
+	# root signs in for a system account (device flow): the store is
+	# written with the group, and a user's send then uses it
+	cat >>"$SYS/etc/postern.conf" <<RC
+
+account loginsys2
+port $(cat "$SO/sport" 2>/dev/null || echo 9)
+auth xoauth2
+from admin@postern.test
+oauth2_client_id sysapp
+oauth2_client_secret sysappsecret
+oauth2_token_url $so_url/token
+oauth2_device_url $so_url/devicecode
+oauth2_trust_file $SMARTHOST_CA
+oauth2_token_store $SYS/oauth2/loginsys2
+RC
+	sys_run root /dev/null postern --oauth2-login -a loginsys2
+	expect_rc 0 "root signs in for a system account with the set-group-ID postern (device flow)"
+	check "... its store is group postern, mode 0660" \
+		test "$(stat -c '%G %a' "$SYS/oauth2/loginsys2" 2>&1)" = "postern 660"
+	check "... and holds the refresh token" grep -q '^refresh_token ' "$SYS/oauth2/loginsys2"
+	check "... the client secret is in no output" sh -c "! grep -q sysappsecret '$WORK/err' '$WORK/out'"
+	sys_run pn-user "$SYS/msg" sendmail -a loginsys2 bob@postern.test
+	expect_rc 0 "pn-user sends through the account root signed in for"
 	kill "$so_pid" "$ss_pid" 2>/dev/null || true
 	wait "$so_pid" "$ss_pid" 2>/dev/null || true
 

@@ -46,6 +46,13 @@ static void test_sendmail_forms(void)
 	tap_ok(parse(&r, &e, "msmtp", "--debug", "--verbose", NULL) && r.verbose == 2, "--debug and --verbose count");
 	tap_ok(parse(&r, &e, "msmtp", "-P", NULL) && r.mode == PN_MODE_PRETEND, "-P");
 	tap_ok(parse(&r, &e, "msmtp", "--pretend", "-t", NULL) && r.mode == PN_MODE_PRETEND, "--pretend");
+	tap_ok(parse(&r, &e, "postern", "--oauth2-login", "-a", "work", NULL) && r.mode == PN_MODE_OAUTH2_LOGIN &&
+		       r.account && strcmp(r.account, "work") == 0,
+	       "--oauth2-login -a NAME");
+	tap_ok(!parse(&r, &e, "postern", "--oauth2-login", "a@b.example", NULL) && e.code == EX_USAGE,
+	       "--oauth2-login takes no recipient");
+	tap_ok(!parse(&r, &e, "postern", "--oauth2-login", "--host=h.example", NULL) && e.code == EX_USAGE,
+	       "--oauth2-login needs a configuration file (no --host)");
 }
 
 /* the rc table as long options */
