@@ -510,12 +510,14 @@ static enum state st_auth(struct session *s)
 	struct pn_sasl_allow allow = {.password = p->password != NULL, .oauth = p->oauth,
 				      .cert = s->tls_on && p->tlsp.cert_file, /* presented in TLS only */
 				      .user = p->user && *p->user,
-				      .binding = s->tls_on && pn_tls_channel_binding(s->tls, &cb)};
+				      .binding = s->tls_on && pn_tls_cb_type(s->tls)};
 	enum pn_sasl_mech mech = pn_sasl_choose(s->caps.auth, p->auth, &allow);
 	if (mech == PN_SASL_NONE)
 		return nothing_fits(s, &allow);
-	if (pn_sasl_plus(mech) && !allow.binding)
+	/* the binding's data only for a -PLUS method: "y" needs the type alone */
+	if (pn_sasl_plus(mech) && !pn_tls_channel_binding(s->tls, &cb))
 		return no_binding(s, mech);
+	cb.type = pn_tls_cb_type(s->tls);
 	static const struct pn_secret none = {(char *)"", 0};
 	struct pn_sasl sasl = {.mech = mech, .user = p->user, .password = p->password ? p->password : &none,
 			       .host = p->host, .port = p->port, .cb_type = allow.binding ? cb.type : NULL,

@@ -455,25 +455,36 @@ const char *pn_tls_describe(struct pn_tls *t)
 	return t->desc;
 }
 
-/* pn_tls_channel_binding - see tls.h.  tls-unique is sound in TLS 1.2
- * only with the extended master secret (RFC 7627: without it a third
- * party can make two sessions share their Finished messages); TLS 1.3
- * has no tls-unique, and tls-exporter is its binding (RFC 9266). */
-bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb)
+/* cb_kind - the session's binding: tls-unique is sound in TLS 1.2 only
+ * with the extended master secret (RFC 7627: without it a third party can
+ * make two sessions share their Finished messages); TLS 1.3 has no
+ * tls-unique, and tls-exporter is its binding (RFC 9266).  NULL: none. */
+static const char *cb_kind(struct pn_tls *t, gnutls_channel_binding_t *type)
 {
 	if (!t || !t->started)
-		return false;
+		return NULL;
 	gnutls_protocol_t v = gnutls_protocol_get_version(t->session);
-	gnutls_channel_binding_t type = GNUTLS_CB_TLS_EXPORTER;
-	cb->type = "tls-exporter";
-	if (v == GNUTLS_TLS1_2 && gnutls_session_ext_master_secret_status(t->session)) {
-		type = GNUTLS_CB_TLS_UNIQUE;
-		cb->type = "tls-unique";
-	} else if (v != GNUTLS_TLS1_3) {
-		return false;
-	}
+	*type = GNUTLS_CB_TLS_EXPORTER;
+	if (v == GNUTLS_TLS1_3)
+		return "tls-exporter";
+	*type = GNUTLS_CB_TLS_UNIQUE;
+	return v == GNUTLS_TLS1_2 && gnutls_session_ext_master_secret_status(t->session) ? "tls-unique" : NULL;
+}
+
+/* pn_tls_cb_type - see tls.h */
+const char *pn_tls_cb_type(struct pn_tls *t)
+{
+	gnutls_channel_binding_t type;
+	return cb_kind(t, &type);
+}
+
+/* pn_tls_channel_binding - see tls.h */
+bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb)
+{
+	gnutls_channel_binding_t type;
+	cb->type = cb_kind(t, &type);
 	gnutls_datum_t d = {NULL, 0};
-	if (gnutls_session_channel_binding(t->session, type, &d) < 0)
+	if (!cb->type || gnutls_session_channel_binding(t->session, type, &d) < 0)
 		return false;
 	bool fits = d.size && d.size <= sizeof(cb->data);
 	if (fits)

@@ -48,6 +48,10 @@ struct pn_tls_cb {
  * secret (RFC 7627); false for none (another version, or TLS 1.2 without
  * it, where tls-unique can be shared by two sessions) */
 bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb);
+/* pn_tls_cb_type - the type pn_tls_channel_binding would give, without
+ * computing the data (an exporter costs a key derivation: only a -PLUS
+ * method pays for it); NULL: none */
+const char *pn_tls_cb_type(struct pn_tls *t);
 /* pn_tls_print_info - for -S, after a handshake: the protocol version,
  * the cipher suite and the server's certificate chain (names, validity,
  * SHA-256 and SHA-1 fingerprints) on out */

@@ -73,6 +73,12 @@ bool pn_tls_channel_binding(struct pn_tls *t, struct pn_tls_cb *cb)
 	return true;
 }
 
+/* pn_tls_cb_type - the type the test set, once "TLS" is up */
+const char *pn_tls_cb_type(struct pn_tls *t)
+{
+	return t && t->started ? pn_tls_stub_cb.type : NULL;
+}
+
 /* pn_tls_free - the handle; the connection is not touched */
 void pn_tls_free(struct pn_tls *t, struct pn_conn *c)
 {
