@@ -30,7 +30,10 @@
  * blocks writing them while postern is still writing; past that, batches. */
 #define RCPT_BATCH 1000
 #define AUTH_ROUNDS 6
-#define AUTH_LINE_MAX 12288 /* RFC 4954 4: an AUTH line (an OAuth token is long) */
+/* RFC 4954 4: a response line after a 334 may be this long (an OAuth token
+ * is); the AUTH command itself keeps RFC 5321's CMD_MAX, and an initial
+ * response that does not fit there waits for the empty challenge */
+#define AUTH_LINE_MAX 12288
 
 enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_DONE, S_FAIL };
 
@@ -411,13 +414,15 @@ static enum state unproven(struct session *s, const struct pn_sasl *sasl)
 }
 
 /* auth_start - the AUTH command, with the initial response when it fits
- * the line; one that does not stays in *ir for the first 334 */
+ * a command line (CMD_MAX: "the AUTH command is still subject to the line
+ * length limitations" of SMTP, RFC 4954 4; Postfix cuts longer ones);
+ * one that does not stays in *ir for the first 334 */
 static bool auth_start(struct session *s, struct pn_sasl *sasl, struct pn_secret *ir)
 {
 	const char *name = pn_sasl_name(sasl->mech);
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "AUTH %s ", name);
-	if (ir->p && strlen(prefix) + ir->n + 2 <= AUTH_LINE_MAX) {
+	if (ir->p && strlen(prefix) + ir->n + 2 <= CMD_MAX) {
 		bool ok = send_secret(s, prefix, ir);
 		pn_secret_wipe(ir);
 		return ok;
