@@ -62,6 +62,16 @@ bool pn_sasl_plus(enum pn_sasl_mech m)
 	return m == PN_SASL_SCRAM_SHA_1_PLUS || m == PN_SASL_SCRAM_SHA_256_PLUS;
 }
 
+/* pn_sasl_plus_offered - see sasl.h */
+bool pn_sasl_plus_offered(const char *offered, enum pn_sasl_mech m)
+{
+	if (m == PN_SASL_SCRAM_SHA_1 || m == PN_SASL_SCRAM_SHA_1_PLUS)
+		return pn_sasl_offers(offered, "SCRAM-SHA-1-PLUS");
+	if (m == PN_SASL_SCRAM_SHA_256 || m == PN_SASL_SCRAM_SHA_256_PLUS)
+		return pn_sasl_offers(offered, "SCRAM-SHA-256-PLUS");
+	return false;
+}
+
 /* fits - mechs[i] is one that auth and the credentials allow */
 static bool fits(size_t i, int auth, const struct pn_sasl_allow *a)
 {

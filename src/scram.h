@@ -3,8 +3,8 @@
  *
  * The messages are the raw text; sasl.c does the base64.  The gs2 header
  * is "p=TYPE,," for a -PLUS mechanism (channel binding data from the TLS
- * session), "y,," when the client could bind but the server offers no
- * -PLUS mechanism, else "n,,".  The user name and the password are
+ * session), "y,," when the client could bind but the server does not
+ * offer the -PLUS form of the mechanism, else "n,,".  The user name and the password are
  * SASLprep'd (saslprep.h); the user name's ',' and '=' become "=2C" and
  * "=3D".
  * SECURITY: the prepared password lives in struct pn_scram until the

@@ -527,8 +527,7 @@ static enum state st_auth(struct session *s)
 	struct pn_sasl sasl = {.mech = mech, .user = p->user, .password = p->password ? p->password : &none,
 			       .host = p->host, .port = p->port, .cb_type = allow.binding ? cb.type : NULL,
 			       .cb_data = cb.data, .cb_len = cb.len, .nonce = p->sasl_nonce,
-			       .plus_offered = pn_sasl_offers(s->caps.auth, "SCRAM-SHA-256-PLUS") ||
-					       pn_sasl_offers(s->caps.auth, "SCRAM-SHA-1-PLUS")};
+			       .plus_offered = pn_sasl_plus_offered(s->caps.auth, mech)};
 	s->phase = PN_PHASE_AUTH;
 	pn_conn_phase(s->c, N_("while authenticating"));
 	bool plus = pn_sasl_plus(mech);

@@ -220,6 +220,19 @@ static void choose_allow(void)
 	tap_ok(strlen(buf) < 12, "allowed: bounded by the buffer");
 }
 
+/* plus_offered - the "y" flag looks for the -PLUS form of the method used */
+static void plus_offered(void)
+{
+	const char *one = " SCRAM-SHA-1-PLUS SCRAM-SHA-1 SCRAM-SHA-256";
+	tap_ok(pn_sasl_plus_offered(one, PN_SASL_SCRAM_SHA_1), "SCRAM-SHA-1: its -PLUS form is offered");
+	tap_ok(!pn_sasl_plus_offered(one, PN_SASL_SCRAM_SHA_256),
+	       "SCRAM-SHA-256: SCRAM-SHA-1-PLUS is not its -PLUS form");
+	tap_ok(pn_sasl_plus_offered(" scram-sha-256-plus", PN_SASL_SCRAM_SHA_256),
+	       "SCRAM-SHA-256: in any case");
+	tap_ok(!pn_sasl_plus_offered(" PLAIN-PLUS SCRAM-SHA-1-PLUS", PN_SASL_PLAIN),
+	       "PLAIN has no -PLUS form");
+}
+
 /* b64enc - base64 of a string, fresh */
 static char *b64enc(const char *p, size_t n)
 {
@@ -473,6 +486,7 @@ int main(void)
 {
 	choose();
 	choose_allow();
+	plus_offered();
 	plain();
 	login();
 	cram_md5();
