@@ -134,6 +134,18 @@ void pn_sasl_note(struct pn_sasl *s, const char *p, size_t n)
 	s->error[o < max ? o : max] = '\0';
 }
 
+/* pn_sasl_base64 - see scram.h */
+bool pn_sasl_base64(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
+		    c != '+' && c != '/' && c != '=')
+			return false;
+	}
+	return true;
+}
+
 /* b64 - base64 of n bytes into r */
 static bool b64(const void *p, size_t n, struct pn_secret *r)
 {
@@ -310,7 +322,7 @@ bool pn_sasl_step(struct pn_sasl *s, const char *challenge, struct pn_secret *ou
 	gnutls_datum_t in = {(unsigned char *)challenge, (unsigned)strlen(challenge)}, chal = {NULL, 0};
 	out->p = NULL;
 	out->n = 0;
-	if (in.size && gnutls_base64_decode2(&in, &chal) < 0) {
+	if (in.size && (!pn_sasl_base64(challenge, in.size) || gnutls_base64_decode2(&in, &chal) < 0)) {
 		s->failure = PN_SASLF_MALFORMED;
 		return false;
 	}

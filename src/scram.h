@@ -29,6 +29,12 @@ bool pn_scram_verify(struct pn_sasl *s, const char *sf, size_t n) PN_WUR;
 /* pn_scram_free - wipe and free the state */
 void pn_scram_free(struct pn_scram *sc);
 
+/* pn_sasl_base64 - the n bytes at p are of the base64 alphabet or "="
+ * only: GnuTLS's decoder skips blanks and line breaks, as PEM wants, where
+ * RFC 4954 4 ("MUST reject (and not ignore)") and RFC 5802's grammar
+ * allow none */
+bool pn_sasl_base64(const char *p, size_t n);
+
 /* pn_sasl_note - the server's words (n bytes) into s->error, bounded,
  * with control characters as spaces and other bytes past ASCII as \xHH */
 void pn_sasl_note(struct pn_sasl *s, const char *p, size_t n);

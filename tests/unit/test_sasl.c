@@ -345,6 +345,10 @@ static void scram(void)
 	scram_refused(e, e->sfirst, "e=invalid-proof", PN_SASLF_SERVER, "e= in the server-final message");
 	scram_refused(e, e->sfirst, "x=1", PN_SASLF_MALFORMED, "a server-final message without v=");
 	scram_refused(e, e->sfirst, "v=!!!", PN_SASLF_MALFORMED, "v= that is not base64");
+	scram_refused(e, e->sfirst, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJR sjl95G4=", PN_SASLF_MALFORMED,
+	              "v= with a blank inside (the right signature otherwise)");
+	scram_refused(e, "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7s oEsUEjb6gQ==,i=4096", NULL,
+	              PN_SASLF_MALFORMED, "a salt with a blank inside");
 	scram_refused(e, "r=XrOprNGfwEbeRWgbNEkqO%hvYD,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", NULL, PN_SASLF_NONCE,
 		      "a server nonce that does not start with ours");
 	scram_refused(e, "r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", NULL, PN_SASLF_NONCE,
