@@ -62,6 +62,16 @@ bool pn_sasl_plus(enum pn_sasl_mech m)
 	return m == PN_SASL_SCRAM_SHA_1_PLUS || m == PN_SASL_SCRAM_SHA_256_PLUS;
 }
 
+/* pn_sasl_plus_offered - see sasl.h */
+bool pn_sasl_plus_offered(const char *offered, enum pn_sasl_mech m)
+{
+	if (m == PN_SASL_SCRAM_SHA_1 || m == PN_SASL_SCRAM_SHA_1_PLUS)
+		return pn_sasl_offers(offered, "SCRAM-SHA-1-PLUS");
+	if (m == PN_SASL_SCRAM_SHA_256 || m == PN_SASL_SCRAM_SHA_256_PLUS)
+		return pn_sasl_offers(offered, "SCRAM-SHA-256-PLUS");
+	return false;
+}
+
 /* fits - mechs[i] is one that auth and the credentials allow */
 static bool fits(size_t i, int auth, const struct pn_sasl_allow *a)
 {
@@ -122,6 +132,18 @@ void pn_sasl_note(struct pn_sasl *s, const char *p, size_t n)
 			o += (size_t)snprintf(s->error + o, sizeof(s->error) - o, "\\x%02x", c);
 	}
 	s->error[o < max ? o : max] = '\0';
+}
+
+/* pn_sasl_base64 - see scram.h */
+bool pn_sasl_base64(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
+		    c != '+' && c != '/' && c != '=')
+			return false;
+	}
+	return true;
 }
 
 /* b64 - base64 of n bytes into r */
@@ -300,7 +322,7 @@ bool pn_sasl_step(struct pn_sasl *s, const char *challenge, struct pn_secret *ou
 	gnutls_datum_t in = {(unsigned char *)challenge, (unsigned)strlen(challenge)}, chal = {NULL, 0};
 	out->p = NULL;
 	out->n = 0;
-	if (in.size && gnutls_base64_decode2(&in, &chal) < 0) {
+	if (in.size && (!pn_sasl_base64(challenge, in.size) || gnutls_base64_decode2(&in, &chal) < 0)) {
 		s->failure = PN_SASLF_MALFORMED;
 		return false;
 	}

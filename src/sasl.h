@@ -61,6 +61,10 @@ bool pn_sasl_offers(const char *offered, const char *name);
 const char *pn_sasl_name(enum pn_sasl_mech m);
 /* pn_sasl_plus - a -PLUS mechanism (it needs a channel binding) */
 bool pn_sasl_plus(enum pn_sasl_mech m);
+/* pn_sasl_plus_offered - offered names the -PLUS form of the SCRAM
+ * mechanism m (RFC 5802 6: a client that could bind says "y" unless the
+ * server offers "the -PLUS name" of the method used) */
+bool pn_sasl_plus_offered(const char *offered, enum pn_sasl_mech m);
 
 /* why an exchange stopped (pn_sasl_initial or pn_sasl_step false) */
 enum pn_sasl_failure {
@@ -86,7 +90,7 @@ struct pn_sasl {
 	const char *cb_type; /* "tls-exporter" or "tls-unique" */
 	const unsigned char *cb_data;
 	size_t cb_len;
-	bool plus_offered; /* the server offers a -PLUS mechanism */
+	bool plus_offered; /* the server offers the -PLUS form of mech */
 	/* tests only: SCRAM's client nonce (printable, no ','); NULL: 24
 	 * random bytes in base64 (production never sets it) */
 	const char *nonce;

@@ -57,7 +57,7 @@ static bool b64_decode(const char *p, size_t n, gnutls_datum_t *out)
 	gnutls_datum_t in = {(unsigned char *)p, (unsigned)n};
 	out->data = NULL;
 	out->size = 0;
-	return n && gnutls_base64_decode2(&in, out) >= 0;
+	return n && pn_sasl_base64(p, n) && gnutls_base64_decode2(&in, out) >= 0;
 }
 
 /* new_state - the hash of the mechanism and the gs2 header */

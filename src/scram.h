@@ -3,8 +3,8 @@
  *
  * The messages are the raw text; sasl.c does the base64.  The gs2 header
  * is "p=TYPE,," for a -PLUS mechanism (channel binding data from the TLS
- * session), "y,," when the client could bind but the server offers no
- * -PLUS mechanism, else "n,,".  The user name and the password are
+ * session), "y,," when the client could bind but the server does not
+ * offer the -PLUS form of the mechanism, else "n,,".  The user name and the password are
  * SASLprep'd (saslprep.h); the user name's ',' and '=' become "=2C" and
  * "=3D".
  * SECURITY: the prepared password lives in struct pn_scram until the
@@ -28,6 +28,12 @@ bool pn_scram_final(struct pn_sasl *s, const char *sf, size_t n, struct pn_buf *
 bool pn_scram_verify(struct pn_sasl *s, const char *sf, size_t n) PN_WUR;
 /* pn_scram_free - wipe and free the state */
 void pn_scram_free(struct pn_scram *sc);
+
+/* pn_sasl_base64 - the n bytes at p are of the base64 alphabet or "="
+ * only: GnuTLS's decoder skips blanks and line breaks, as PEM wants, where
+ * RFC 4954 4 ("MUST reject (and not ignore)") and RFC 5802's grammar
+ * allow none */
+bool pn_sasl_base64(const char *p, size_t n);
 
 /* pn_sasl_note - the server's words (n bytes) into s->error, bounded,
  * with control characters as spaces and other bytes past ASCII as \xHH */

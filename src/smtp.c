@@ -1,17 +1,17 @@
 /* smtp.c - the SMTP client state machine (see smtp.h).
  *
- * RFC 5321 (the dialogue), RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 2920
- * (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN),
- * RFC 2033 (LMTP: LHLO, a reply per recipient after the data), RFC 1985
- * (ETRN, for --rmqs).
+ * RFC 5321 (the dialogue), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
+ * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN), RFC 2033 (LMTP:
+ * LHLO, a reply per recipient after the data), RFC 1985 (ETRN, for
+ * --rmqs); the AUTH state (RFC 4954) is smtp_auth.c's.
  * One handler per state; the security rules are transitions: AUTH is only
  * reached with TLS up, and STARTTLS that cannot happen ends the session.
- * SECURITY: AUTH commands are written through send_secret, which shows them
- * redacted in the transcript; the password never reaches an error message.
+ * SECURITY: AUTH commands are written by smtp_auth.c through send_secret,
+ * which shows them redacted in the transcript; the password never reaches
+ * an error message.
  */
-#include "smtp.h"
+#include "smtp_session.h"
 
-#include "oauth.h"
 #include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
@@ -23,49 +23,14 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#define CMD_MAX 512      /* RFC 5321 4.5.3.1.4, with CRLF */
 /* RCPTs pipelined before the replies are read: all of them up to 1000 (one
  * round trip for the envelope, as RFC 2920 intends).  The replies to 1000
  * RCPTs, under 100 KB, fit in the socket buffers, so the server never
  * blocks writing them while postern is still writing; past that, batches. */
 #define RCPT_BATCH 1000
-#define AUTH_ROUNDS 6
-#define AUTH_LINE_MAX 12288 /* RFC 4954 4: an AUTH line (an OAuth token is long) */
 
-enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_DONE, S_FAIL };
-
-struct caps {
-	bool starttls, pipelining, eightbit, dsn, size, smtputf8, etrn;
-	unsigned long size_max;
-	char auth[512];
-};
-
-struct session {
-	const struct pn_smtp_params *p;
-	const struct pn_envelope *env;
-	const char *from;               /* the forms used in this session */
-	const struct pn_addrlist *rcpt;
-	const struct pn_message *msg;
-	const char *etrn;          /* --rmqs: the ETRN argument; NULL: a message */
-	struct pn_conn *c;
-	struct pn_tls *tls;
-	bool tls_on, broken, data_open;
-	enum pn_phase phase;       /* what the reply being waited for answers */
-	char cur[512];             /* the last reply on one line */
-	struct {                   /* the recipient refusal that decides */
-		int code;
-		char enhanced[16], line[512];
-	} refusal;
-	bool bare_refused;         /* a refused recipient has no domain */
-	struct caps caps;
-	char *greeting;            /* -S: the greeting's text */
-	struct pn_reply r;
-	struct pn_buf line;
-	struct pn_error *err;      /* the outcome of the session */
-};
-
-/* trace - one transcript line on stderr with -v */
-PN_PRINTF(2, 3) static void trace(const struct session *s, const char *fmt, ...)
+/* smtp_trace - one transcript line on stderr with -v */
+PN_PRINTF(2, 3) void smtp_trace(const struct session *s, const char *fmt, ...)
 {
 	if (!s->p->verbose)
 		return;
@@ -76,9 +41,9 @@ PN_PRINTF(2, 3) static void trace(const struct session *s, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* write_line - queue one command line of max bytes at most, CRLF
+/* smtp_write_line - queue one command line of max bytes at most, CRLF
  * included; shown is what the transcript says */
-static bool write_line(struct session *s, const char *cmd, const char *shown, size_t max)
+bool smtp_write_line(struct session *s, const char *cmd, const char *shown, size_t max)
 {
 	size_t n = strlen(cmd);
 	if (n + 2 > max || strpbrk(cmd, "\r\n")) {
@@ -86,15 +51,15 @@ static bool write_line(struct session *s, const char *cmd, const char *shown, si
 			     pn_conn_name(s->c), shown);
 		return false;
 	}
-	trace(s, "--> %s", shown);
+	smtp_trace(s, "--> %s", shown);
 	if (pn_conn_write(s->c, cmd, n, s->err) && pn_conn_write(s->c, "\r\n", 2, s->err))
 		return true;
 	s->broken = true;
 	return false;
 }
 
-/* send_cmd - queue a command that may be shown as it is */
-PN_PRINTF(2, 3) static bool send_cmd(struct session *s, const char *fmt, ...)
+/* smtp_send_cmd - queue a command that may be shown as it is */
+PN_PRINTF(2, 3) bool smtp_send_cmd(struct session *s, const char *fmt, ...)
 {
 	char cmd[CMD_MAX + 64];
 	va_list ap;
@@ -105,26 +70,11 @@ PN_PRINTF(2, 3) static bool send_cmd(struct session *s, const char *fmt, ...)
 		pn_error_set(s->err, EX_DATAERR, _("%s: command too long"), pn_conn_name(s->c));
 		return false;
 	}
-	return write_line(s, cmd, cmd, CMD_MAX);
+	return smtp_write_line(s, cmd, cmd, CMD_MAX);
 }
 
-/* send_secret - queue a command carrying credentials; redacted in -v */
-static bool send_secret(struct session *s, const char *prefix, const struct pn_secret *secret)
-{
-	struct pn_buf cmd;
-	pn_buf_init_secret(&cmd, AUTH_LINE_MAX);
-	char shown[80];
-	snprintf(shown, sizeof(shown), "%s[redacted]", prefix);
-	bool fits = pn_buf_addstr(&cmd, prefix) && pn_buf_append(&cmd, secret->p, secret->n);
-	if (!fits)
-		pn_error_set(s->err, EX_DATAERR, _("%s: command too long: %s"), pn_conn_name(s->c), shown);
-	bool ok = fits && write_line(s, cmd.data, shown, AUTH_LINE_MAX);
-	pn_buf_free(&cmd);
-	return ok;
-}
-
-/* flush - send what is queued */
-static bool flush(struct session *s)
+/* smtp_flush - send what is queued */
+bool smtp_flush(struct session *s)
 {
 	if (pn_conn_flush(s->c, s->err))
 		return true;
@@ -132,8 +82,8 @@ static bool flush(struct session *s)
 	return false;
 }
 
-/* read_reply - one whole reply into s->r */
-static bool read_reply(struct session *s)
+/* smtp_read_reply - one whole reply into s->r */
+bool smtp_read_reply(struct session *s)
 {
 	pn_conn_reply_deadline(s->c); /* the whole reply, however it trickles in */
 	pn_reply_reset(&s->r);
@@ -143,7 +93,7 @@ static bool read_reply(struct session *s)
 			s->broken = true;
 			return false;
 		}
-		trace(s, "<-- %s", s->line.data);
+		smtp_trace(s, "<-- %s", s->line.data);
 		st = pn_reply_feed(&s->r, s->line.data, s->line.len);
 	}
 	if (st == PN_REPLY_BAD) {
@@ -156,8 +106,8 @@ static bool read_reply(struct session *s)
 	return true;
 }
 
-/* reply_error - the current reply is the failure; what says what failed */
-static enum state reply_error(struct session *s, const char *what)
+/* smtp_reply_error - the current reply is the failure; what says what failed */
+enum state smtp_reply_error(struct session *s, const char *what)
 {
 	const char *name = pn_conn_name(s->c);
 	pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s", name, what, s->cur);
@@ -167,7 +117,7 @@ static enum state reply_error(struct session *s, const char *what)
 /* command - send one command, flush, read its reply */
 static bool command(struct session *s, const char *cmd)
 {
-	return send_cmd(s, "%s", cmd) && flush(s) && read_reply(s);
+	return smtp_send_cmd(s, "%s", cmd) && smtp_flush(s) && smtp_read_reply(s);
 }
 
 /* st_connect - TCP connect, trust store, implicit TLS */
@@ -177,7 +127,7 @@ static enum state st_connect(struct session *s)
 	s->c = pn_conn_open(s->p->host, s->p->port, &s->p->route, s->p->timeout, s->err);
 	if (!s->c)
 		return S_FAIL;
-	trace(s, "--- connected to %s", pn_conn_name(s->c));
+	smtp_trace(s, "--- connected to %s", pn_conn_name(s->c));
 	if (s->p->tls == PN_TLS_OFF)
 		return S_GREETING;
 	/* loaded while the greeting (or the server's TLS hello) is in flight */
@@ -188,7 +138,7 @@ static enum state st_connect(struct session *s)
 		if (!pn_tls_start(s->tls, s->c, s->err))
 			return S_FAIL;
 		s->tls_on = true;
-		trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
+		smtp_trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
 	}
 	return S_GREETING;
 }
@@ -198,10 +148,10 @@ static enum state st_greeting(struct session *s)
 {
 	s->phase = PN_PHASE_GREETING;
 	pn_conn_phase(s->c, N_("while waiting for the greeting"));
-	if (!read_reply(s))
+	if (!smtp_read_reply(s))
 		return S_FAIL;
 	if (s->r.code != 220)
-		return reply_error(s, _("the server refused the connection"));
+		return smtp_reply_error(s, _("the server refused the connection"));
 	if (s->p->on_info)
 		s->greeting = pn_xstrdup(s->r.text.data ? s->r.text.data : "");
 	return S_EHLO;
@@ -248,9 +198,9 @@ static enum state server_info(struct session *s)
 	return S_QUIT;
 }
 
-/* transaction - what follows the greetings and AUTH: the message, or
+/* smtp_transaction - what follows the greetings and AUTH: the message, or
  * with --rmqs the ETRN request */
-static enum state transaction(const struct session *s)
+enum state smtp_transaction(const struct session *s)
 {
 	return s->etrn ? S_ETRN : S_ENVELOPE;
 }
@@ -266,7 +216,7 @@ static enum state after_hello(struct session *s)
 			     pn_conn_name(s->c));
 		return S_FAIL;
 	}
-	return s->p->auth != PN_AUTH_OFF ? S_AUTH : transaction(s);
+	return s->p->auth != PN_AUTH_OFF ? S_AUTH : smtp_transaction(s);
 }
 
 /* st_ehlo - EHLO, or HELO when the server does not know EHLO; LHLO for
@@ -276,21 +226,21 @@ static enum state st_ehlo(struct session *s)
 	s->phase = PN_PHASE_EHLO;
 	pn_conn_phase(s->c, N_("while sending EHLO"));
 	/* two formats, not "%s %s": the SMTP greeting costs what it did */
-	bool sent = s->p->lmtp ? send_cmd(s, "LHLO %s", s->p->helo) : send_cmd(s, "EHLO %s", s->p->helo);
-	if (!sent || !flush(s) || !read_reply(s))
+	bool sent = s->p->lmtp ? smtp_send_cmd(s, "LHLO %s", s->p->helo) : smtp_send_cmd(s, "EHLO %s", s->p->helo);
+	if (!sent || !smtp_flush(s) || !smtp_read_reply(s))
 		return S_FAIL;
 	if (s->r.code == 250) {
 		parse_caps(s);
 	} else if (s->p->lmtp) {
-		return reply_error(s, _("LHLO refused"));
+		return smtp_reply_error(s, _("LHLO refused"));
 	} else if (s->r.code >= 500) {
-		if (!send_cmd(s, "HELO %s", s->p->helo) || !flush(s) || !read_reply(s))
+		if (!smtp_send_cmd(s, "HELO %s", s->p->helo) || !smtp_flush(s) || !smtp_read_reply(s))
 			return S_FAIL;
 		if (s->r.code != 250)
-			return reply_error(s, _("HELO refused"));
+			return smtp_reply_error(s, _("HELO refused"));
 		memset(&s->caps, 0, sizeof(s->caps));
 	} else {
-		return reply_error(s, _("EHLO refused"));
+		return smtp_reply_error(s, _("EHLO refused"));
 	}
 	if (s->p->tls == PN_TLS_STARTTLS && !s->tls_on)
 		return S_STARTTLS;
@@ -322,7 +272,7 @@ static enum state st_starttls(struct session *s)
 	if (!command(s, "STARTTLS"))
 		return S_FAIL;
 	if (s->r.code != 220)
-		return reply_error(s, _("STARTTLS refused"));
+		return smtp_reply_error(s, _("STARTTLS refused"));
 	if (pn_conn_unread(s->c)) {
 		s->broken = true; /* the server waits for a handshake: nothing more in clear */
 		pn_error_set(s->err, EX_PROTOCOL,
@@ -335,204 +285,9 @@ static enum state st_starttls(struct session *s)
 		return S_FAIL;
 	}
 	s->tls_on = true;
-	trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
+	smtp_trace(s, "--- TLS established: %s", pn_tls_describe(s->tls));
 	memset(&s->caps, 0, sizeof(s->caps)); /* forget what was said in clear */
 	return S_EHLO;
-}
-
-/* auth_failed - the one place that formats a refused AUTH: the reply,
- * and what the server said in a challenge before it (an OAuth error's
- * JSON, escaped and bounded by sasl.c).  A hint for a provider's words
- * belongs here. */
-static enum state auth_failed(struct session *s, const struct pn_sasl *sasl)
-{
-	const char *name = pn_conn_name(s->c);
-	char hint[600];
-	/* Microsoft 365's and Gmail's refusals explained (oauth.h) */
-	bool hinted = pn_oauth_hint(s->r.code, s->r.enhanced, s->cur, sasl->error[0] ? sasl->error : NULL, hint,
-				    sizeof(hint));
-	if (!sasl->error[0] && !hinted)
-		return reply_error(s, _("authentication failed"));
-	if (!sasl->error[0])
-		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s; %s", name,
-			       _("authentication failed"), s->cur, hint);
-	else
-		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur,
-			       _("%s: authentication failed: %s; the server says: %s%s%s"), name, s->cur, sasl->error,
-			       hinted ? "; " : "", hinted ? hint : "");
-	return S_FAIL;
-}
-
-/* sasl_failure - the mechanism refused what the server sent (or could not
- * start): say why; after a challenge, cancel the exchange ("*", RFC 4954
- * 4) and read the server's answer, so that RSET and QUIT can follow.  A
- * server whose SCRAM signature is wrong does not know the password (or is
- * not the server): nothing more is sent to it but the cancel and QUIT. */
-static enum state sasl_failure(struct session *s, const struct pn_sasl *sasl, bool cancel)
-{
-	const char *name = pn_conn_name(s->c), *mech = pn_sasl_name(sasl->mech);
-	switch (sasl->failure) {
-	case PN_SASLF_FORGED:
-		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server's %s signature is wrong: it does not know the "
-						    "password, or is not the server it claims to be; nothing was sent"),
-			     name, mech);
-		break;
-	case PN_SASLF_NONCE:
-		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server broke %s: its nonce does not extend postern's"), name,
-			     mech);
-		break;
-	case PN_SASLF_ITERATIONS:
-		pn_error_set(s->err, EX_PROTOCOL, _("%s: the server asks for more than %d %s iterations; refused"), name,
-			     PN_SASL_MAX_ITERATIONS, mech);
-		break;
-	case PN_SASLF_SERVER:
-		pn_error_set(s->err, EX_NOPERM, _("%s: authentication failed (%s); the server says: %s"), name, mech,
-			     sasl->error);
-		break;
-	case PN_SASLF_PREP:
-		pn_error_set(s->err, EX_CONFIG, _("%s: the user name or password cannot be used with %s: SASLprep "
-						  "(RFC 4013) refuses it"), name, mech);
-		break;
-	default:
-		pn_error_set(s->err, EX_PROTOCOL, _("%s: unexpected authentication challenge for %s"), name, mech);
-	}
-	if (cancel && send_cmd(s, "*") && flush(s))
-		(void)read_reply(s);
-	return S_FAIL;
-}
-
-/* unproven - 235 before the server proved it knows the password */
-static enum state unproven(struct session *s, const struct pn_sasl *sasl)
-{
-	pn_error_set(s->err, EX_PROTOCOL, _("%s: the server accepted %s without proving that it knows the password "
-					    "(no server signature); nothing was sent"),
-		     pn_conn_name(s->c), pn_sasl_name(sasl->mech));
-	return S_FAIL;
-}
-
-/* auth_start - the AUTH command, with the initial response when it fits
- * the line; one that does not stays in *ir for the first 334 */
-static bool auth_start(struct session *s, struct pn_sasl *sasl, struct pn_secret *ir)
-{
-	const char *name = pn_sasl_name(sasl->mech);
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "AUTH %s ", name);
-	if (ir->p && strlen(prefix) + ir->n + 2 <= AUTH_LINE_MAX) {
-		bool ok = send_secret(s, prefix, ir);
-		pn_secret_wipe(ir);
-		return ok;
-	}
-	if (ir->p && ir->n == 1 && ir->p[0] == '=') { /* "=" means empty in the AUTH line only */
-		pn_secret_wipe(ir);
-		pn_secret_copy(ir, "", 0);
-	}
-	return send_cmd(s, "AUTH %s", name);
-}
-
-/* auth_exchange - AUTH with the chosen mechanism until 235 or failure */
-static enum state auth_exchange(struct session *s, struct pn_sasl *sasl)
-{
-	struct pn_secret ir;
-	if (!pn_sasl_initial(sasl, &ir) && sasl->failure != PN_SASLF_NONE)
-		return sasl_failure(s, sasl, false);
-	bool ok = auth_start(s, sasl, &ir);
-	enum state next = S_FAIL;
-	for (int round = 0; ok && round < AUTH_ROUNDS; round++) {
-		if (!flush(s) || !read_reply(s))
-			break;
-		if (s->r.code == 235) {
-			next = pn_sasl_complete(sasl) ? transaction(s) : unproven(s, sasl);
-			break;
-		}
-		if (s->r.code != 334) {
-			next = auth_failed(s, sasl);
-			break;
-		}
-		struct pn_secret resp = ir;
-		if (!ir.p && !pn_sasl_step(sasl, s->r.text.data ? s->r.text.data : "", &resp)) {
-			next = sasl_failure(s, sasl, true);
-			break;
-		}
-		ir = (struct pn_secret){NULL, 0};
-		ok = send_secret(s, "", &resp);
-		pn_secret_wipe(&resp);
-	}
-	pn_secret_wipe(&ir);
-	if (next == S_FAIL && !pn_error_isset(s->err))
-		pn_error_set(s->err, EX_PROTOCOL, _("%s: authentication did not finish"), pn_conn_name(s->c));
-	return next;
-}
-
-/* nothing_fits - one line: what the server offers, what the account
- * allows, and why */
-static enum state nothing_fits(struct session *s, const struct pn_sasl_allow *allow)
-{
-	char allowed[300];
-	pn_sasl_allowed(s->p->auth, allow, allowed, sizeof(allowed));
-	const char *why = s->p->auth != PN_AUTH_ON ? _("its auth setting names it")
-			  : allow->oauth                ? _("it has an OAuth 2.0 token source")
-			  : allow->cert && !allow->user ? _("it has a client certificate and no user")
-			  : allow->password             ? _("it has a password")
-							: _("it has no password");
-	bool plus = pn_sasl_offers(s->caps.auth, "SCRAM-SHA-256-PLUS") || pn_sasl_offers(s->caps.auth, "SCRAM-SHA-1-PLUS");
-	pn_error_set(s->err, EX_UNAVAILABLE, _("%s: no authentication method fits: the server offers%s; this account allows %s (%s%s)"),
-		     pn_conn_name(s->c), s->caps.auth, allowed, why,
-		     plus && !allow->binding && !allow->oauth ? _("; this TLS session has no channel binding") : "");
-	return S_FAIL;
-}
-
-/* no_binding - a -PLUS method was named and the session has no binding */
-static enum state no_binding(struct session *s, enum pn_sasl_mech mech)
-{
-	pn_error_set(s->err, EX_UNAVAILABLE,
-		     _("%s: %s needs a TLS channel binding, and this session has none (postern binds TLS 1.3 "
-		       "with tls-exporter, and TLS 1.2 with tls-unique only when the session has the extended "
-		       "master secret)"),
-		     pn_conn_name(s->c), pn_sasl_name(mech));
-	return S_FAIL;
-}
-
-/* st_auth - choose a mechanism and authenticate; only ever inside TLS,
- * unless the account allows it in clear (auth_in_clear) */
-static enum state st_auth(struct session *s)
-{
-	const char *name = pn_conn_name(s->c);
-	if (!s->tls_on && !s->p->auth_in_clear) {
-		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: refusing to authenticate over an unencrypted connection"), name);
-		return S_FAIL;
-	}
-	if (!s->caps.auth[0]) {
-		pn_error_set(s->err, EX_UNAVAILABLE, _("%s: the server does not offer authentication (AUTH)"), name);
-		return S_FAIL;
-	}
-	struct pn_tls_cb cb = {NULL, {0}, 0};
-	const struct pn_smtp_params *p = s->p;
-	struct pn_sasl_allow allow = {.password = p->password != NULL, .oauth = p->oauth,
-				      .cert = s->tls_on && p->tlsp.cert_file, /* presented in TLS only */
-				      .user = p->user && *p->user,
-				      .binding = s->tls_on && pn_tls_cb_type(s->tls)};
-	enum pn_sasl_mech mech = pn_sasl_choose(s->caps.auth, p->auth, &allow);
-	if (mech == PN_SASL_NONE)
-		return nothing_fits(s, &allow);
-	/* the binding's data only for a -PLUS method: "y" needs the type alone */
-	if (pn_sasl_plus(mech) && !pn_tls_channel_binding(s->tls, &cb))
-		return no_binding(s, mech);
-	cb.type = pn_tls_cb_type(s->tls);
-	static const struct pn_secret none = {(char *)"", 0};
-	struct pn_sasl sasl = {.mech = mech, .user = p->user, .password = p->password ? p->password : &none,
-			       .host = p->host, .port = p->port, .cb_type = allow.binding ? cb.type : NULL,
-			       .cb_data = cb.data, .cb_len = cb.len, .nonce = p->sasl_nonce,
-			       .plus_offered = pn_sasl_offers(s->caps.auth, "SCRAM-SHA-256-PLUS") ||
-					       pn_sasl_offers(s->caps.auth, "SCRAM-SHA-1-PLUS")};
-	s->phase = PN_PHASE_AUTH;
-	pn_conn_phase(s->c, N_("while authenticating"));
-	bool plus = pn_sasl_plus(mech);
-	trace(s, "--- authenticating with %s%s%s", pn_sasl_name(mech), plus ? ", TLS channel binding " : "",
-	      plus ? sasl.cb_type : "");
-	enum state next = auth_exchange(s, &sasl);
-	pn_sasl_free(&sasl);
-	pn_wipe(&cb, sizeof(cb));
-	return next;
 }
 
 /* xtext - RFC 3461 4 encoding of an ENVID */
@@ -562,10 +317,10 @@ static void mail_params(struct session *s, char *out, size_t size)
 	if (s->msg->eightbit && s->caps.eightbit)
 		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
 	else if (s->msg->eightbit)
-		trace(s, "--- the message has 8-bit bytes and the server does not offer 8BITMIME; sending it as it is");
+		smtp_trace(s, "--- the message has 8-bit bytes and the server does not offer 8BITMIME; sending it as it is");
 	bool want_dsn = s->p->dsn_ret || s->p->dsn_envid || s->p->dsn_notify;
 	if (want_dsn && !s->caps.dsn) {
-		trace(s, "--- the server does not offer DSN; -N, -R and -V are left out");
+		smtp_trace(s, "--- the server does not offer DSN; -N, -R and -V are left out");
 		return;
 	}
 	if (s->p->dsn_ret)
@@ -581,8 +336,8 @@ static void mail_params(struct session *s, char *out, size_t size)
 static bool send_rcpt(struct session *s, const char *addr)
 {
 	if (s->caps.dsn && s->p->dsn_notify)
-		return send_cmd(s, "RCPT TO:<%s> NOTIFY=%s", addr, s->p->dsn_notify);
-	return send_cmd(s, "RCPT TO:<%s>", addr);
+		return smtp_send_cmd(s, "RCPT TO:<%s> NOTIFY=%s", addr, s->p->dsn_notify);
+	return smtp_send_cmd(s, "RCPT TO:<%s>", addr);
 }
 
 /* note_refused - add one refused recipient to the list; the refusal that
@@ -609,7 +364,7 @@ static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_bu
 {
 	s->phase = PN_PHASE_RCPT;
 	for (size_t i = from; i < to; i++) {
-		if (!read_reply(s))
+		if (!smtp_read_reply(s))
 			return false;
 		if (!mail_ok)
 			continue;
@@ -625,11 +380,11 @@ static bool rcpt_replies(struct session *s, size_t from, size_t to, struct pn_bu
 static bool mail_reply(struct session *s, bool *mail_ok)
 {
 	s->phase = PN_PHASE_MAIL;
-	if (!read_reply(s))
+	if (!smtp_read_reply(s))
 		return false;
 	*mail_ok = s->r.code == 250;
 	if (!*mail_ok)
-		reply_error(s, _("sender address refused"));
+		smtp_reply_error(s, _("sender address refused"));
 	return true;
 }
 
@@ -637,7 +392,7 @@ static bool mail_reply(struct session *s, bool *mail_ok)
 static bool data_reply(struct session *s, int *data_code)
 {
 	s->phase = PN_PHASE_DATA;
-	if (!read_reply(s))
+	if (!smtp_read_reply(s))
 		return false;
 	*data_code = s->r.code;
 	return true;
@@ -652,7 +407,7 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 	mail_params(s, params, sizeof(params));
 	bool pipe = s->caps.pipelining;
 	s->phase = PN_PHASE_MAIL;
-	if (!send_cmd(s, "MAIL FROM:<%s>%s", s->from, params) || (!pipe && (!flush(s) || !mail_reply(s, mail_ok))))
+	if (!smtp_send_cmd(s, "MAIL FROM:<%s>%s", s->from, params) || (!pipe && (!smtp_flush(s) || !mail_reply(s, mail_ok))))
 		return false;
 	if (!pipe && !*mail_ok)
 		return true;
@@ -664,9 +419,9 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 			if (!send_rcpt(s, s->rcpt->addr[k]))
 				return false;
 		bool last = end == n && !s->p->verify; /* the batch that ends with DATA */
-		if (last && pipe && !send_cmd(s, "DATA"))
+		if (last && pipe && !smtp_send_cmd(s, "DATA"))
 			return false;
-		if (!flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
+		if (!smtp_flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
 			return false;
 		mail_read = true;
 		if (!*mail_ok) /* what follows was refused for want of MAIL: drain it */
@@ -677,9 +432,9 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 	}
 	if (s->p->verify || refused->len)
 		return !pipe || s->p->verify || data_reply(s, data_code);
-	if (!pipe && !send_cmd(s, "DATA"))
+	if (!pipe && !smtp_send_cmd(s, "DATA"))
 		return false;
-	return (pipe || flush(s)) && data_reply(s, data_code);
+	return (pipe || smtp_flush(s)) && data_reply(s, data_code);
 }
 
 /* choose_forms - UTF-8 addresses with SMTPUTF8, else A-label domains */
@@ -744,7 +499,7 @@ static enum state st_envelope(struct session *s)
 	} else if (s->p->verify) {
 		next = verified(s);
 	} else if (data_code != 354) {
-		next = reply_error(s, _("DATA refused"));
+		next = smtp_reply_error(s, _("DATA refused"));
 	} else {
 		next = S_BODY;
 	}
@@ -768,10 +523,10 @@ static bool body_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
 static enum state early_reply(struct session *s)
 {
 	s->broken = true;
-	if (!read_reply(s))
+	if (!smtp_read_reply(s))
 		return S_FAIL;
 	if (s->r.code >= 400)
-		return reply_error(s, _("the message was refused before it was sent"));
+		return smtp_reply_error(s, _("the message was refused before it was sent"));
 	pn_error_set(s->err, EX_PROTOCOL,
 		     _("%s: the server broke the protocol: it replied '%s' before the end of the message"),
 		     pn_conn_name(s->c), s->cur);
@@ -815,7 +570,7 @@ static enum state lmtp_verdicts(struct session *s)
 	pn_error_init(&lost);
 	s->err = &lost; /* a connection lost midway is told after the refusals */
 	size_t got = 0, nref = 0;
-	for (; got < s->rcpt->n && read_reply(s); got++) {
+	for (; got < s->rcpt->n && smtp_read_reply(s); got++) {
 		if (s->p->on_rcpt)
 			s->p->on_rcpt(s->p->on_rcpt_ctx, s->rcpt->addr[got], s->r.code, s->cur);
 		if (s->r.code >= 200 && s->r.code <= 299)
@@ -835,22 +590,22 @@ static enum state st_body(struct session *s)
 	pn_conn_phase(s->c, N_("while sending the message body"));
 	if (pn_conn_unread(s->c)) /* it came with the 354, before any of the message */
 		return early_reply(s);
-	trace(s, "--> [message: %zu bytes]", s->msg->size);
+	smtp_trace(s, "--> [message: %zu bytes]", s->msg->size);
 	pn_conn_deadline(s->c, pn_deadline_in(pn_conn_bulk_ms(s->c, s->msg->size)));
 	if (!pn_message_stream(s->msg, body_sink, s, s->err))
 		return S_FAIL;
 	if (pn_conn_pending(s->c)) /* the end of data is still in the buffer */
 		return early_reply(s);
-	if (!flush(s))
+	if (!smtp_flush(s))
 		return S_FAIL;
 	s->phase = PN_PHASE_DOT;
 	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
 	if (s->p->lmtp)
 		return lmtp_verdicts(s);
-	if (!read_reply(s))
+	if (!smtp_read_reply(s))
 		return S_FAIL;
 	if (s->r.code != 250)
-		return reply_error(s, _("the message was refused"));
+		return smtp_reply_error(s, _("the message was refused"));
 	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
 	return S_QUIT;
 }
@@ -862,7 +617,7 @@ static enum state st_etrn(struct session *s)
 {
 	s->phase = PN_PHASE_ETRN;
 	pn_conn_phase(s->c, N_("while sending ETRN"));
-	if (!send_cmd(s, "ETRN %s", s->etrn) || !flush(s) || !read_reply(s))
+	if (!smtp_send_cmd(s, "ETRN %s", s->etrn) || !smtp_flush(s) || !smtp_read_reply(s))
 		return S_FAIL;
 	int code = s->r.code;
 	if (code >= 250 && code <= 253) {
@@ -870,10 +625,10 @@ static enum state st_etrn(struct session *s)
 		return S_QUIT;
 	}
 	if (code < 500 || code > 504)
-		return reply_error(s, _("ETRN refused"));
+		return smtp_reply_error(s, _("ETRN refused"));
 	/* the command, or this form of argument, is not supported: no later
 	 * try can change that, whatever the enhanced code says */
-	reply_error(s, _("ETRN is not supported for this argument"));
+	smtp_reply_error(s, _("ETRN is not supported for this argument"));
 	s->err->code = EX_UNAVAILABLE;
 	return S_FAIL;
 }
@@ -883,9 +638,9 @@ static enum state st_quit(struct session *s)
 {
 	struct pn_error ignored;
 	pn_error_init(&ignored);
-	trace(s, "--> QUIT");
+	smtp_trace(s, "--> QUIT");
 	if (pn_conn_write(s->c, "QUIT\r\n", 6, &ignored) && pn_conn_flush(s->c, &ignored))
-		trace(s, "--- closing without waiting for the reply to QUIT");
+		smtp_trace(s, "--- closing without waiting for the reply to QUIT");
 	return S_DONE;
 }
 
@@ -898,7 +653,7 @@ static void fail_cleanup(struct session *s)
 	pn_error_init(&ignored);
 	if (s->r.code && pn_conn_write(s->c, "RSET\r\nQUIT\r\n", 12, &ignored) &&
 	    pn_conn_flush(s->c, &ignored))
-		trace(s, "--> RSET\n--> QUIT");
+		smtp_trace(s, "--> RSET\n--> QUIT");
 }
 
 static const struct {
@@ -907,7 +662,7 @@ static const struct {
 } states[] = {
 	[S_CONNECT] = {"CONNECT", st_connect},   [S_GREETING] = {"GREETING", st_greeting},
 	[S_EHLO] = {"EHLO", st_ehlo},             [S_STARTTLS] = {"STARTTLS", st_starttls},
-	[S_AUTH] = {"AUTH", st_auth},             [S_ENVELOPE] = {"ENVELOPE", st_envelope},
+	[S_AUTH] = {"AUTH", smtp_st_auth},        [S_ENVELOPE] = {"ENVELOPE", st_envelope},
 	[S_BODY] = {"BODY", st_body},             [S_ETRN] = {"ETRN", st_etrn},
 	[S_QUIT] = {"QUIT", st_quit},
 };
@@ -922,7 +677,7 @@ static bool run(struct session *s)
 	pn_buf_init(&s->line, PN_REPLY_LINE_MAX);
 	enum state st = S_CONNECT;
 	while (st != S_DONE && st != S_FAIL) {
-		trace(s, "--- state %s", states[st].name);
+		smtp_trace(s, "--- state %s", states[st].name);
 		st = states[st].run(s);
 	}
 	if (st == S_FAIL) {

@@ -220,6 +220,19 @@ static void choose_allow(void)
 	tap_ok(strlen(buf) < 12, "allowed: bounded by the buffer");
 }
 
+/* plus_offered - the "y" flag looks for the -PLUS form of the method used */
+static void plus_offered(void)
+{
+	const char *one = " SCRAM-SHA-1-PLUS SCRAM-SHA-1 SCRAM-SHA-256";
+	tap_ok(pn_sasl_plus_offered(one, PN_SASL_SCRAM_SHA_1), "SCRAM-SHA-1: its -PLUS form is offered");
+	tap_ok(!pn_sasl_plus_offered(one, PN_SASL_SCRAM_SHA_256),
+	       "SCRAM-SHA-256: SCRAM-SHA-1-PLUS is not its -PLUS form");
+	tap_ok(pn_sasl_plus_offered(" scram-sha-256-plus", PN_SASL_SCRAM_SHA_256),
+	       "SCRAM-SHA-256: in any case");
+	tap_ok(!pn_sasl_plus_offered(" PLAIN-PLUS SCRAM-SHA-1-PLUS", PN_SASL_PLAIN),
+	       "PLAIN has no -PLUS form");
+}
+
 /* b64enc - base64 of a string, fresh */
 static char *b64enc(const char *p, size_t n)
 {
@@ -332,6 +345,10 @@ static void scram(void)
 	scram_refused(e, e->sfirst, "e=invalid-proof", PN_SASLF_SERVER, "e= in the server-final message");
 	scram_refused(e, e->sfirst, "x=1", PN_SASLF_MALFORMED, "a server-final message without v=");
 	scram_refused(e, e->sfirst, "v=!!!", PN_SASLF_MALFORMED, "v= that is not base64");
+	scram_refused(e, e->sfirst, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJR sjl95G4=", PN_SASLF_MALFORMED,
+	              "v= with a blank inside (the right signature otherwise)");
+	scram_refused(e, "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7s oEsUEjb6gQ==,i=4096", NULL,
+	              PN_SASLF_MALFORMED, "a salt with a blank inside");
 	scram_refused(e, "r=XrOprNGfwEbeRWgbNEkqO%hvYD,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", NULL, PN_SASLF_NONCE,
 		      "a server nonce that does not start with ours");
 	scram_refused(e, "r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", NULL, PN_SASLF_NONCE,
@@ -473,6 +490,7 @@ int main(void)
 {
 	choose();
 	choose_allow();
+	plus_offered();
 	plain();
 	login();
 	cram_md5();

@@ -1,0 +1,68 @@
+/* smtp_session.h - what smtp.c and smtp_auth.c share: one session's state
+ * and the few helpers of the dialogue; private to the SMTP client (smtp.h
+ * is its interface).
+ * SECURITY: struct session points at the account's password (p->password);
+ * smtp_write_line shows a command only as the caller says (redacted for
+ * credentials, by smtp_auth.c's send_secret).
+ */
+#ifndef POSTERN_SMTP_SESSION_H
+#define POSTERN_SMTP_SESSION_H
+
+#include "reply.h"
+#include "smtp.h"
+
+#define CMD_MAX 512      /* RFC 5321 4.5.3.1.4, with CRLF */
+
+enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_DONE, S_FAIL };
+
+struct caps {
+	bool starttls, pipelining, eightbit, dsn, size, smtputf8, etrn;
+	unsigned long size_max;
+	char auth[512];
+};
+
+struct session {
+	const struct pn_smtp_params *p;
+	const struct pn_envelope *env;
+	const char *from;               /* the forms used in this session */
+	const struct pn_addrlist *rcpt;
+	const struct pn_message *msg;
+	const char *etrn;          /* --rmqs: the ETRN argument; NULL: a message */
+	struct pn_conn *c;
+	struct pn_tls *tls;
+	bool tls_on, broken, data_open;
+	enum pn_phase phase;       /* what the reply being waited for answers */
+	char cur[512];             /* the last reply on one line */
+	struct {                   /* the recipient refusal that decides */
+		int code;
+		char enhanced[16], line[512];
+	} refusal;
+	bool bare_refused;         /* a refused recipient has no domain */
+	struct caps caps;
+	char *greeting;            /* -S: the greeting's text */
+	struct pn_reply r;
+	struct pn_buf line;
+	struct pn_error *err;      /* the outcome of the session */
+};
+
+/* smtp_trace - one transcript line on stderr with -v */
+PN_PRINTF(2, 3) void smtp_trace(const struct session *s, const char *fmt, ...);
+/* smtp_write_line - queue one command line of max bytes at most, CRLF
+ * included; shown is what the transcript says; false with s->err set */
+bool smtp_write_line(struct session *s, const char *cmd, const char *shown, size_t max);
+/* smtp_send_cmd - queue a command that may be shown as it is */
+PN_PRINTF(2, 3) bool smtp_send_cmd(struct session *s, const char *fmt, ...);
+/* smtp_flush - send what is queued */
+bool smtp_flush(struct session *s);
+/* smtp_read_reply - one whole reply into s->r (and s->cur) */
+bool smtp_read_reply(struct session *s);
+/* smtp_reply_error - the current reply is the failure; S_FAIL */
+enum state smtp_reply_error(struct session *s, const char *what);
+/* smtp_transaction - the state after the greetings and AUTH */
+enum state smtp_transaction(const struct session *s);
+
+/* smtp_st_auth - the AUTH state (smtp_auth.c): choose a mechanism and
+ * authenticate; the transaction's state, or S_FAIL with s->err set */
+enum state smtp_st_auth(struct session *s);
+
+#endif
