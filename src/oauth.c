@@ -175,18 +175,19 @@ static const char *shown(const char *v, size_t n, char *out, size_t size)
 	return out;
 }
 
-/* parse_reply - r's body as JSON, its "error" member noted */
-static bool parse_reply(const char *url, struct pn_oauth_reply *r, struct pn_error *err)
+/* parse_reply - r's body as JSON, its "error" member noted.  A body that
+ * is no JSON object is not quoted: it may hold a token all the same (a
+ * form-encoded reply); its Content-Type says what it was. */
+static bool parse_reply(const char *url, const char *ctype, struct pn_oauth_reply *r, struct pn_error *err)
 {
 	const char *why = "";
 	r->is_json = pn_json_parse(&r->json, r->body.data ? r->body.data : "", r->body.len, &why)
 		&& r->json.top == PN_JSON_OBJECT;
 	if (!r->is_json) {
-		char start[80];
-		pn_error_set(err, EX_PROTOCOL, _("%s answered (HTTP %ld) with no JSON object (%s): %s"), url, r->status,
-			     r->json.top == PN_JSON_MISSING ? why : "not an object",
-			     shown(r->body.data ? r->body.data : "", r->body.len < 60 ? r->body.len : 60, start,
-				   sizeof(start)));
+		char ct[80];
+		pn_error_set(err, EX_PROTOCOL, _("%s answered (HTTP %ld) with no JSON object (%s; Content-Type %s)"), url,
+			     r->status, r->json.top == PN_JSON_MISSING ? why : "not an object",
+			     ctype[0] ? shown(ctype, strlen(ctype), ct, sizeof(ct)) : _("none"));
 		return false;
 	}
 	struct pn_buf e;
@@ -214,7 +215,7 @@ bool pn_oauth_post(const struct pn_account *a, const char *url, const struct pn_
 			     r->status);
 		return false;
 	}
-	return parse_reply(url, r, err);
+	return parse_reply(url, hr.ctype, r, err);
 }
 
 /* pn_oauth_reply_free - see oauth.h */

@@ -53,6 +53,8 @@ DIR/faults.json (all keys optional)
                    expired or revoked."
       "huge"       200 with a JSON object of 100 KiB
       "redirect"   302 to http://127.0.0.1:9/token (never to be followed)
+      "form"       200 with a form-encoded token (access_token=at-form-...),
+                   not JSON: a client must refuse it without quoting it
   "expires_in": N     lifetime of new access tokens (default 3600)
   "rotate": false     refresh tokens are not rotated (default true)
   "device": [...]     the answers to the polls of a device code, in order:
@@ -247,6 +249,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"access_token": "x" * (100 << 10), "token_type": "Bearer"})
         if fault == "redirect":
             return self.answer(302, raw=b"", ctype="text/plain", headers={"Location": "http://127.0.0.1:9/token"})
+        if fault == "form":
+            return self.answer(200, raw=b"access_token=at-form-secret&token_type=bearer&expires_in=3600",
+                               ctype="application/x-www-form-urlencoded")
         if fault == "google_invalid_grant":
             return self.error(400, "invalid_grant", "Token has been expired or revoked.")
         cid = self.client(f)

@@ -259,7 +259,13 @@ oa_faults '{"token": "garbage"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 76 "a reply that is not JSON"
 expect_err "with no JSON object" "the message says what was wrong"
+expect_err "Content-Type text/html" "it names what came instead"
 expect_one_line "one line on stderr"
+
+oa_faults '{"token": "form"}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 76 "a form-encoded token reply is no JSON"
+check "the reply, which holds a token, is not quoted on stderr" sh -c "! grep -q at-form '$WORK/err'"
 
 oa_faults '{"token": "huge"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
