@@ -210,9 +210,9 @@ bool pn_oauth_post(const struct pn_account *a, const char *url, const struct pn_
 	r->body = hr.body; /* the reply's secret buffer changes hands */
 	if (!ok)
 		return false;
-	if (r->status >= 500) {
-		pn_error_set(err, EX_TEMPFAIL, _("%s answered HTTP %ld (a server error); try again later"), url,
-			     r->status);
+	if (r->status >= 500 || r->status == 429) { /* 429: throttled (RFC 6585 4) */
+		pn_error_set(err, EX_TEMPFAIL, _("%s answered HTTP %ld (%s); try again later"), url, r->status,
+			     r->status == 429 ? _("too many requests") : _("a server error"));
 		return false;
 	}
 	return parse_reply(url, hr.ctype, r, err);
@@ -259,7 +259,10 @@ void pn_oauth_fail(const struct pn_account *a, const struct pn_oauth_reply *r, s
 	char e[96], d[300];
 	shown(r->error, strlen(r->error), e, sizeof(e));
 	description(r, d, sizeof(d));
-	if (has_code(r, 700082))
+	if (strcmp(r->error, "temporarily_unavailable") == 0 || strcmp(r->error, "server_error") == 0)
+		pn_error_set(err, EX_TEMPFAIL, _("account %s: the token endpoint is unavailable for now (%s: %s); try "
+						 "again later"), n, e, d);
+	else if (has_code(r, 700082))
 		pn_error_set(err, EX_NOPERM, _("account %s: the refresh token expired because it was not used for 90 days "
 					       "(AADSTS700082); run: postern --oauth2-login -a %s"), n, n);
 	else if (has_code(r, 70043))

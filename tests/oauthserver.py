@@ -55,6 +55,8 @@ DIR/faults.json (all keys optional)
       "redirect"   302 to http://127.0.0.1:9/token (never to be followed)
       "form"       200 with a form-encoded token (access_token=at-form-...),
                    not JSON: a client must refuse it without quoting it
+      "http429"    429 with an HTML page (a throttling gateway)
+      "unavailable"  400 temporarily_unavailable (Microsoft's, when busy)
   "expires_in": N     lifetime of new access tokens (default 3600)
   "rotate": false     refresh tokens are not rotated (default true)
   "device": [...]     the answers to the polls of a device code, in order:
@@ -252,6 +254,11 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "form":
             return self.answer(200, raw=b"access_token=at-form-secret&token_type=bearer&expires_in=3600",
                                ctype="application/x-www-form-urlencoded")
+        if fault == "http429":
+            return self.answer(429, raw=b"<html><body>Too Many Requests</body></html>", ctype="text/html",
+                               headers={"Retry-After": "5"})
+        if fault == "unavailable":
+            return self.error(400, "temporarily_unavailable", "AADSTS50196: The server is busy. Try again.")
         if fault == "google_invalid_grant":
             return self.error(400, "invalid_grant", "Token has been expired or revoked.")
         cid = self.client(f)

@@ -255,6 +255,18 @@ oa_faults '{"token": "http500"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 75 "HTTP 500 from the token endpoint: temporary"
 
+oa_faults '{"token": "http429"}'
+n=$(dl_count)
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 75 "HTTP 429 (throttled) from the token endpoint: temporary"
+expect_err "answered HTTP 429 \(too many requests\); try again later" "the message says so"
+check "the message is kept as a dead letter" test "$(dl_count)" = $((n + 1))
+
+oa_faults '{"token": "unavailable"}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 75 "temporarily_unavailable from the token endpoint: temporary"
+expect_err "unavailable for now \(temporarily_unavailable: 'AADSTS50196" "the message names the provider's error"
+
 oa_faults '{"token": "garbage"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 76 "a reply that is not JSON"
