@@ -199,35 +199,20 @@ void pn_device_start(struct pn_device *d, long long interval, long long expires_
 	d->expires_at = now + expires_in * 1000;
 }
 
-/* failure - a poll's error that ends the flow: its exit code and text */
+/* failure - a poll's error that ends the flow: the exit code, and the
+ * device flow's own words for its own errors (RFC 8628 3.5); NULL for the
+ * token endpoint's other errors, which oauth.c explains (AADSTS codes,
+ * invalid_client, consent) as it does for every grant */
 static int failure(const char *error, const char **why)
 {
-	static const struct {
-		const char *error;
-		int code;
-		const char *why;
-	} known[] = {
-	    {"expired_token", EX_TEMPFAIL,
-	     N_("the code expired before it was entered: run --oauth2-login again")},
-	    {"access_denied", EX_NOPERM, N_("the sign-in was refused (access_denied)")},
-	    {"invalid_client", EX_CONFIG,
-	     N_("the provider does not know this client (invalid_client): check oauth2_client_id and the "
-	        "client secret")},
-	    {"invalid_grant", EX_NOPERM, N_("the provider refused the device code (invalid_grant)")},
-	    {"unauthorized_client", EX_CONFIG,
-	     N_("this client may not use the device flow (unauthorized_client): allow public client flows in "
-	        "the app registration")},
-	    {"invalid_scope", EX_CONFIG,
-	     N_("the provider refused the scope (invalid_scope): check oauth2_scope")},
-	    {"invalid_request", EX_CONFIG, N_("the provider refused the request (invalid_request)")},
-	};
-	for (size_t i = 0; i < PN_ARRAY_LEN(known); i++)
-		if (strcmp(error, known[i].error) == 0) {
-			*why = known[i].why;
-			return known[i].code;
-		}
-	*why = N_("the provider refused the sign-in");
-	return EX_UNAVAILABLE;
+	*why = NULL;
+	if (strcmp(error, "expired_token") == 0)
+		*why = N_("the code expired before it was entered: run --oauth2-login again");
+	else if (strcmp(error, "access_denied") == 0)
+		*why = N_("the sign-in was refused (access_denied)");
+	else
+		return EX_NOPERM;
+	return strcmp(error, "access_denied") == 0 ? EX_NOPERM : EX_TEMPFAIL;
 }
 
 /* pn_device_step - see loginflow.h */

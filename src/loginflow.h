@@ -74,7 +74,9 @@ enum pn_device_action { PN_DEVICE_WAIT, PN_DEVICE_DONE, PN_DEVICE_FAIL };
 void pn_device_start(struct pn_device *d, long long interval, long long expires_in, long long now);
 /* pn_device_step - after a poll whose reply had the error code error
  * (NULL: a token came): DONE, WAIT *wait_ms before the next poll, or FAIL
- * with *code (sysexits) and *why (static English text, marked N_()) */
+ * with *code (sysexits) and *why (static English text, marked N_()); *why
+ * is NULL for an error that is not the device flow's own (RFC 8628 3.5):
+ * the caller explains it as any token endpoint's error (pn_oauth_fail) */
 enum pn_device_action pn_device_step(struct pn_device *d, const char *error, long long now,
                                      long long *wait_ms, int *code, const char **why);
 
