@@ -418,27 +418,47 @@ static bool fetch(const struct pn_account *a, const struct pn_oauth_ctx *ctx, co
 	return ok;
 }
 
+/* one use of the account's store: its endpoints, the store locked, what it
+ * holds for this configuration */
+struct held {
+	struct pn_oauth_ends e;
+	struct pn_store s;
+	struct pn_token t;
+};
+
+/* hold - a's store opened (locked) and read; what it holds for another
+ * configuration forgotten.  Release with unhold, also after a failure. */
+static bool hold(const struct pn_account *a, const struct pn_oauth_ctx *ctx, struct held *h, struct pn_error *err)
+{
+	memset(h, 0, sizeof(*h));
+	h->s.lockfd = -1;
+	bool ok = pn_oauth_ends(a, &h->e, err)
+		&& pn_store_open(&h->s, a->oauth2_token_store, a->name, ctx->home, a->system, err)
+		&& pn_store_read(&h->s, a->oauth2_client_id, &h->t, err);
+	if (ok)
+		keep_only_mine(&h->t, &h->e, a);
+	return ok;
+}
+
+/* unhold - the store unlocked, the tokens wiped */
+static void unhold(struct held *h)
+{
+	pn_store_close(&h->s);
+	pn_token_free(&h->t);
+	pn_oauth_ends_free(&h->e);
+}
+
 /* pn_oauth_token - see oauth.h */
 bool pn_oauth_token(const struct pn_account *a, const struct pn_oauth_ctx *ctx, struct pn_secret *out,
 		    struct pn_error *err)
 {
-	struct pn_oauth_ends e;
-	struct pn_store s = {NULL, NULL, false, false, -1};
-	struct pn_token t;
-	memset(&t, 0, sizeof(t));
-	bool ok = pn_oauth_ends(a, &e, err)
-		&& pn_store_open(&s, a->oauth2_token_store, a->name, ctx->home, a->system, err)
-		&& pn_store_read(&s, a->oauth2_client_id, &t, err);
-	if (ok) {
-		keep_only_mine(&t, &e, a);
-		if (!t.access.p || !pn_oauth_fresh(t.expires, now_of(ctx)))
-			ok = fetch(a, ctx, &e, &s, &t, err);
-	}
+	struct held h;
+	bool ok = hold(a, ctx, &h, err);
+	if (ok && (!h.t.access.p || !pn_oauth_fresh(h.t.expires, now_of(ctx))))
+		ok = fetch(a, ctx, &h.e, &h.s, &h.t, err);
 	if (ok)
-		pn_secret_copy(out, t.access.p, t.access.n);
-	pn_store_close(&s);
-	pn_token_free(&t);
-	pn_oauth_ends_free(&e);
+		pn_secret_copy(out, h.t.access.p, h.t.access.n);
+	unhold(&h);
 	return ok;
 }
 
@@ -446,20 +466,9 @@ bool pn_oauth_token(const struct pn_account *a, const struct pn_oauth_ctx *ctx, 
 bool pn_oauth_save(const struct pn_account *a, const struct pn_oauth_ctx *ctx, const struct pn_oauth_reply *r,
 		   struct pn_error *err)
 {
-	struct pn_oauth_ends e;
-	struct pn_store s = {NULL, NULL, false, false, -1};
-	struct pn_token t;
-	memset(&t, 0, sizeof(t));
-	bool ok = pn_oauth_ends(a, &e, err)
-		&& pn_store_open(&s, a->oauth2_token_store, a->name, ctx->home, a->system, err)
-		&& pn_store_read(&s, a->oauth2_client_id, &t, err);
-	if (ok) {
-		keep_only_mine(&t, &e, a);
-		ok = from_reply(r, now_of(ctx), &t, err) && pn_store_write(&s, &t, err);
-	}
-	pn_store_close(&s);
-	pn_token_free(&t);
-	pn_oauth_ends_free(&e);
+	struct held h;
+	bool ok = hold(a, ctx, &h, err) && from_reply(r, now_of(ctx), &h.t, err) && pn_store_write(&h.s, &h.t, err);
+	unhold(&h);
 	return ok;
 }
 
