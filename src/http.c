@@ -3,37 +3,13 @@
  * libcurl is dlopen()ed on the first request ("libcurl-gnutls.so.4", the
  * flavour that shares GnuTLS with postern, then "libcurl.so.4") and kept
  * loaded; its header gives the types and constants only.  The form
- * encoder is pure and needs no libcurl.
+ * encoder is pure and lives in loginflow.c (pn_form_add).
  */
 #include "http.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
-
-/* pn_form_add - see http.h */
-bool pn_form_add(struct pn_buf *b, const char *name, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *parts[2] = {name, value};
-	if (b->len && !pn_buf_append(b, "&", 1))
-		return false;
-	for (int k = 0; k < 2; k++) {
-		if (k == 1 && !pn_buf_append(b, "=", 1))
-			return false;
-		for (const unsigned char *s = (const unsigned char *)parts[k]; *s; s++) {
-			char enc[3] = {'%', hex[*s >> 4], hex[*s & 15]};
-			bool plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
-				|| *s == '-' || *s == '.' || *s == '_' || *s == '~';
-			bool ok = plain ? pn_buf_append(b, s, 1)
-				: *s == ' ' ? pn_buf_append(b, "+", 1) : pn_buf_append(b, enc, 3);
-			pn_wipe(enc, sizeof(enc));
-			if (!ok)
-				return false;
-		}
-	}
-	return true;
-}
 
 /* pn_http_reply_free - see http.h */
 void pn_http_reply_free(struct pn_http_reply *r)

@@ -9,7 +9,7 @@
  * proxy settings (the caller's environment is not trusted there).
  * SECURITY: request bodies carry client secrets and refresh tokens, replies
  * access and refresh tokens: the reply is a secret buffer, and the caller
- * hands the request in one (pn_form_add); libcurl's own copies are its
+ * hands the request in one (loginflow.h's pn_form_add); libcurl's own copies are its
  * business (CURLOPT_POSTFIELDS is not copied by libcurl).  Nothing is
  * written to -v.
  */
@@ -45,12 +45,6 @@ bool pn_http_post_form(const struct pn_http_params *p, const char *body, size_t 
 		       struct pn_error *err) PN_WUR;
 
 void pn_http_reply_free(struct pn_http_reply *r);
-
-/* pn_form_add - append "name=value" to the form in b (with '&' when b is
- * not empty), both percent-encoded as application/x-www-form-urlencoded
- * (unreserved characters as they are, space as "+", every other byte
- * %XX); false when b's cap is reached */
-bool pn_form_add(struct pn_buf *b, const char *name, const char *value) PN_WUR;
 
 /* pn_http_loaded - libcurl was loaded by this process (for tests) */
 bool pn_http_loaded(void);

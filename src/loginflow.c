@@ -16,24 +16,46 @@ static bool unreserved(unsigned char c)
 	       c == '.' || c == '_' || c == '~';
 }
 
-/* pn_url_encode - see loginflow.h */
-bool pn_url_encode(struct pn_buf *out, const char *s)
+/* encode - s appended percent-encoded, a space as space ("%20" or "+");
+ * the escape's copy of a byte is wiped, as s may be a secret */
+static bool encode(struct pn_buf *out, const char *s, const char *space)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-		bool ok = unreserved(*p) ? pn_buf_append(out, p, 1) : pn_buf_append(out, esc, 3);
+		bool ok = unreserved(*p) ? pn_buf_append(out, p, 1)
+		          : *p == ' '    ? pn_buf_addstr(out, space)
+		                         : pn_buf_append(out, esc, 3);
+		pn_wipe(esc, sizeof(esc));
 		if (!ok)
 			return false;
 	}
 	return true;
 }
 
+/* pn_url_encode - see loginflow.h */
+bool pn_url_encode(struct pn_buf *out, const char *s)
+{
+	return encode(out, s, "%20");
+}
+
+/* pair - "name=value" after a '&' unless out is empty */
+static bool pair(struct pn_buf *out, const char *name, const char *value, const char *space)
+{
+	return (!out->len || pn_buf_append(out, "&", 1)) && encode(out, name, space) &&
+	       pn_buf_append(out, "=", 1) && encode(out, value, space);
+}
+
 /* pn_query_add - see loginflow.h */
 bool pn_query_add(struct pn_buf *out, const char *name, const char *value)
 {
-	return (!out->len || pn_buf_append(out, "&", 1)) && pn_url_encode(out, name) &&
-	       pn_buf_append(out, "=", 1) && pn_url_encode(out, value);
+	return pair(out, name, value, "%20");
+}
+
+/* pn_form_add - see loginflow.h */
+bool pn_form_add(struct pn_buf *out, const char *name, const char *value)
+{
+	return pair(out, name, value, "+");
 }
 
 /* pn_base64url - see loginflow.h */

@@ -16,9 +16,12 @@
  * out's cap is reached */
 bool pn_url_encode(struct pn_buf *out, const char *s) PN_WUR;
 /* pn_query_add - "name=value" appended, both encoded, after a '&' unless
- * out is empty: a URL's query (a space is %20 here; http.h's pn_form_add
- * makes POST bodies) */
+ * out is empty: a URL's query (a space is %20) */
 bool pn_query_add(struct pn_buf *out, const char *name, const char *value) PN_WUR;
+/* pn_form_add - the same for a POST body of type
+ * application/x-www-form-urlencoded (a space is "+"); the body may carry
+ * secrets: out is then a secret buffer */
+bool pn_form_add(struct pn_buf *out, const char *name, const char *value) PN_WUR;
 
 /* PKCE: 32 random octets make a 43-character verifier */
 #define PN_PKCE_RANDOM 32

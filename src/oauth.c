@@ -12,6 +12,7 @@
 #include "command.h"
 #include "escape.h"
 #include "http.h"
+#include "loginflow.h"
 
 #include <errno.h>
 #include <stdio.h>

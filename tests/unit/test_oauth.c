@@ -4,6 +4,7 @@
  * messages of token endpoint replies and the hints after an AUTH
  * refusal. */
 #include "http.h"
+#include "loginflow.h"
 #include "oauth.h"
 #include "rcset.h"
 #include "tap.h"
