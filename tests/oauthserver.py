@@ -163,14 +163,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status, obj=None, raw=None, ctype="application/json", headers=None):
         data = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (a "slow" answer after its timeout): logged, not a traceback
+            self.rec["client_gone"] = True
+            self.close_connection = True
         self.rec["status"] = status
         if obj and "error" in obj:
             self.rec["error"] = obj["error"]
