@@ -419,6 +419,14 @@ static bool fetch(const struct pn_account *a, const struct pn_oauth_ctx *ctx, co
 	return ok;
 }
 
+/* lock_wait - how long a send waits for another's use of the store: that
+ * one may run oauth2_client_secret_eval and then ask the token endpoint,
+ * each within the account's timeout */
+static int lock_wait(const struct pn_account *a)
+{
+	return 2 * (a->timeout > 0 ? a->timeout : PN_HTTP_DEFAULT_TIMEOUT) + 10;
+}
+
 /* one use of the account's store: its endpoints, the store locked, what it
  * holds for this configuration */
 struct held {
@@ -434,7 +442,7 @@ static bool hold(const struct pn_account *a, const struct pn_oauth_ctx *ctx, str
 	memset(h, 0, sizeof(*h));
 	h->s.lockfd = -1;
 	bool ok = pn_oauth_ends(a, &h->e, err)
-		&& pn_store_open(&h->s, a->oauth2_token_store, a->name, ctx->home, a->system, err)
+		&& pn_store_open(&h->s, a->oauth2_token_store, a->name, ctx->home, a->system, lock_wait(a), err)
 		&& pn_store_read(&h->s, a->oauth2_client_id, &h->t, err);
 	if (ok)
 		keep_only_mine(&h->t, &h->e, a);

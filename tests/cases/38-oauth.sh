@@ -115,6 +115,9 @@ dead_letter $OA/dead
 
 account slow : fault
 timeout 3
+
+account busy : fault
+timeout 1
 RC
 chmod 600 "$OA_RC"
 
@@ -243,13 +246,16 @@ expect_err "kept in $OA/dead/new/" "the message is kept as a dead letter"
 check "one dead letter more" test "$(dl_count)" = $((n + 1))
 expect_one_line "one line on stderr"
 
-oa_faults '{"token": "slow", "slow_seconds": 15}'
+oa_faults '{"token": "slow", "slow_seconds": 6}'
 start=$SECONDS
 run_postern "$OA/msg" -C "$OA_RC" -a slow bob@postern.test
 expect_rc 75 "the token endpoint is slow: temporary"
 check "bounded by the account's timeout (3 s)" test $((SECONDS - start)) -lt 10
 expect_err "did not answer within 3 seconds" "the message says it timed out"
 expect_err "kept in $OA/dead/new/" "the message is kept"
+# the slow answer comes to a closed connection; later counts of requests
+# start after it
+wait_until "$WAIT_S" grep -q '"client_gone": true' "$OA/srv/requests.log" || true
 
 oa_faults '{"token": "http500"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
@@ -314,6 +320,25 @@ oa_faults '{}'
 run_postern "$OA/msg" -C "$OA_RC" -a wrongsecret bob@postern.test
 expect_rc 77 "a wrong client secret (AADSTS7000215)"
 expect_err "client secret was refused \(AADSTS7000215" "it names the client secret"
+
+# a store whose lock another process keeps: a bounded wait (twice the
+# timeout and 10 s), then temporary with the message kept, not a hang
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(120)' "$OA/store/fault.lock" "$OA/locked" &
+HOLD_PID=$!
+wait_until "$WAIT_S" test -e "$OA/locked" || true
+n=$(dl_count)
+start=$SECONDS
+run_postern "$OA/msg" -C "$OA_RC" -a busy bob@postern.test
+expect_rc 75 "a token store locked by another process: temporary"
+check "the wait was bounded (2 x 1 s + 10 s)" test $((SECONDS - start)) -lt 25
+expect_err "stayed locked by another postern for 12 s" "the message says so"
+check "the message is kept" test "$(dl_count)" = $((n + 1))
+kill "$HOLD_PID" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
 
 # --- the keyring as the store (a real gnome-keyring-daemon in
 # dbus-run-session, as 90-secrets.sh has it)

@@ -88,11 +88,11 @@ static void store(void)
 	memset(&t, 0, sizeof(t));
 	/* the directory does not exist: a given path's directory is not made */
 	pn_error_init(&err);
-	tap_ok(!pn_store_open(&s, path, "acct", dir, false, &err), "the lock cannot be made without the directory");
+	tap_ok(!pn_store_open(&s, path, "acct", dir, false, 5, &err), "the lock cannot be made without the directory");
 	pn_store_close(&s);
 	snprintf(path, sizeof(path), "%s/acct", dir);
 	pn_error_init(&err);
-	tap_ok(pn_store_open(&s, path, "acct", dir, false, &err), "the store opens");
+	tap_ok(pn_store_open(&s, path, "acct", dir, false, 5, &err), "the store opens");
 	tap_ok(pn_store_read(&s, "id", &t, &err) && !t.access.p && !t.refresh.p, "nothing stored yet");
 	pn_secret_copy(&t.refresh, "R1", 2);
 	pn_secret_copy(&t.access, "A1", 2);
