@@ -24,6 +24,9 @@
 
 #define MS_BASE "https://login.microsoftonline.com/"
 #define DEFAULT_EXPIRES_IN 3600 /* a reply without expires_in (RFC 6749 5.1: only RECOMMENDED) */
+/* the longest lifetime taken from a reply: no access token lives a year,
+ * and the expiry must stay a number the store reads back */
+#define MAX_EXPIRES_IN (366LL * 86400)
 
 /* url_or - the setting, else the preset (allocated; NULL for neither) */
 static char *url_or(const char *set, const char *preset)
@@ -333,7 +336,7 @@ static bool from_reply(const struct pn_oauth_reply *r, long long now, struct pn_
 	if (ok) {
 		pn_secret_wipe(&t->access);
 		pn_secret_take(&t->access, &acc);
-		t->expires = now + in;
+		t->expires = now + (in < MAX_EXPIRES_IN ? in : MAX_EXPIRES_IN);
 		if (pn_json_string(&r->json, "refresh_token", &ref) && ref.len) {
 			pn_secret_wipe(&t->refresh); /* rotated: the old one is no longer valid */
 			pn_secret_take(&t->refresh, &ref);

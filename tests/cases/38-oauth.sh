@@ -340,6 +340,17 @@ check "the message is kept" test "$(dl_count)" = $((n + 1))
 kill "$HOLD_PID" 2>/dev/null || true
 wait "$HOLD_PID" 2>/dev/null || true
 
+# an expires_in of 16 digits (within JSON's 2^53): the store it is cached in
+# must read back (the reader takes 15 digits at most)
+rm -f "$OA/store/fault"
+oa_faults '{"expires_in": 1000000000000000}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 0 "a token said to live for 30 million years"
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 0 "the store it was cached in reads back"
+oa_faults '{}'
+rm -f "$OA/store/fault"
+
 # --- the keyring as the store (a real gnome-keyring-daemon in
 # dbus-run-session, as 90-secrets.sh has it)
 if ! command -v gnome-keyring-daemon >/dev/null || ! command -v secret-tool >/dev/null ||
