@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,14 @@ bool pn_store_open(struct pn_store *s, const char *setting, const char *account,
 	return make_dirs(s->path, err) && lock(s, wait_s, err);
 }
 
+/* postern_group - st's group is postern's, the only one a system
+ * account's store may give access to (as the system file, rcfile.c) */
+static bool postern_group(const struct stat *st)
+{
+	const struct group *g = getgrnam(POSTERN_GROUP);
+	return g && g->gr_gid == st->st_gid;
+}
+
 /* unsafe - why the store file st must not be used, or NULL */
 static const char *unsafe(const struct pn_store *s, const struct stat *st)
 {
@@ -249,6 +258,8 @@ static const char *unsafe(const struct pn_store *s, const struct stat *st)
 		return _("it does not belong to you");
 	if (!s->system && st->st_mode & 0070)
 		return _("its group may access it");
+	if (s->system && st->st_mode & 0070 && !postern_group(st))
+		return _("its group may access it, and it is not the group of postern");
 	if (s->system && st->st_uid != getuid() && st->st_gid != getegid())
 		return _("it belongs neither to you nor to the group of postern");
 	return NULL;
@@ -336,8 +347,12 @@ static bool write_file(const struct pn_store *s, const struct pn_buf *text, stru
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	int e = errno;
 	bool ok = fd >= 0;
+	struct stat st;
 	if (ok) {
-		ok = fchmod(fd, s->system ? 0660 : 0600) == 0 && pn_write_all(fd, text->data, text->len)
+		/* the group has it only where it is postern's (a directory of
+		 * mode 2770 and group postern gives it, as does the group) */
+		bool group = s->system && fstat(fd, &st) == 0 && postern_group(&st);
+		ok = fchmod(fd, group ? 0660 : 0600) == 0 && pn_write_all(fd, text->data, text->len)
 			&& fsync(fd) == 0;
 		e = errno;
 		ok = close(fd) == 0 && ok;
