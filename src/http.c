@@ -117,7 +117,11 @@ static bool options(CURL *h, const struct pn_http_params *p, const char *body, s
 	ok = ok && curl.setopt(h, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK;
 	ok = ok && curl.setopt(h, CURLOPT_WRITEDATA, s) == CURLE_OK;
 	ok = ok && curl.setopt(h, CURLOPT_ERRORBUFFER, ebuf) == CURLE_OK;
-	/* set-group-ID: the caller's environment does not choose our proxy */
+	/* set-group-ID: the caller's environment does not choose our proxy.
+	 * XXX: SSLKEYLOGFILE is read with plain getenv by libcurl's OpenSSL
+	 * flavour (libcurl.so.4, the fallback) and by its GnuTLS one from 8.x
+	 * on (Debian 12's 7.88 does not; GnuTLS itself uses secure_getenv);
+	 * a set-group-ID postern should drop it before the first request. */
 	if (getauxval(AT_SECURE))
 		ok = ok && curl.setopt(h, CURLOPT_PROXY, "") == CURLE_OK;
 	return ok;

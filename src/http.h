@@ -9,9 +9,11 @@
  * proxy settings (the caller's environment is not trusted there).
  * SECURITY: request bodies carry client secrets and refresh tokens, replies
  * access and refresh tokens: the reply is a secret buffer, and the caller
- * hands the request in one (loginflow.h's pn_form_add); libcurl's own copies are its
- * business (CURLOPT_POSTFIELDS is not copied by libcurl).  Nothing is
- * written to -v.
+ * hands the request in one (loginflow.h's pn_form_add); CURLOPT_POSTFIELDS
+ * is not copied by libcurl.  XXX: libcurl's own send and receive buffers
+ * (and GnuTLS's records under them) hold the request and the reply in
+ * clear until libcurl frees them, unwiped; its API offers no way to wipe
+ * them.  Nothing is written to -v.
  */
 #ifndef POSTERN_HTTP_H
 #define POSTERN_HTTP_H
