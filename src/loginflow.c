@@ -109,18 +109,6 @@ void pn_redirect_free(struct pn_redirect *r)
 	pn_buf_free(&r->description);
 }
 
-/* hexval - a hex digit's value, -1 for none */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* decode - a form value (%XX, '+' a space) into out; false on a bad
  * escape, a NUL, or out's cap */
 static bool decode(struct pn_buf *out, const char *p, size_t n)
@@ -132,8 +120,8 @@ static bool decode(struct pn_buf *out, const char *p, size_t n)
 		else if (c == '%') {
 			if (n - i < 3)
 				return false;
-			int hi = hexval(p[i + 1]);
-			int lo = hexval(p[i + 2]);
+			int hi = pn_hexval(p[i + 1]);
+			int lo = pn_hexval(p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return false;
 			c = (char)(hi << 4 | lo);
