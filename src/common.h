@@ -53,4 +53,16 @@ void pn_free_wiped(char *s);
  * fails (a write of nothing sets EIO) */
 bool pn_write_all(int fd, const void *p, size_t n) PN_WUR;
 
+/* pn_hexval - a hex digit's value (either case), -1 for anything else */
+static inline int pn_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -3,37 +3,13 @@
  * libcurl is dlopen()ed on the first request ("libcurl-gnutls.so.4", the
  * flavour that shares GnuTLS with postern, then "libcurl.so.4") and kept
  * loaded; its header gives the types and constants only.  The form
- * encoder is pure and needs no libcurl.
+ * encoder is pure and lives in loginflow.c (pn_form_add).
  */
 #include "http.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
-
-/* pn_form_add - see http.h */
-bool pn_form_add(struct pn_buf *b, const char *name, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *parts[2] = {name, value};
-	if (b->len && !pn_buf_append(b, "&", 1))
-		return false;
-	for (int k = 0; k < 2; k++) {
-		if (k == 1 && !pn_buf_append(b, "=", 1))
-			return false;
-		for (const unsigned char *s = (const unsigned char *)parts[k]; *s; s++) {
-			char enc[3] = {'%', hex[*s >> 4], hex[*s & 15]};
-			bool plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
-				|| *s == '-' || *s == '.' || *s == '_' || *s == '~';
-			bool ok = plain ? pn_buf_append(b, s, 1)
-				: *s == ' ' ? pn_buf_append(b, "+", 1) : pn_buf_append(b, enc, 3);
-			pn_wipe(enc, sizeof(enc));
-			if (!ok)
-				return false;
-		}
-	}
-	return true;
-}
 
 /* pn_http_reply_free - see http.h */
 void pn_http_reply_free(struct pn_http_reply *r)
@@ -141,7 +117,11 @@ static bool options(CURL *h, const struct pn_http_params *p, const char *body, s
 	ok = ok && curl.setopt(h, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK;
 	ok = ok && curl.setopt(h, CURLOPT_WRITEDATA, s) == CURLE_OK;
 	ok = ok && curl.setopt(h, CURLOPT_ERRORBUFFER, ebuf) == CURLE_OK;
-	/* set-group-ID: the caller's environment does not choose our proxy */
+	/* set-group-ID: the caller's environment does not choose our proxy.
+	 * XXX: SSLKEYLOGFILE is read with plain getenv by libcurl's OpenSSL
+	 * flavour (libcurl.so.4, the fallback) and by its GnuTLS one from 8.x
+	 * on (Debian 12's 7.88 does not; GnuTLS itself uses secure_getenv);
+	 * a set-group-ID postern should drop it before the first request. */
 	if (getauxval(AT_SECURE))
 		ok = ok && curl.setopt(h, CURLOPT_PROXY, "") == CURLE_OK;
 	return ok;

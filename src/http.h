@@ -9,9 +9,11 @@
  * proxy settings (the caller's environment is not trusted there).
  * SECURITY: request bodies carry client secrets and refresh tokens, replies
  * access and refresh tokens: the reply is a secret buffer, and the caller
- * hands the request in one (pn_form_add); libcurl's own copies are its
- * business (CURLOPT_POSTFIELDS is not copied by libcurl).  Nothing is
- * written to -v.
+ * hands the request in one (loginflow.h's pn_form_add); CURLOPT_POSTFIELDS
+ * is not copied by libcurl.  XXX: libcurl's own send and receive buffers
+ * (and GnuTLS's records under them) hold the request and the reply in
+ * clear until libcurl frees them, unwiped; its API offers no way to wipe
+ * them.  Nothing is written to -v.
  */
 #ifndef POSTERN_HTTP_H
 #define POSTERN_HTTP_H
@@ -45,12 +47,6 @@ bool pn_http_post_form(const struct pn_http_params *p, const char *body, size_t 
 		       struct pn_error *err) PN_WUR;
 
 void pn_http_reply_free(struct pn_http_reply *r);
-
-/* pn_form_add - append "name=value" to the form in b (with '&' when b is
- * not empty), both percent-encoded as application/x-www-form-urlencoded
- * (unreserved characters as they are, space as "+", every other byte
- * %XX); false when b's cap is reached */
-bool pn_form_add(struct pn_buf *b, const char *name, const char *value) PN_WUR;
 
 /* pn_http_loaded - libcurl was loaded by this process (for tests) */
 bool pn_http_loaded(void);

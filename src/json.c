@@ -90,9 +90,7 @@ static bool hex4(struct cur *c, unsigned long *u)
 		return fail(c, "cut \\u escape");
 	*u = 0;
 	for (int i = 0; i < 4; i++) {
-		char h = *c->p++;
-		int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-			: h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+		int d = pn_hexval(*c->p++);
 		if (d < 0)
 			return fail(c, "bad \\u escape");
 		*u = *u << 4 | (unsigned long)d;

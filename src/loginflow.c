@@ -16,24 +16,46 @@ static bool unreserved(unsigned char c)
 	       c == '.' || c == '_' || c == '~';
 }
 
-/* pn_url_encode - see loginflow.h */
-bool pn_url_encode(struct pn_buf *out, const char *s)
+/* encode - s appended percent-encoded, a space as space ("%20" or "+");
+ * the escape's copy of a byte is wiped, as s may be a secret */
+static bool encode(struct pn_buf *out, const char *s, const char *space)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-		bool ok = unreserved(*p) ? pn_buf_append(out, p, 1) : pn_buf_append(out, esc, 3);
+		bool ok = unreserved(*p) ? pn_buf_append(out, p, 1)
+		          : *p == ' '    ? pn_buf_addstr(out, space)
+		                         : pn_buf_append(out, esc, 3);
+		pn_wipe(esc, sizeof(esc));
 		if (!ok)
 			return false;
 	}
 	return true;
 }
 
+/* pn_url_encode - see loginflow.h */
+bool pn_url_encode(struct pn_buf *out, const char *s)
+{
+	return encode(out, s, "%20");
+}
+
+/* pair - "name=value" after a '&' unless out is empty */
+static bool pair(struct pn_buf *out, const char *name, const char *value, const char *space)
+{
+	return (!out->len || pn_buf_append(out, "&", 1)) && encode(out, name, space) &&
+	       pn_buf_append(out, "=", 1) && encode(out, value, space);
+}
+
 /* pn_query_add - see loginflow.h */
 bool pn_query_add(struct pn_buf *out, const char *name, const char *value)
 {
-	return (!out->len || pn_buf_append(out, "&", 1)) && pn_url_encode(out, name) &&
-	       pn_buf_append(out, "=", 1) && pn_url_encode(out, value);
+	return pair(out, name, value, "%20");
+}
+
+/* pn_form_add - see loginflow.h */
+bool pn_form_add(struct pn_buf *out, const char *name, const char *value)
+{
+	return pair(out, name, value, "+");
 }
 
 /* pn_base64url - see loginflow.h */
@@ -87,18 +109,6 @@ void pn_redirect_free(struct pn_redirect *r)
 	pn_buf_free(&r->description);
 }
 
-/* hexval - a hex digit's value, -1 for none */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* decode - a form value (%XX, '+' a space) into out; false on a bad
  * escape, a NUL, or out's cap */
 static bool decode(struct pn_buf *out, const char *p, size_t n)
@@ -110,8 +120,8 @@ static bool decode(struct pn_buf *out, const char *p, size_t n)
 		else if (c == '%') {
 			if (n - i < 3)
 				return false;
-			int hi = hexval(p[i + 1]);
-			int lo = hexval(p[i + 2]);
+			int hi = pn_hexval(p[i + 1]);
+			int lo = pn_hexval(p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return false;
 			c = (char)(hi << 4 | lo);
@@ -199,35 +209,20 @@ void pn_device_start(struct pn_device *d, long long interval, long long expires_
 	d->expires_at = now + expires_in * 1000;
 }
 
-/* failure - a poll's error that ends the flow: its exit code and text */
+/* failure - a poll's error that ends the flow: the exit code, and the
+ * device flow's own words for its own errors (RFC 8628 3.5); NULL for the
+ * token endpoint's other errors, which oauth.c explains (AADSTS codes,
+ * invalid_client, consent) as it does for every grant */
 static int failure(const char *error, const char **why)
 {
-	static const struct {
-		const char *error;
-		int code;
-		const char *why;
-	} known[] = {
-	    {"expired_token", EX_TEMPFAIL,
-	     N_("the code expired before it was entered: run --oauth2-login again")},
-	    {"access_denied", EX_NOPERM, N_("the sign-in was refused (access_denied)")},
-	    {"invalid_client", EX_CONFIG,
-	     N_("the provider does not know this client (invalid_client): check oauth2_client_id and the "
-	        "client secret")},
-	    {"invalid_grant", EX_NOPERM, N_("the provider refused the device code (invalid_grant)")},
-	    {"unauthorized_client", EX_CONFIG,
-	     N_("this client may not use the device flow (unauthorized_client): allow public client flows in "
-	        "the app registration")},
-	    {"invalid_scope", EX_CONFIG,
-	     N_("the provider refused the scope (invalid_scope): check oauth2_scope")},
-	    {"invalid_request", EX_CONFIG, N_("the provider refused the request (invalid_request)")},
-	};
-	for (size_t i = 0; i < PN_ARRAY_LEN(known); i++)
-		if (strcmp(error, known[i].error) == 0) {
-			*why = known[i].why;
-			return known[i].code;
-		}
-	*why = N_("the provider refused the sign-in");
-	return EX_UNAVAILABLE;
+	*why = NULL;
+	if (strcmp(error, "expired_token") == 0)
+		*why = N_("the code expired before it was entered: run --oauth2-login again");
+	else if (strcmp(error, "access_denied") == 0)
+		*why = N_("the sign-in was refused (access_denied)");
+	else
+		return EX_NOPERM;
+	return strcmp(error, "access_denied") == 0 ? EX_NOPERM : EX_TEMPFAIL;
 }
 
 /* pn_device_step - see loginflow.h */

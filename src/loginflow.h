@@ -16,9 +16,12 @@
  * out's cap is reached */
 bool pn_url_encode(struct pn_buf *out, const char *s) PN_WUR;
 /* pn_query_add - "name=value" appended, both encoded, after a '&' unless
- * out is empty: a URL's query (a space is %20 here; http.h's pn_form_add
- * makes POST bodies) */
+ * out is empty: a URL's query (a space is %20) */
 bool pn_query_add(struct pn_buf *out, const char *name, const char *value) PN_WUR;
+/* pn_form_add - the same for a POST body of type
+ * application/x-www-form-urlencoded (a space is "+"); the body may carry
+ * secrets: out is then a secret buffer */
+bool pn_form_add(struct pn_buf *out, const char *name, const char *value) PN_WUR;
 
 /* PKCE: 32 random octets make a 43-character verifier */
 #define PN_PKCE_RANDOM 32
@@ -74,7 +77,9 @@ enum pn_device_action { PN_DEVICE_WAIT, PN_DEVICE_DONE, PN_DEVICE_FAIL };
 void pn_device_start(struct pn_device *d, long long interval, long long expires_in, long long now);
 /* pn_device_step - after a poll whose reply had the error code error
  * (NULL: a token came): DONE, WAIT *wait_ms before the next poll, or FAIL
- * with *code (sysexits) and *why (static English text, marked N_()) */
+ * with *code (sysexits) and *why (static English text, marked N_()); *why
+ * is NULL for an error that is not the device flow's own (RFC 8628 3.5):
+ * the caller explains it as any token endpoint's error (pn_oauth_fail) */
 enum pn_device_action pn_device_step(struct pn_device *d, const char *error, long long now,
                                      long long *wait_ms, int *code, const char **why);
 

@@ -12,6 +12,7 @@
 #include "command.h"
 #include "escape.h"
 #include "http.h"
+#include "loginflow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@
 
 #define MS_BASE "https://login.microsoftonline.com/"
 #define DEFAULT_EXPIRES_IN 3600 /* a reply without expires_in (RFC 6749 5.1: only RECOMMENDED) */
+/* the longest lifetime taken from a reply: no access token lives a year,
+ * and the expiry must stay a number the store reads back */
+#define MAX_EXPIRES_IN (366LL * 86400)
 
 /* url_or - the setting, else the preset (allocated; NULL for neither) */
 static char *url_or(const char *set, const char *preset)
@@ -175,18 +179,19 @@ static const char *shown(const char *v, size_t n, char *out, size_t size)
 	return out;
 }
 
-/* parse_reply - r's body as JSON, its "error" member noted */
-static bool parse_reply(const char *url, struct pn_oauth_reply *r, struct pn_error *err)
+/* parse_reply - r's body as JSON, its "error" member noted.  A body that
+ * is no JSON object is not quoted: it may hold a token all the same (a
+ * form-encoded reply); its Content-Type says what it was. */
+static bool parse_reply(const char *url, const char *ctype, struct pn_oauth_reply *r, struct pn_error *err)
 {
 	const char *why = "";
 	r->is_json = pn_json_parse(&r->json, r->body.data ? r->body.data : "", r->body.len, &why)
 		&& r->json.top == PN_JSON_OBJECT;
 	if (!r->is_json) {
-		char start[80];
-		pn_error_set(err, EX_PROTOCOL, _("%s answered (HTTP %ld) with no JSON object (%s): %s"), url, r->status,
-			     r->json.top == PN_JSON_MISSING ? why : "not an object",
-			     shown(r->body.data ? r->body.data : "", r->body.len < 60 ? r->body.len : 60, start,
-				   sizeof(start)));
+		char ct[80];
+		pn_error_set(err, EX_PROTOCOL, _("%s answered (HTTP %ld) with no JSON object (%s; Content-Type %s)"), url,
+			     r->status, r->json.top == PN_JSON_MISSING ? why : "not an object",
+			     ctype[0] ? shown(ctype, strlen(ctype), ct, sizeof(ct)) : _("none"));
 		return false;
 	}
 	struct pn_buf e;
@@ -209,12 +214,12 @@ bool pn_oauth_post(const struct pn_account *a, const char *url, const struct pn_
 	r->body = hr.body; /* the reply's secret buffer changes hands */
 	if (!ok)
 		return false;
-	if (r->status >= 500) {
-		pn_error_set(err, EX_TEMPFAIL, _("%s answered HTTP %ld (a server error); try again later"), url,
-			     r->status);
+	if (r->status >= 500 || r->status == 429) { /* 429: throttled (RFC 6585 4) */
+		pn_error_set(err, EX_TEMPFAIL, _("%s answered HTTP %ld (%s); try again later"), url, r->status,
+			     r->status == 429 ? _("too many requests") : _("a server error"));
 		return false;
 	}
-	return parse_reply(url, r, err);
+	return parse_reply(url, hr.ctype, r, err);
 }
 
 /* pn_oauth_reply_free - see oauth.h */
@@ -258,7 +263,10 @@ void pn_oauth_fail(const struct pn_account *a, const struct pn_oauth_reply *r, s
 	char e[96], d[300];
 	shown(r->error, strlen(r->error), e, sizeof(e));
 	description(r, d, sizeof(d));
-	if (has_code(r, 700082))
+	if (strcmp(r->error, "temporarily_unavailable") == 0 || strcmp(r->error, "server_error") == 0)
+		pn_error_set(err, EX_TEMPFAIL, _("account %s: the token endpoint is unavailable for now (%s: %s); try "
+						 "again later"), n, e, d);
+	else if (has_code(r, 700082))
 		pn_error_set(err, EX_NOPERM, _("account %s: the refresh token expired because it was not used for 90 days "
 					       "(AADSTS700082); run: postern --oauth2-login -a %s"), n, n);
 	else if (has_code(r, 70043))
@@ -328,7 +336,7 @@ static bool from_reply(const struct pn_oauth_reply *r, long long now, struct pn_
 	if (ok) {
 		pn_secret_wipe(&t->access);
 		pn_secret_take(&t->access, &acc);
-		t->expires = now + in;
+		t->expires = now + (in < MAX_EXPIRES_IN ? in : MAX_EXPIRES_IN);
 		if (pn_json_string(&r->json, "refresh_token", &ref) && ref.len) {
 			pn_secret_wipe(&t->refresh); /* rotated: the old one is no longer valid */
 			pn_secret_take(&t->refresh, &ref);
@@ -414,27 +422,55 @@ static bool fetch(const struct pn_account *a, const struct pn_oauth_ctx *ctx, co
 	return ok;
 }
 
+/* lock_wait - how long a send waits for another's use of the store: that
+ * one may run oauth2_client_secret_eval and then ask the token endpoint,
+ * each within the account's timeout */
+static int lock_wait(const struct pn_account *a)
+{
+	return 2 * (a->timeout > 0 ? a->timeout : PN_HTTP_DEFAULT_TIMEOUT) + 10;
+}
+
+/* one use of the account's store: its endpoints, the store locked, what it
+ * holds for this configuration */
+struct held {
+	struct pn_oauth_ends e;
+	struct pn_store s;
+	struct pn_token t;
+};
+
+/* hold - a's store opened (locked) and read; what it holds for another
+ * configuration forgotten.  Release with unhold, also after a failure. */
+static bool hold(const struct pn_account *a, const struct pn_oauth_ctx *ctx, struct held *h, struct pn_error *err)
+{
+	memset(h, 0, sizeof(*h));
+	h->s.lockfd = -1;
+	bool ok = pn_oauth_ends(a, &h->e, err)
+		&& pn_store_open(&h->s, a->oauth2_token_store, a->name, ctx->home, a->system, lock_wait(a), err)
+		&& pn_store_read(&h->s, a->oauth2_client_id, &h->t, err);
+	if (ok)
+		keep_only_mine(&h->t, &h->e, a);
+	return ok;
+}
+
+/* unhold - the store unlocked, the tokens wiped */
+static void unhold(struct held *h)
+{
+	pn_store_close(&h->s);
+	pn_token_free(&h->t);
+	pn_oauth_ends_free(&h->e);
+}
+
 /* pn_oauth_token - see oauth.h */
 bool pn_oauth_token(const struct pn_account *a, const struct pn_oauth_ctx *ctx, struct pn_secret *out,
 		    struct pn_error *err)
 {
-	struct pn_oauth_ends e;
-	struct pn_store s = {NULL, NULL, false, false, -1};
-	struct pn_token t;
-	memset(&t, 0, sizeof(t));
-	bool ok = pn_oauth_ends(a, &e, err)
-		&& pn_store_open(&s, a->oauth2_token_store, a->name, ctx->home, a->system, err)
-		&& pn_store_read(&s, a->oauth2_client_id, &t, err);
-	if (ok) {
-		keep_only_mine(&t, &e, a);
-		if (!t.access.p || !pn_oauth_fresh(t.expires, now_of(ctx)))
-			ok = fetch(a, ctx, &e, &s, &t, err);
-	}
+	struct held h;
+	bool ok = hold(a, ctx, &h, err);
+	if (ok && (!h.t.access.p || !pn_oauth_fresh(h.t.expires, now_of(ctx))))
+		ok = fetch(a, ctx, &h.e, &h.s, &h.t, err);
 	if (ok)
-		pn_secret_copy(out, t.access.p, t.access.n);
-	pn_store_close(&s);
-	pn_token_free(&t);
-	pn_oauth_ends_free(&e);
+		pn_secret_copy(out, h.t.access.p, h.t.access.n);
+	unhold(&h);
 	return ok;
 }
 
@@ -442,20 +478,9 @@ bool pn_oauth_token(const struct pn_account *a, const struct pn_oauth_ctx *ctx, 
 bool pn_oauth_save(const struct pn_account *a, const struct pn_oauth_ctx *ctx, const struct pn_oauth_reply *r,
 		   struct pn_error *err)
 {
-	struct pn_oauth_ends e;
-	struct pn_store s = {NULL, NULL, false, false, -1};
-	struct pn_token t;
-	memset(&t, 0, sizeof(t));
-	bool ok = pn_oauth_ends(a, &e, err)
-		&& pn_store_open(&s, a->oauth2_token_store, a->name, ctx->home, a->system, err)
-		&& pn_store_read(&s, a->oauth2_client_id, &t, err);
-	if (ok) {
-		keep_only_mine(&t, &e, a);
-		ok = from_reply(r, now_of(ctx), &t, err) && pn_store_write(&s, &t, err);
-	}
-	pn_store_close(&s);
-	pn_token_free(&t);
-	pn_oauth_ends_free(&e);
+	struct held h;
+	bool ok = hold(a, ctx, &h, err) && from_reply(r, now_of(ctx), &h.t, err) && pn_store_write(&h.s, &h.t, err);
+	unhold(&h);
 	return ok;
 }
 

@@ -195,17 +195,13 @@ static bool device_start(struct login *l, struct pn_buf *dc, struct pn_device *d
 }
 
 /* device_fail - a poll's error that ends the flow: the device flow's own
- * words for its own errors, the provider's explained otherwise */
+ * words for its own errors (why), the provider's explained otherwise */
 static void device_fail(struct login *l, const struct pn_oauth_reply *rep, int code, const char *why)
 {
-	static const char *const own[] = {"", "expired_token", "access_denied", "authorization_pending",
-	                                  "slow_down"};
-	for (size_t i = 0; i < PN_ARRAY_LEN(own); i++)
-		if (strcmp(rep->error, own[i]) == 0) {
-			pn_error_set(l->err, code, _("account %s: %s"), l->a->name, _(why));
-			return;
-		}
-	pn_oauth_fail(l->a, rep, l->err);
+	if (why)
+		pn_error_set(l->err, code, _("account %s: %s"), l->a->name, _(why));
+	else
+		pn_oauth_fail(l->a, rep, l->err);
 }
 
 /* device_poll - RFC 8628 3.4, 3.5: poll every interval until a token, an

@@ -8,10 +8,12 @@
 
 #include "escape.h"
 #include "keyring.h"
+#include "net.h"
 #include "regfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,32 +160,51 @@ static bool make_dirs(const char *path, struct pn_error *err)
 	return ok;
 }
 
+/* wait_lock - flock fd, waiting at most wait_s seconds for the postern
+ * that holds it; 0, or the errno (EWOULDBLOCK: still held, EINTR: a
+ * held signal came).  flock has no timeout of its own: it is polled, a
+ * little less often the longer it takes. */
+static int wait_lock(int fd, int wait_s)
+{
+	struct pn_deadline until = pn_deadline_in(wait_s * 1000LL);
+	long long nap = 5;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return errno;
+		if (pn_deadline_passed(until))
+			return EWOULDBLOCK;
+		if (!pn_sleep_ms(nap))
+			return EINTR;
+		nap = nap < 200 ? nap * 2 : 200;
+	}
+	return 0;
+}
+
 /* lock - open (create) and flock path.lock */
-static bool lock(struct pn_store *s, struct pn_error *err)
+static bool lock(struct pn_store *s, int wait_s, struct pn_error *err)
 {
 	char *lp = pn_xasprintf("%s.lock", s->path);
 	s->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, s->system ? 0660 : 0600);
-	int e = errno;
-	bool ok = s->lockfd >= 0;
+	int e = s->lockfd < 0 ? errno : 0;
 	struct stat st;
 	/* a system account's lock is shared by every user of the group: the
 	 * umask must not keep the next one out (only its owner can change it) */
-	if (ok && s->system && fstat(s->lockfd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0777) != 0660)
+	if (!e && s->system && fstat(s->lockfd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0777) != 0660)
 		(void)fchmod(s->lockfd, 0660);
-	while (ok && flock(s->lockfd, LOCK_EX) != 0) {
-		e = errno;
-		ok = e == EINTR;
-	}
-	if (!ok)
+	e = e ? e : wait_lock(s->lockfd, wait_s);
+	if (e == EWOULDBLOCK || e == EINTR)
+		pn_error_set(err, EX_TEMPFAIL, _("the token store %s stayed locked by another postern for %d s"), s->path,
+			     wait_s);
+	else if (e)
 		pn_error_errno(err, EX_CANTCREAT, e, _("cannot lock the token store %s"), lp);
 	free(lp);
 	errno = e;
-	return ok;
+	return !e;
 }
 
 /* pn_store_open - see tokenstore.h */
 bool pn_store_open(struct pn_store *s, const char *setting, const char *account, const char *home, bool system,
-		   struct pn_error *err)
+		   int wait_s, struct pn_error *err)
 {
 	s->keyring = setting && strcmp(setting, "keyring") == 0;
 	s->system = system;
@@ -209,13 +230,21 @@ bool pn_store_open(struct pn_store *s, const char *setting, const char *account,
 	 * token pays one open for the lock */
 	struct pn_error first;
 	pn_error_init(&first);
-	if (lock(s, &first))
+	if (lock(s, wait_s, &first))
 		return true;
 	if (!dflt || system || errno != ENOENT) {
 		*err = first;
 		return false;
 	}
-	return make_dirs(s->path, err) && lock(s, err);
+	return make_dirs(s->path, err) && lock(s, wait_s, err);
+}
+
+/* postern_group - st's group is postern's, the only one a system
+ * account's store may give access to (as the system file, rcfile.c) */
+static bool postern_group(const struct stat *st)
+{
+	const struct group *g = getgrnam(POSTERN_GROUP);
+	return g && g->gr_gid == st->st_gid;
 }
 
 /* unsafe - why the store file st must not be used, or NULL */
@@ -229,6 +258,8 @@ static const char *unsafe(const struct pn_store *s, const struct stat *st)
 		return _("it does not belong to you");
 	if (!s->system && st->st_mode & 0070)
 		return _("its group may access it");
+	if (s->system && st->st_mode & 0070 && !postern_group(st))
+		return _("its group may access it, and it is not the group of postern");
 	if (s->system && st->st_uid != getuid() && st->st_gid != getegid())
 		return _("it belongs neither to you nor to the group of postern");
 	return NULL;
@@ -316,8 +347,12 @@ static bool write_file(const struct pn_store *s, const struct pn_buf *text, stru
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	int e = errno;
 	bool ok = fd >= 0;
+	struct stat st;
 	if (ok) {
-		ok = fchmod(fd, s->system ? 0660 : 0600) == 0 && pn_write_all(fd, text->data, text->len)
+		/* the group has it only where it is postern's (a directory of
+		 * mode 2770 and group postern gives it, as does the group) */
+		bool group = s->system && fstat(fd, &st) == 0 && postern_group(&st);
+		ok = fchmod(fd, group ? 0660 : 0600) == 0 && pn_write_all(fd, text->data, text->len)
 			&& fsync(fd) == 0;
 		e = errno;
 		ok = close(fd) == 0 && ok;

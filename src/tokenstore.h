@@ -16,7 +16,8 @@
  * else is refused.  It is replaced atomically: a temporary file in the
  * same directory, fsync, rename, fsync of the directory.  pn_store_open
  * takes an exclusive lock (flock on "FILE.lock") that serialises
- * read-refresh-write between concurrent sends; pn_store_close drops it.
+ * read-refresh-write between concurrent sends, waiting a bounded time for
+ * it; pn_store_close drops it.
  * SECURITY: tokens pass through here in pn_secrets and secret buffers.
  */
 #ifndef POSTERN_TOKENSTORE_H
@@ -56,10 +57,12 @@ struct pn_store {
 char *pn_store_default_path(const char *account, const char *home, bool system);
 
 /* pn_store_open - s for setting (a path, "keyring" or NULL for the
- * default), locked; the user's own directories are made (0700) when
- * missing.  78 when the store cannot be used, with the reason. */
+ * default), locked, waiting at most wait_s seconds for another postern
+ * that holds the lock (75 after that); the user's own directories are
+ * made (0700) when missing.  78 when the store cannot be used, with the
+ * reason. */
 bool pn_store_open(struct pn_store *s, const char *setting, const char *account, const char *home, bool system,
-		   struct pn_error *err) PN_WUR;
+		   int wait_s, struct pn_error *err) PN_WUR;
 
 /* pn_store_read - the stored tokens into t (empty before); t stays empty
  * when nothing is stored yet.  78 for a store that is unsafe or broken. */

@@ -309,18 +309,6 @@ bool pn_trust_id(const struct pn_trust *t, char *out)
 	return n > 0 && n < PN_TRUST_ID_LEN;
 }
 
-/* hexval - one hex digit's value, -1 for anything else */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* pn_fingerprint_parse - see trust.h */
 bool pn_fingerprint_parse(const char *s, unsigned char *out, size_t *len)
 {
@@ -329,7 +317,7 @@ bool pn_fingerprint_parse(const char *s, unsigned char *out, size_t *len)
 		return false;
 	for (size_t i = 0; i < bytes; i++) {
 		const char *p = s + 3 * i;
-		int hi = hexval(p[0]), lo = hexval(p[1]);
+		int hi = pn_hexval(p[0]), lo = pn_hexval(p[1]);
 		if (hi < 0 || lo < 0 || (i + 1 < bytes && p[2] != ':' && p[2] != ' '))
 			return false;
 		if (out)

@@ -53,6 +53,10 @@ DIR/faults.json (all keys optional)
                    expired or revoked."
       "huge"       200 with a JSON object of 100 KiB
       "redirect"   302 to http://127.0.0.1:9/token (never to be followed)
+      "form"       200 with a form-encoded token (access_token=at-form-...),
+                   not JSON: a client must refuse it without quoting it
+      "http429"    429 with an HTML page (a throttling gateway)
+      "unavailable"  400 temporarily_unavailable (Microsoft's, when busy)
   "expires_in": N     lifetime of new access tokens (default 3600)
   "rotate": false     refresh tokens are not rotated (default true)
   "device": [...]     the answers to the polls of a device code, in order:
@@ -159,14 +163,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status, obj=None, raw=None, ctype="application/json", headers=None):
         data = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (a "slow" answer after its timeout): logged, not a traceback
+            self.rec["client_gone"] = True
+            self.close_connection = True
         self.rec["status"] = status
         if obj and "error" in obj:
             self.rec["error"] = obj["error"]
@@ -247,6 +255,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"access_token": "x" * (100 << 10), "token_type": "Bearer"})
         if fault == "redirect":
             return self.answer(302, raw=b"", ctype="text/plain", headers={"Location": "http://127.0.0.1:9/token"})
+        if fault == "form":
+            return self.answer(200, raw=b"access_token=at-form-secret&token_type=bearer&expires_in=3600",
+                               ctype="application/x-www-form-urlencoded")
+        if fault == "http429":
+            return self.answer(429, raw=b"<html><body>Too Many Requests</body></html>", ctype="text/html",
+                               headers={"Retry-After": "5"})
+        if fault == "unavailable":
+            return self.error(400, "temporarily_unavailable", "AADSTS50196: The server is busy. Try again.")
         if fault == "google_invalid_grant":
             return self.error(400, "invalid_grant", "Token has been expired or revoked.")
         cid = self.client(f)

@@ -115,6 +115,9 @@ dead_letter $OA/dead
 
 account slow : fault
 timeout 3
+
+account busy : fault
+timeout 1
 RC
 chmod 600 "$OA_RC"
 
@@ -243,23 +246,44 @@ expect_err "kept in $OA/dead/new/" "the message is kept as a dead letter"
 check "one dead letter more" test "$(dl_count)" = $((n + 1))
 expect_one_line "one line on stderr"
 
-oa_faults '{"token": "slow", "slow_seconds": 15}'
+oa_faults '{"token": "slow", "slow_seconds": 6}'
 start=$SECONDS
 run_postern "$OA/msg" -C "$OA_RC" -a slow bob@postern.test
 expect_rc 75 "the token endpoint is slow: temporary"
 check "bounded by the account's timeout (3 s)" test $((SECONDS - start)) -lt 10
 expect_err "did not answer within 3 seconds" "the message says it timed out"
 expect_err "kept in $OA/dead/new/" "the message is kept"
+# the slow answer comes to a closed connection; later counts of requests
+# start after it
+wait_until "$WAIT_S" grep -q '"client_gone": true' "$OA/srv/requests.log" || true
 
 oa_faults '{"token": "http500"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 75 "HTTP 500 from the token endpoint: temporary"
 
+oa_faults '{"token": "http429"}'
+n=$(dl_count)
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 75 "HTTP 429 (throttled) from the token endpoint: temporary"
+expect_err "answered HTTP 429 \(too many requests\); try again later" "the message says so"
+check "the message is kept as a dead letter" test "$(dl_count)" = $((n + 1))
+
+oa_faults '{"token": "unavailable"}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 75 "temporarily_unavailable from the token endpoint: temporary"
+expect_err "unavailable for now \(temporarily_unavailable: 'AADSTS50196" "the message names the provider's error"
+
 oa_faults '{"token": "garbage"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
 expect_rc 76 "a reply that is not JSON"
 expect_err "with no JSON object" "the message says what was wrong"
+expect_err "Content-Type text/html" "it names what came instead"
 expect_one_line "one line on stderr"
+
+oa_faults '{"token": "form"}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 76 "a form-encoded token reply is no JSON"
+check "the reply, which holds a token, is not quoted on stderr" sh -c "! grep -q at-form '$WORK/err'"
 
 oa_faults '{"token": "huge"}'
 run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
@@ -296,6 +320,36 @@ oa_faults '{}'
 run_postern "$OA/msg" -C "$OA_RC" -a wrongsecret bob@postern.test
 expect_rc 77 "a wrong client secret (AADSTS7000215)"
 expect_err "client secret was refused \(AADSTS7000215" "it names the client secret"
+
+# a store whose lock another process keeps: a bounded wait (twice the
+# timeout and 10 s), then temporary with the message kept, not a hang
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(120)' "$OA/store/fault.lock" "$OA/locked" &
+HOLD_PID=$!
+wait_until "$WAIT_S" test -e "$OA/locked" || true
+n=$(dl_count)
+start=$SECONDS
+run_postern "$OA/msg" -C "$OA_RC" -a busy bob@postern.test
+expect_rc 75 "a token store locked by another process: temporary"
+check "the wait was bounded (2 x 1 s + 10 s)" test $((SECONDS - start)) -lt 25
+expect_err "stayed locked by another postern for 12 s" "the message says so"
+check "the message is kept" test "$(dl_count)" = $((n + 1))
+kill "$HOLD_PID" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
+
+# an expires_in of 16 digits (within JSON's 2^53): the store it is cached in
+# must read back (the reader takes 15 digits at most)
+rm -f "$OA/store/fault"
+oa_faults '{"expires_in": 1000000000000000}'
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 0 "a token said to live for 30 million years"
+run_postern "$OA/msg" -C "$OA_RC" -a fault bob@postern.test
+expect_rc 0 "the store it was cached in reads back"
+oa_faults '{}'
+rm -f "$OA/store/fault"
 
 # --- the keyring as the store (a real gnome-keyring-daemon in
 # dbus-run-session, as 90-secrets.sh has it)

@@ -4,11 +4,13 @@
  * messages of token endpoint replies and the hints after an AUTH
  * refusal. */
 #include "http.h"
+#include "loginflow.h"
 #include "oauth.h"
 #include "rcset.h"
 #include "tap.h"
 #include "tokenstore.h"
 
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,42 @@ static void refused(void)
 	}
 }
 
+/* system_store - a system account's store (mode 0660) may give its group
+ * access only where that group is postern's, as the system file may */
+static void system_store(const char *path)
+{
+	struct pn_store s;
+	struct pn_error err;
+	struct pn_token t;
+	memset(&t, 0, sizeof(t));
+	pn_error_init(&err);
+	tap_ok(pn_store_open(&s, path, "acct", "/nonexistent", true, 5, &err), "a system store opens (%s)", err.msg);
+	pn_secret_copy(&t.refresh, "R2", 2);
+	tap_ok(pn_store_write(&s, &t, &err), "a system store is written (%s)", err.msg);
+	pn_token_free(&t);
+	struct group *g = getgrnam(POSTERN_GROUP);
+	struct stat st;
+	bool other = g && stat(path, &st) == 0 && st.st_gid != g->gr_gid;
+	tap_ok(!other || (st.st_mode & 0777) == 0600, "written 0600 where its group is not postern's");
+	pn_error_init(&err);
+	if (other && chmod(path, 0660) == 0)
+		tap_ok(!pn_store_read(&s, NULL, &t, &err) && err.code == EX_CONFIG && strstr(err.msg, "its group"),
+		       "0660 with a group that is not postern's is refused: %s", err.msg);
+	else
+		tap_ok(true, "# SKIP no group " POSTERN_GROUP ", or the store has it already");
+	pn_token_free(&t);
+	pn_error_init(&err);
+	if (g && chown(path, (uid_t)-1, g->gr_gid) == 0 && chmod(path, 0660) == 0) {
+		tap_ok(pn_store_read(&s, NULL, &t, &err) && t.refresh.p && strcmp(t.refresh.p, "R2") == 0,
+		       "0660 with postern's group is read (%s)", err.msg);
+		chown(path, (uid_t)-1, getegid());
+	} else {
+		tap_ok(true, "# SKIP cannot give the store the group " POSTERN_GROUP);
+	}
+	pn_token_free(&t);
+	pn_store_close(&s);
+}
+
 /* store - a file store: missing, written, read back, modes refused */
 static void store(void)
 {
@@ -87,11 +125,11 @@ static void store(void)
 	memset(&t, 0, sizeof(t));
 	/* the directory does not exist: a given path's directory is not made */
 	pn_error_init(&err);
-	tap_ok(!pn_store_open(&s, path, "acct", dir, false, &err), "the lock cannot be made without the directory");
+	tap_ok(!pn_store_open(&s, path, "acct", dir, false, 5, &err), "the lock cannot be made without the directory");
 	pn_store_close(&s);
 	snprintf(path, sizeof(path), "%s/acct", dir);
 	pn_error_init(&err);
-	tap_ok(pn_store_open(&s, path, "acct", dir, false, &err), "the store opens");
+	tap_ok(pn_store_open(&s, path, "acct", dir, false, 5, &err), "the store opens");
 	tap_ok(pn_store_read(&s, "id", &t, &err) && !t.access.p && !t.refresh.p, "nothing stored yet");
 	pn_secret_copy(&t.refresh, "R1", 2);
 	pn_secret_copy(&t.access, "A1", 2);
@@ -114,6 +152,7 @@ static void store(void)
 	       "a store others may read is refused: %s", err.msg);
 	chmod(path, 0600);
 	pn_store_close(&s);
+	system_store(path);
 	char lock[320];
 	snprintf(lock, sizeof(lock), "%s.lock", path);
 	unlink(lock);
