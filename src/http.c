@@ -8,6 +8,7 @@
 #include "http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 
@@ -39,6 +40,12 @@ static struct {
 static bool load(void)
 {
 	static const char *const names[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
+	/* set-group-ID: libcurl's OpenSSL flavour (and its GnuTLS one from
+	 * 8.x) reads SSLKEYLOGFILE with plain getenv, which would let the
+	 * caller have the session's keys written to a file of theirs with
+	 * the postern group: it goes before libcurl can see it */
+	if (!curl.lib && getauxval(AT_SECURE))
+		unsetenv("SSLKEYLOGFILE");
 	for (size_t i = 0; !curl.lib && i < PN_ARRAY_LEN(names); i++)
 		curl.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
 	if (!curl.lib)
@@ -117,11 +124,8 @@ static bool options(CURL *h, const struct pn_http_params *p, const char *body, s
 	ok = ok && curl.setopt(h, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK;
 	ok = ok && curl.setopt(h, CURLOPT_WRITEDATA, s) == CURLE_OK;
 	ok = ok && curl.setopt(h, CURLOPT_ERRORBUFFER, ebuf) == CURLE_OK;
-	/* set-group-ID: the caller's environment does not choose our proxy.
-	 * XXX: SSLKEYLOGFILE is read with plain getenv by libcurl's OpenSSL
-	 * flavour (libcurl.so.4, the fallback) and by its GnuTLS one from 8.x
-	 * on (Debian 12's 7.88 does not; GnuTLS itself uses secure_getenv);
-	 * a set-group-ID postern should drop it before the first request. */
+	/* set-group-ID: the caller's environment does not choose our proxy
+	 * (nor SSLKEYLOGFILE: see load) */
 	if (getauxval(AT_SECURE))
 		ok = ok && curl.setopt(h, CURLOPT_PROXY, "") == CURLE_OK;
 	return ok;

@@ -190,7 +190,7 @@ static bool parse_reply(const char *url, const char *ctype, struct pn_oauth_repl
 	if (!r->is_json) {
 		char ct[80];
 		pn_error_set(err, EX_PROTOCOL, _("%s answered (HTTP %ld) with no JSON object (%s; Content-Type %s)"), url,
-			     r->status, r->json.top == PN_JSON_MISSING ? why : "not an object",
+			     r->status, r->json.top == PN_JSON_MISSING ? why : _("not an object"),
 			     ctype[0] ? shown(ctype, strlen(ctype), ct, sizeof(ct)) : _("none"));
 		return false;
 	}
