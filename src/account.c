@@ -81,6 +81,51 @@ static bool from_matches(const char *pattern, const char *from)
 	return m;
 }
 
+/* witness_char - the character the bracket expression at p takes: its
+ * first member, or for a negated set a control character that no address
+ * pattern lists */
+static char witness_char(const char *p)
+{
+	return p[1] == '!' || p[1] == '^' ? '\x01' : p[1];
+}
+
+/* witness - an address later matches: each '*' becomes star, each '?'
+ * and each bracket expression one character it takes */
+static char *witness(const char *later, const char *star)
+{
+	struct pn_buf b;
+	pn_buf_init(&b, 4 * strlen(later) + 64);
+	bool ok = true;
+	for (const char *p = later; ok && *p; p++) {
+		const char *close = *p == '[' && p[1] ? strchr(p + 2, ']') : NULL;
+		char c = *p == '?' ? 'q' : *p;
+		bool any = *p == '*';
+		if (close) {
+			c = witness_char(p);
+			p = close;
+		} else if (*p == '\\' && p[1]) {
+			c = *++p;
+		}
+		ok = any ? pn_buf_addstr(&b, star) : pn_buf_append(&b, &c, 1);
+	}
+	char *out = pn_xstrdup(ok && b.data ? b.data : "");
+	pn_buf_free(&b);
+	return out;
+}
+
+/* pn_account_from_covers - see account.h */
+bool pn_account_from_covers(const char *earlier, const char *later)
+{
+	static const char *const stars[] = {"", "q", "zq9.x-y"};
+	bool all = true;
+	for (size_t i = 0; all && i < PN_ARRAY_LEN(stars); i++) {
+		char *w = witness(later, stars[i]);
+		all = fnmatch(earlier, w, FNM_CASEFOLD) == 0;
+		free(w);
+	}
+	return all;
+}
+
 /* names_login - a comma/space separated list holds the login name */
 static bool names_login(const char *list, const char *login)
 {

@@ -28,6 +28,12 @@ void pn_identity_free(struct pn_identity *id);
 struct pn_account *pn_account_choose(const struct pn_config *cfg, const char *name, const char *from,
 				     const char *login, struct pn_error *err);
 
+/* pn_account_from_covers - --check-config: every sender the from pattern
+ * later matches is matched by earlier too (as far as a few addresses made
+ * from later can tell), so that an account with later, after one with
+ * earlier, is never chosen by the sender */
+bool pn_account_from_covers(const char *earlier, const char *later);
+
 /* pn_account_check - settings that cannot work are config errors (78);
  * auth without TLS is one, unless pn_account_clear_auth() */
 bool pn_account_check(const struct pn_account *a, struct pn_error *err) PN_WUR;

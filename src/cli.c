@@ -198,6 +198,10 @@ static bool long_flag(struct state *s, const char *w)
 		r->mode = PN_MODE_SERVERINFO;
 	else if (strcmp(w, "oauth2-login") == 0)
 		r->mode = PN_MODE_OAUTH2_LOGIN;
+	else if (strcmp(w, "check-config") == 0)
+		r->mode = PN_MODE_CHECK_CONFIG;
+	else if (strcmp(w, "connect") == 0)
+		r->connect = true;
 	else if (strcmp(w, "read-recipients") == 0)
 		r->read_recipients = true;
 	else if (strcmp(w, "read-envelope-from") == 0)
@@ -296,6 +300,11 @@ bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request 
 		return usage_error(&s, _("with -bs the recipients are given with RCPT TO: no recipient arguments, -t or --resend"));
 	if (req->mode == PN_MODE_OAUTH2_LOGIN && (req->nrcpt || req->read_recipients || req->config_less))
 		return usage_error(&s, _("--oauth2-login takes an account (-a NAME) of a configuration file, and no recipients"));
+	if (req->mode == PN_MODE_CHECK_CONFIG && (req->nrcpt || req->read_recipients || req->nov || req->account))
+		return usage_error(&s, _("--check-config checks the configuration files (-C FILE) as they are: no account, "
+					 "option or recipient"));
+	if (req->connect && req->mode != PN_MODE_CHECK_CONFIG)
+		return usage_error(&s, _("--connect goes with --check-config"));
 	if (req->config_less && req->account)
 		return usage_error(&s, _("cannot use both --host and --account: --host reads no configuration file"));
 	return true;
@@ -325,6 +334,8 @@ void pn_cli_usage(void)
 		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
 		"  -S, --serverinfo       print the server's capabilities and TLS certificate; send nothing\n"
 		"  --oauth2-login         sign in once for the account's OAuth 2.0 refresh token (-a NAME)\n"
+		"  --check-config [--connect]  check every configuration file (-C FILE) and each\n"
+		"                         account; --connect also asks each server; send nothing\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"

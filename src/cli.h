@@ -10,7 +10,7 @@
 
 enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION,
 	       PN_MODE_PRETEND, PN_MODE_CONFIGURE, PN_MODE_SERVERINFO, PN_MODE_RMQS,
-	       PN_MODE_OAUTH2_LOGIN };
+	       PN_MODE_OAUTH2_LOGIN, PN_MODE_CHECK_CONFIG };
 
 /* a configuration command given as a long option ("--tls-trust-file=F"):
  * id names it in the rc table, value is its argument ("" when left out) */
@@ -45,6 +45,7 @@ struct pn_request {
 	bool ignore_dots;        /* -i, -oi */
 	int verbose;             /* -v, -d, counted */
 	bool config_less;        /* --host: no configuration file is read */
+	bool connect;            /* --connect (with --check-config): ask each account's server */
 	int host_id;             /* the rc id of "host" */
 	struct pn_override ov[PN_MAX_OVERRIDES]; /* in command-line order */
 	size_t nov;

@@ -4,6 +4,7 @@
  */
 #include "common.h"
 
+#include "checkconfig.h"
 #include "cli.h"
 #include "net.h"
 #include "oauthlogin.h"
@@ -90,6 +91,8 @@ static int run(int argc, char **argv)
 		return pn_rmqs_run(&req, &err);
 	case PN_MODE_OAUTH2_LOGIN:
 		return pn_oauth_login_run(&req, &err);
+	case PN_MODE_CHECK_CONFIG:
+		return pn_check_config_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

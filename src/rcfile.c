@@ -36,7 +36,20 @@ struct parse {
 	size_t nlocal;
 	bool begun;      /* an account or defaults line was read */
 	int leading;     /* line of the account "default" made of leading commands */
+	int secret_line; /* the first line that gave a password (or client secret) */
 };
+
+/* collected - the check mode: the problem now set is reported and cleared,
+ * and reading goes on (true); otherwise it stops the reading (false) */
+static bool collected(const struct pn_config *cfg, struct pn_error *err)
+{
+	if (!cfg->check)
+		return false;
+	if (pn_error_isset(err))
+		cfg->check->report(cfg->check->ctx, err->msg);
+	pn_error_init(err);
+	return true;
+}
 
 /* find_local - an account defined earlier in this file.  Only this file:
  * an account of the user file that inherited from one of the system file
@@ -206,7 +219,12 @@ static bool parse_line(struct parse *p, char *line)
 	}
 	if (!p->begun)
 		leading_default(p);
+	bool had = p->pos.has_password;
 	int r = pn_rc_set(&p->pos, p->cur, s, arg);
+	if (!had && p->pos.has_password)
+		p->secret_line = p->pos.line;
+	if (r > 0 && p->cfg->check)
+		p->cfg->check->on_set(p->cfg->check->ctx, &p->pos, p->cur, s);
 	return r < 0 ? pn_rc_error(&p->pos, _("unknown command '%s'"), s) : r > 0;
 }
 
@@ -225,12 +243,50 @@ static bool read_lines(struct parse *p, FILE *f)
 			ok = pn_rc_error(&p->pos, _("NUL byte in line"));
 		else
 			ok = parse_line(p, line);
+		ok = ok || collected(p->cfg, p->pos.err);
 	}
 	if (ok && ferror(f))
 		ok = pn_rc_error(&p->pos, _("read error: %s"), PN_FOREIGN(strerror(errno)));
 	pn_wipe(line, cap);
 	free(line);
 	return ok;
+}
+
+/* check_secret - a file holding a password must not be readable by
+ * others (the system file: by the postern group only) */
+static bool check_secret(struct parse *p, const struct stat *st, bool system)
+{
+	if (!p->pos.has_password)
+		return true;
+	bool others = st->st_mode & (S_IRWXO);
+	bool group = st->st_mode & (S_IRWXG);
+	if (group && system && !others) {
+		struct group *g = getgrnam(POSTERN_GROUP);
+		group = !g || g->gr_gid != st->st_gid;
+	}
+	if (!others && !group)
+		return true;
+	if (p->cfg->check) /* the check names the line that holds it */
+		pn_error_set(p->pos.err, EX_CONFIG,
+			     _("%s:%d: a password in a file other users have access to; fix it with: chmod 600 %s"),
+			     p->pos.path, p->secret_line, p->pos.path);
+	else
+		pn_error_set(p->pos.err, EX_CONFIG,
+			     _("%s contains a password but other users have access to it; fix it with: chmod 600 %s"),
+			     p->pos.path, p->pos.path);
+	return collected(p->cfg, p->pos.err);
+}
+
+/* others_write - --check-config: a file others may change could send
+ * the password (and the mail) anywhere; a send does not refuse it, as
+ * msmtp does not, but the check says so */
+static bool others_write(struct parse *p, const struct stat *st)
+{
+	if (!p->cfg->check || !(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	pn_error_set(p->pos.err, EX_CONFIG, _("%s: other users can change this file; fix it with: chmod go-w %s"),
+		     p->pos.path, p->pos.path);
+	return false;
 }
 
 /* check_mode - a file holding a password must not be readable by others;
@@ -244,22 +300,9 @@ static bool check_mode(struct parse *p, int fd, bool system)
 	if (system && ((st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_uid != 0)) {
 		pn_error_set(p->pos.err, EX_CONFIG, _("%s must be owned by root and writable by root only; fix it with: chown root %s; chmod go-w %s"),
 			     p->pos.path, p->pos.path, p->pos.path);
-		return false;
+		return collected(p->cfg, p->pos.err) && check_secret(p, &st, system);
 	}
-	if (!p->pos.has_password)
-		return true;
-	bool others = st.st_mode & (S_IRWXO);
-	bool group = st.st_mode & (S_IRWXG);
-	if (group && system && !others) {
-		struct group *g = getgrnam(POSTERN_GROUP);
-		group = !g || g->gr_gid != st.st_gid;
-	}
-	if (!others && !group)
-		return true;
-	pn_error_set(p->pos.err, EX_CONFIG,
-		     _("%s contains a password but other users have access to it; fix it with: chmod 600 %s"),
-		     p->pos.path, p->pos.path);
-	return false;
+	return (others_write(p, &st) || collected(p->cfg, p->pos.err)) && check_secret(p, &st, system);
 }
 
 /* merge - the file's accounts replace same-named ones already loaded */
@@ -294,9 +337,10 @@ bool pn_config_load(struct pn_config *cfg, const char *path, bool system, struct
 			pn_error_set(err, EX_CONFIG, _("cannot read configuration file %s: not a regular file"), path);
 		else
 			pn_error_errno(err, EX_CONFIG, errno, _("cannot read configuration file %s"), path);
-		return false;
+		return collected(cfg, err);
 	}
-	struct parse p = {.cfg = cfg, .pos = {.path = path, .system = system, .tilde = cfg->tilde, .err = err}};
+	struct parse p = {.cfg = cfg,
+			  .pos = {.path = path, .system = system, .tilde = cfg->tilde, .strict = cfg->check != NULL, .err = err}};
 	p.defaults = pn_rc_account_new("defaults", path, 0);
 	p.cur = p.defaults;
 	bool ok = read_lines(&p, f);
@@ -320,6 +364,7 @@ void pn_config_init(struct pn_config *cfg, const char *home)
 	cfg->tilde = home;
 	cfg->no_eval = false;
 	cfg->system_optional = false;
+	cfg->check = NULL;
 }
 
 void pn_config_free(struct pn_config *cfg)

@@ -14,6 +14,16 @@
 
 #include "rcset.h"
 
+/* the check mode (--check-config): a problem does not stop the reading;
+ * each is handed to report (a whole line, "FILE:LINE: ..." where the file
+ * has a line for it) and reading goes on; on_set sees every command as it
+ * is set, with its line, on the account being defined (or the defaults) */
+struct pn_config_check {
+	void (*report)(void *ctx, const char *msg);
+	void (*on_set)(void *ctx, const struct pn_rcpos *pos, const struct pn_account *a, const char *cmd);
+	void *ctx;
+};
+
 struct pn_config {
 	struct pn_account **acc;
 	size_t n;
@@ -21,6 +31,7 @@ struct pn_config {
 	const char *tilde; /* "~" in the user file: $HOME, as msmtp and the shell have it */
 	bool no_eval;     /* eval lines are errors (the fuzz target sets it) */
 	bool system_optional; /* a system file that cannot be opened is skipped (-C) */
+	const struct pn_config_check *check; /* NULL: the first problem stops the reading */
 };
 
 void pn_config_init(struct pn_config *cfg, const char *home);

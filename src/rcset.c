@@ -451,6 +451,15 @@ static bool apply_old(struct pn_rcpos *p, struct pn_account *a, const struct old
 	return true;
 }
 
+/* obsolete - --check-config's view of a command msmtp dropped: it is read
+ * and does nothing, which its writer may not know */
+static bool obsolete(struct pn_rcpos *p, const struct old_name *o)
+{
+	if (!p->strict || o->to[0])
+		return false;
+	return !pn_rc_error(p, _("%s is obsolete and has no effect: remove it"), o->name);
+}
+
 /* pn_rc_set - see rcset.h */
 int pn_rc_set(struct pn_rcpos *p, struct pn_account *a, const char *name, const char *arg)
 {
@@ -460,7 +469,7 @@ int pn_rc_set(struct pn_rcpos *p, struct pn_account *a, const char *name, const 
 			return apply(p, a, i, arg);
 	for (size_t i = 0; i < PN_ARRAY_LEN(old_names); i++)
 		if (old_names[i].name[0] == name[0] && strcmp(name, old_names[i].name) == 0)
-			return apply_old(p, a, &old_names[i], arg);
+			return apply_old(p, a, &old_names[i], arg) && !obsolete(p, &old_names[i]);
 	return -1;
 }
 

@@ -100,6 +100,7 @@ struct pn_rcpos {
 	bool system;       /* the system file: "~" is root's home */
 	const char *tilde; /* "~" elsewhere */
 	bool has_password; /* set when a password was given */
+	bool strict;       /* --check-config: an obsolete command is an error */
 	struct pn_error *err;
 };
 
@@ -113,7 +114,8 @@ void pn_rc_inherit(struct pn_account *to, const struct pn_account *from);
  * command line); false */
 PN_PRINTF(2, 3) bool pn_rc_error(struct pn_rcpos *pos, const char *fmt, ...);
 /* pn_rc_set - the command name with arg on a: 1 set, 0 a bad value (the
- * error is set), -1 no such command */
+ * error is set), -1 no such command.  With pos->strict, an obsolete
+ * command (accepted, no effect) is an error too. */
 int pn_rc_set(struct pn_rcpos *pos, struct pn_account *a, const char *name, const char *arg);
 
 /* pn_account_where - "FILE:LINE" of the account, in buf, or "the command

@@ -586,3 +586,26 @@ void pn_tls_print_info(struct pn_tls *t, FILE *out)
 	for (unsigned i = 0; peers && i < n; i++)
 		print_cert(out, i, &peers[i]);
 }
+
+/* pn_tls_peer - see tls.h */
+void pn_tls_peer(struct pn_tls *t, struct pn_tls_peer *out)
+{
+	gnutls_session_t s = t->session;
+	const char *version = gnutls_protocol_get_name(gnutls_protocol_get_version(s));
+	snprintf(out->version, sizeof(out->version), "%s", version ? version : "?");
+	snprintf(out->subject, sizeof(out->subject), "?");
+	out->expires = -1;
+	unsigned n = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(s, &n);
+	gnutls_x509_crt_t crt;
+	if (!peers || !n || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	gnutls_datum_t subject = {NULL, 0};
+	if (gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == 0) {
+		if (gnutls_x509_crt_get_dn3(crt, &subject, 0) == 0 && subject.data)
+			snprintf(out->subject, sizeof(out->subject), "%s", (char *)subject.data);
+		out->expires = gnutls_x509_crt_get_expiration_time(crt);
+	}
+	gnutls_free(subject.data);
+	gnutls_x509_crt_deinit(crt);
+}

@@ -56,5 +56,14 @@ const char *pn_tls_cb_type(struct pn_tls *t);
  * the cipher suite and the server's certificate chain (names, validity,
  * SHA-256 and SHA-1 fingerprints) on out */
 void pn_tls_print_info(struct pn_tls *t, FILE *out);
+/* pn_tls_peer - for --check-config --connect, after a handshake: the
+ * protocol version, the server's own certificate's subject and when it
+ * expires (-1: not known) */
+struct pn_tls_peer {
+	char version[32];
+	char subject[512];
+	long long expires;
+};
+void pn_tls_peer(struct pn_tls *t, struct pn_tls_peer *out);
 
 #endif
