@@ -130,7 +130,8 @@ static bool start_account(struct parse *p, char *arg)
 		char *comma = strchr(s, ',');
 		if (comma)
 			*comma = '\0';
-		if (!add_parent(p, a, s)) {
+		/* the check mode goes on without that parent */
+		if (!add_parent(p, a, s) && !collected(p->cfg, p->pos.err)) {
 			pn_rc_account_free(a);
 			return false;
 		}

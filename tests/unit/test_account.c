@@ -182,6 +182,34 @@ static void oauth_source(void)
 	pn_config_free(&cfg);
 }
 
+/* from_covers - --check-config: an earlier from pattern that takes every
+ * sender of a later one (pn_account_from_covers) */
+static void from_covers(void)
+{
+	static const struct {
+		const char *earlier, *later;
+		bool covers;
+	} cases[] = {
+		{"*@example.com", "bob@example.com", true},
+		{"*@*example.com", "*@sub.example.com", true},
+		{"*@example.com", "*@sub.example.com", false},
+		{"*@example.com", "[ab]*@example.com", true},
+		{"*", "*@example.org", true},
+		{"*@EXAMPLE.com", "bob@example.COM", true}, /* as the choice, without case */
+		{"bob@example.com", "*@example.com", false},
+		{"?@example.com", "*@example.com", false}, /* "@example.com" and "zq9.x-y@..." are not one character */
+		{"a*@example.com", "*@example.com", false},
+		{"*@example.com", "*@example.org", false},
+		{"*@example.com", "bob@example.org", false},
+		{"[ab]@x.test", "[!ab]@x.test", false},
+		{"*@x.test", "\\*@x.test", true},
+		{"a@x.test", "\\*@x.test", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_ok(pn_account_from_covers(cases[i].earlier, cases[i].later) == cases[i].covers,
+		       "from %s %s from %s", cases[i].earlier, cases[i].covers ? "covers" : "does not cover", cases[i].later);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -197,6 +225,7 @@ int main(void)
 	bare();
 	auth_checks();
 	oauth_source();
+	from_covers();
 	pn_identity_free(&id);
 	char path[300];
 	snprintf(path, sizeof(path), "%s/rc", dir);

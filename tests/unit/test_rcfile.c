@@ -858,6 +858,76 @@ static void local_relays(void)
 	pn_config_free(&cfg);
 }
 
+/* what the check mode's hooks saw */
+struct seen {
+	char msgs[8][600];
+	int nmsg;
+	int trust_line; /* the line on_set saw tls_trust_file at */
+};
+
+static void seen_report(void *ctx, const char *msg)
+{
+	struct seen *s = ctx;
+	if (s->nmsg < 8)
+		snprintf(s->msgs[s->nmsg++], sizeof(s->msgs[0]), "%s", msg);
+}
+
+static void seen_set(void *ctx, const struct pn_rcpos *pos, const struct pn_account *a, const char *cmd)
+{
+	struct seen *s = ctx;
+	if (strcmp(cmd, "tls_trust_file") == 0 && a->tls_trust_file && strcmp(a->tls_trust_file, "/t.pem") == 0)
+		s->trust_line = pos->line;
+}
+
+/* check_mode - --check-config's reading: every problem reported with its
+ * line, the reading goes on, obsolete commands are problems, and the
+ * accounts are still there for the checks that follow */
+static void check_mode(void)
+{
+	static const char text[] = "account a\nhost h\nbogus 1\nport x\nntlmdomain D\n"
+				   "account b : nosuch\nhost h2\ntls_trust_file /t.pem\npassword pw\n";
+	struct seen seen = {.nmsg = 0, .trust_line = 0};
+	struct pn_config_check hooks = {seen_report, seen_set, &seen};
+	struct pn_config cfg;
+	struct pn_error err;
+	const char *path;
+	pn_config_init(&cfg, HOME);
+	cfg.check = &hooks;
+	pn_error_init(&err);
+	path = write_rc("check.rc", text, 0644);
+	bool ok = pn_config_load(&cfg, path, false, &err);
+	tap_ok(ok && !pn_error_isset(&err), "check mode: the load goes on to the end, nothing left in err");
+	tap_is_int(seen.nmsg, 5, "check mode: five problems reported");
+	for (int i = 0; i < seen.nmsg; i++)
+		printf("#   %s\n", seen.msgs[i]);
+	static const char *const want[] = {":3: unknown command 'bogus'", ":4: port: invalid number 'x'",
+					   ":5: ntlmdomain is obsolete", ":6: account b: no account named 'nosuch'",
+					   ":9: a password in a file other users have access to"};
+	for (int i = 0; i < 5; i++) {
+		char w[700];
+		snprintf(w, sizeof(w), "%s%s", path, want[i]);
+		tap_ok(strncmp(seen.msgs[i], w, strlen(w)) == 0, "check mode: problem %d is %s (%s)", i + 1, want[i],
+		       seen.msgs[i]);
+	}
+	tap_is_int(seen.trust_line, 8, "check mode: on_set sees tls_trust_file with its line");
+	tap_ok(find(&cfg, "a") != NULL, "check mode: the accounts are kept for the checks");
+	const struct pn_account *b = find(&cfg, "b");
+	tap_ok(b && b->host && strcmp(b->host, "h2") == 0, "check mode: an account whose parent is missing is read on");
+	pn_config_free(&cfg);
+	/* the same file without the check mode: the first problem stops it */
+	pn_config_init(&cfg, HOME);
+	pn_error_init(&err);
+	ok = pn_config_load(&cfg, path, false, &err);
+	tap_ok(!ok && strstr(err.msg, ":3: unknown command") && cfg.n == 0, "without it: the first problem stops the reading");
+	pn_config_free(&cfg);
+	/* and ntlmdomain alone is read as before */
+	pn_config_init(&cfg, HOME);
+	pn_error_init(&err);
+	ok = pn_config_load(&cfg, write_rc("ntlm.rc", "account a\nhost h\nntlmdomain D\n", 0600), false, &err);
+	tap_ok(ok, "without it: an obsolete command is accepted, as msmtp does");
+	pn_config_free(&cfg);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -879,6 +949,7 @@ int main(void)
 	crlf_file();
 	long_line();
 	eval_lines();
+	check_mode();
 	cleanup();
 	return tap_done();
 }
