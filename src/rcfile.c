@@ -122,8 +122,9 @@ static bool start_account(struct parse *p, char *arg)
 	if (!*name || strchr(name, ' ') || strchr(name, '\t'))
 		return pn_rc_error(&p->pos, _("account: missing or invalid account name"));
 	const struct pn_account *dup = find_local(p, name);
-	if (dup)
-		return duplicate(p, name, dup);
+	/* the check mode reads the second one on: its lines are its own */
+	if (dup && !duplicate(p, name, dup) && !collected(p->cfg, p->pos.err))
+		return false;
 	struct pn_account *a = new_account(p, name);
 	/* parents first: "account a : a" names an earlier a, never itself */
 	for (char *s = colon ? colon + 1 : NULL; s;) {

@@ -885,7 +885,8 @@ static void seen_set(void *ctx, const struct pn_rcpos *pos, const struct pn_acco
 static void check_mode(void)
 {
 	static const char text[] = "account a\nhost h\nbogus 1\nport x\nntlmdomain D\n"
-				   "account b : nosuch\nhost h2\ntls_trust_file /t.pem\npassword pw\n";
+				   "account b : nosuch\nhost h2\ntls_trust_file /t.pem\npassword pw\n"
+				   "account a\nhost h3\n";
 	struct seen seen = {.nmsg = 0, .trust_line = 0};
 	struct pn_config_check hooks = {seen_report, seen_set, &seen};
 	struct pn_config cfg;
@@ -897,13 +898,14 @@ static void check_mode(void)
 	path = write_rc("check.rc", text, 0644);
 	bool ok = pn_config_load(&cfg, path, false, &err);
 	tap_ok(ok && !pn_error_isset(&err), "check mode: the load goes on to the end, nothing left in err");
-	tap_is_int(seen.nmsg, 5, "check mode: five problems reported");
+	tap_is_int(seen.nmsg, 6, "check mode: six problems reported");
 	for (int i = 0; i < seen.nmsg; i++)
 		printf("#   %s\n", seen.msgs[i]);
 	static const char *const want[] = {":3: unknown command 'bogus'", ":4: port: invalid number 'x'",
 					   ":5: ntlmdomain is obsolete", ":6: account b: no account named 'nosuch'",
+					   ":10: account a was already defined at line 1",
 					   ":9: a password in a file other users have access to"};
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		char w[700];
 		snprintf(w, sizeof(w), "%s%s", path, want[i]);
 		tap_ok(strncmp(seen.msgs[i], w, strlen(w)) == 0, "check mode: problem %d is %s (%s)", i + 1, want[i],
@@ -913,6 +915,9 @@ static void check_mode(void)
 	tap_ok(find(&cfg, "a") != NULL, "check mode: the accounts are kept for the checks");
 	const struct pn_account *b = find(&cfg, "b");
 	tap_ok(b && b->host && strcmp(b->host, "h2") == 0, "check mode: an account whose parent is missing is read on");
+	const struct pn_account *a2 = find(&cfg, "a");
+	tap_ok(a2 && a2->host && strcmp(a2->host, "h3") == 0 && cfg.n == 2,
+	       "check mode: a second account a takes its own lines (and is the one checked)");
 	pn_config_free(&cfg);
 	/* the same file without the check mode: the first problem stops it */
 	pn_config_init(&cfg, HOME);
