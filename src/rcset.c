@@ -46,6 +46,7 @@ static const char *const w_to[] = {"off", "on", "undisclosed_recipients", NULL};
 static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO_UNDISCLOSED */
 static const char *const w_provider[] = {"none", "microsoft", "google", "generic", NULL}; /* enum pn_oauth2_provider */
 static const char *const w_grant[] = {"refresh_token", "client_credentials", NULL}; /* enum pn_oauth2_grant */
+static const char *const w_log_format[] = {"text", "json", NULL}; /* enum pn_log_format */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -114,6 +115,7 @@ static const struct command commands[] = {
 	{"oauth2_auth_url", K_STR, F(oauth2_auth_url)},
 	{"oauth2_trust_file", K_TRUST, F(oauth2_trust_file)},
 	{"oauth2_token_store", K_PATH, F(oauth2_token_store)},
+	{"log_format", K_CHOICE, offsetof(struct pn_account, log_format), w_log_format},
 };
 #undef F
 /* one bit of struct pn_account.set per command */
@@ -621,7 +623,7 @@ static bool override_safe(const char *name)
 				   " set_msgid_header set_to_header remove_bcc_headers keepbcc"
 				   " add_missing_from_header add_missing_date_header undisclosed_recipients"
 				   " dsn_notify dsn_return logfile_time_format from_full_name"
-				   " dot_ends_input retry retry_delay retry_max_time syslog"
+				   " dot_ends_input retry retry_delay retry_max_time syslog log_format"
 				   " tls_force_sslv3 tls_min_dh_prime_bits ntlmdomain ";
 	size_t n = strlen(name);
 	for (const char *p = strstr(safe, name); p; p = strstr(p + 1, name))
