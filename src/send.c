@@ -338,10 +338,11 @@ int pn_pretend_run(const struct pn_request *req, struct pn_error *err)
 
 /* pn_accounts_run - see send.h; the files are read as a send reads them
  * (with the postern group for the system file), so the names are the ones
- * -a accepts */
+ * -a accepts, but their eval lines are not run: completing a word must
+ * not start a password manager */
 int pn_accounts_run(const struct pn_request *req, struct pn_error *err)
 {
-	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .h = NULL};
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .h = NULL, .names_only = true};
 	bool ok = pn_run_setup(req, &r, err) && pn_priv_drop(err);
 	for (size_t i = 0; ok && i < r.cfg.n; i++)
 		printf("%s\n", r.cfg.acc[i]->name);
