@@ -11,12 +11,13 @@
 bool pn_journal_field(struct pn_buf *b, const char *name, const void *value, size_t n)
 {
 	if (!memchr(value, '\n', n))
-		return pn_buf_printf(b, "%s=", name) && pn_buf_append(b, value, n) && pn_buf_append(b, "\n", 1);
+		return pn_buf_printf(b, "%s=", name) && pn_buf_append(b, value, n) &&
+		       pn_buf_append(b, "\n", 1);
 	unsigned char len[8];
 	for (int i = 0; i < 8; i++) /* little-endian whatever the machine's order */
 		len[i] = (unsigned char)((unsigned long long)n >> (8 * i));
-	return pn_buf_printf(b, "%s\n", name) && pn_buf_append(b, len, sizeof(len)) && pn_buf_append(b, value, n) &&
-	       pn_buf_append(b, "\n", 1);
+	return pn_buf_printf(b, "%s\n", name) && pn_buf_append(b, len, sizeof(len)) &&
+	       pn_buf_append(b, value, n) && pn_buf_append(b, "\n", 1);
 }
 
 /* pn_journal_send - see journal.h.  A datagram larger than the socket

@@ -154,10 +154,13 @@ static bool journal_value(struct pn_buf *b, const struct field *f)
 		name[8 + i] = (char)toupper((unsigned char)f->key[i]);
 	struct pn_buf v;
 	pn_buf_init(&v, b->max);
-	bool ok = f->type == V_TEXT || f->type == V_QUOTED ? pn_buf_addstr(&v, f->text)
-		  : f->type == V_ONOFF			  ? pn_buf_addstr(&v, f->num ? "on" : "off")
-		  : f->type == V_NUMBER			  ? pn_buf_printf(&v, "%zu", f->num)
-							  : joined(&v, f->list);
+	bool ok = false;
+	switch (f->type) {
+	case V_TEXT: case V_QUOTED: ok = pn_buf_addstr(&v, f->text); break;
+	case V_ONOFF: ok = pn_buf_addstr(&v, f->num ? "on" : "off"); break;
+	case V_NUMBER: ok = pn_buf_printf(&v, "%zu", f->num); break;
+	case V_LIST: ok = joined(&v, f->list); break;
+	}
 	ok = ok && pn_journal_field(b, name, v.data ? v.data : "", v.len);
 	pn_buf_free(&v);
 	return ok;
