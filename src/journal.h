@@ -23,9 +23,10 @@
  * cap was reached. */
 bool pn_journal_field(struct pn_buf *b, const char *name, const void *value, size_t n) PN_WUR;
 
-/* pn_journal_send - the datagram data[0..n) to the socket at path; false
- * when it could not be sent (no journal there, the datagram too large, any
- * other error), for the caller to fall back to syslog(3) */
+/* pn_journal_send - the datagram data[0..n) to the socket at path, or,
+ * when it is larger than a datagram may be, a sealed memfd holding it (as
+ * journald takes large entries); false when it could not be sent (no
+ * journal there, any error), for the caller to fall back to syslog(3) */
 bool pn_journal_send(const char *path, const void *data, size_t n);
 
 #endif

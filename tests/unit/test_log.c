@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sysexits.h>
@@ -354,6 +355,41 @@ static bool jfield(const char *d, size_t n, const char *name, char *out, size_t 
 	return false;
 }
 
+/* big_entry - an entry larger than a datagram may be reaches the test
+ * journal socket s (at path) as journald takes it: a sealed memfd */
+static void big_entry(int s, const char *path)
+{
+	size_t n = 4 << 20;
+	char *big = pn_xmalloc(n);
+	memset(big, 'r', n);
+	memcpy(big, "POSTERN_RECIPIENTS=", 19);
+	big[n - 1] = '\n';
+	tap_ok(pn_journal_send(path, big, n), "a 4 MiB entry is sent");
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char one;
+	struct iovec iov = {&one, 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	ssize_t got = recvmsg(s, &mh, MSG_DONTWAIT);
+	struct cmsghdr *c = got >= 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	int fd = -1;
+	if (c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	tap_ok(got == 0 && fd >= 0, "... as a descriptor alone, no bytes");
+	int seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : 0;
+	tap_ok((seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)) == (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+	       "... of a sealed memfd");
+	char *back = pn_xmalloc(n + 1);
+	ssize_t r = fd >= 0 ? pread(fd, back, n + 1, 0) : -1;
+	tap_ok(r == (ssize_t)n && memcmp(back, big, n) == 0, "... holding the entry");
+	if (fd >= 0)
+		close(fd);
+	free(back);
+	free(big);
+}
+
 /* test_journal - the native protocol: plain and binary-safe fields, the
  * entry's fields, and the datagram through a socket */
 static void test_journal(void)
@@ -406,6 +442,7 @@ static void test_journal(void)
 	char got[4096];
 	ssize_t n = recv(s, got, sizeof(got), MSG_DONTWAIT);
 	tap_ok(n == (ssize_t)d.len && memcmp(got, d.data, d.len) == 0, "one datagram, the entry's bytes");
+	big_entry(s, path);
 	close(s);
 	unlink(path);
 	rmdir(dir);
