@@ -314,6 +314,29 @@ static void test_json(void)
 	tap_is_str(member(big.data, "timestamp"), "1970-01-01T00:00:00.000Z", "the timestamp is UTC, RFC 3339");
 	pn_buf_free(&big);
 	free(longfrom);
+
+	/* a warning, and a log file line: the object alone, no time stamp before it */
+	char path[] = "/tmp/test_log.XXXXXX", w[4096] = "";
+	int fd = mkstemp(path);
+	struct pn_error err;
+	pn_error_init(&err);
+	a.log_format = PN_LOG_JSON;
+	a.logfile_time_format = (char *)"%b";
+	bool wrote = fd >= 0 && pn_log_warning(&a, fd, path, -1, NULL, "warning: \"x\"\n", &err) &&
+		     pn_log_write(&e, fd, path, -1, NULL, &err);
+	ssize_t wn = wrote ? pread(fd, w, sizeof(w) - 1, 0) : -1;
+	w[wn > 0 ? wn : 0] = '\0';
+	char *second = strchr(w, '\n');
+	tap_ok(wrote && second && strncmp(w, "{\"timestamp\":\"", 14) == 0 && strncmp(second + 1, "{\"timestamp\":\"", 14) == 0,
+	       "log_format json: each line of the file is the object alone");
+	if (second)
+		*second = '\0';
+	tap_is_str(member(w, "warning"), "warning: \"x\"\n", "a warning is {timestamp, warning}");
+	tap_is_str(second ? member(second + 1, "exitcode") : "", "EX_OK", "the message's line follows");
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
 	pn_addrlist_free(&rcpt);
 }
 
