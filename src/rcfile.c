@@ -321,6 +321,7 @@ void pn_config_init(struct pn_config *cfg, const char *home)
 	cfg->home = home;
 	cfg->tilde = home;
 	cfg->no_eval = false;
+	cfg->skip_eval = false;
 	cfg->system_optional = false;
 }
 
