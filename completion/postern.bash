@@ -12,7 +12,7 @@
 # the columns are the program's, not a translator's)
 _postern_help()
 {
-	LC_ALL=C LANGUAGE= "$1" --help 2>/dev/null | sed -n 's/^  \(-[^ ].*\)$/\1/p' | sed 's/  .*//'
+	LC_ALL=C LANGUAGE='' "$1" --help 2>/dev/null | sed -n 's/^  \(-[^ ].*\)$/\1/p' | sed 's/  .*//'
 }
 
 # _postern_options PROG - every option: "--name=" when a value must follow
@@ -59,7 +59,9 @@ _postern_accounts()
 		--file=*) file=${w[i]#--file=} ;;
 		esac
 	done
-	[[ $file == "~/"* ]] && file=$HOME/${file#"~/"}
+	# a literal "~/" as typed: the shell has not expanded it in a word being completed
+	# shellcheck disable=SC2088
+	[[ $file == '~/'* ]] && file=$HOME/${file:2}
 	if [[ -n $file ]]; then
 		"$prog" -C "$file" --list-accounts 2>/dev/null
 	else
@@ -67,10 +69,19 @@ _postern_accounts()
 	fi
 }
 
+# _postern_files WORD - file names into COMPREPLY, quoted as file names
+# are (a space in a name)
+_postern_files()
+{
+	mapfile -t COMPREPLY < <(compgen -f -- "$1")
+	compopt -o filenames 2>/dev/null
+	return 0
+}
+
 # _postern - the completion function (complete -F _postern postern)
 _postern()
 {
-	local prog=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]} opt= value
+	local prog=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]} opt='' value
 	local prev=
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -85,14 +96,14 @@ _postern()
 	if [[ -n $opt ]]; then
 		case $opt in
 		--account) mapfile -t COMPREPLY < <(compgen -W "$(_postern_accounts "$prog" "${COMP_WORDS[@]}")" -- "$value") ;;
-		--file | --logfile) mapfile -t COMPREPLY < <(compgen -f -- "$value") ;;
+		--file | --logfile) _postern_files "$value" ;;
 		*) mapfile -t COMPREPLY < <(_postern_values "$prog" "$opt" "$value") ;;
 		esac
 		return 0
 	fi
 	case $prev in
 	-a) mapfile -t COMPREPLY < <(compgen -W "$(_postern_accounts "$prog" "${COMP_WORDS[@]}")" -- "$cur"); return 0 ;;
-	-C | -X | --resend) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	-C | -X | --resend) _postern_files "$cur"; return 0 ;;
 	-f | -r | -F | -N | -R | -V | -L | -O | -B | -h | -A) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

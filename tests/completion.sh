@@ -32,7 +32,7 @@ missing=
 for o in $longs; do
 	printf '%s\n' "$help" | grep -qE -- "^  (-[^ ]*( [A-Z]+)?, )*--$o([=, ]|$)" || missing="$missing --$o"
 done
-check_n=$(printf '%s\n' $longs | wc -l)
+check_n=$(echo "$longs" | wc -l)
 if [ "$check_n" -ge 15 ] && [ -z "$missing" ]; then ok "--help lists the $check_n long options of cli.c"; else
 	not_ok "--help lists the $check_n long options of cli.c" "missing:$missing"; fi
 missing=
@@ -41,7 +41,7 @@ for o in t i f r F C a N R V X L v d P S q bs bv bi bp oi; do
 done
 is "$missing" "" "--help lists the single-letter options"
 for h in "Sending:" "Choosing the account:" "Other modes (nothing is sent):" "Diagnostics and logging:" "TLS:" "Authentication:"; do
-	printf '%s\n' "$help" | grep -qx -- "$h" && ok "--help has the group '$h'" || not_ok "--help has the group '$h'"
+	if printf '%s\n' "$help" | grep -qx -- "$h"; then ok "--help has the group '$h'"; else not_ok "--help has the group '$h'"; fi
 done
 
 # comp WORD... - what _postern offers for the last word, one a line
