@@ -74,6 +74,7 @@ is "$(comp postern -C "$T/rc" -a '' | tr '\n' ' ')" "work home default " "-a off
 is "$(comp postern -C"$T/rc" -a h)" "home" "-a offers only those that fit (-CFILE)"
 is "$(comp postern --file="$T/rc" --account = w)" "work" "--account= with --file="
 is "$(comp postern --file = "$T/rc" -a d)" "default" "--file = FILE as bash splits it"
+# shellcheck disable=SC2088 # the tilde as the user typed it
 is "$(HOME=$T comp postern -C '~/rc' -a w)" "work" "-C ~/FILE as typed, not yet expanded"
 is "$(comp postern -C "$T/none" -a '')" "" "no account from a file that is not there"
 is "$(cat "$T/comp.err")" "" "... and nothing on the terminal"
