@@ -29,6 +29,7 @@ bool pn_run_setup(const struct pn_request *req, struct run *r, struct pn_error *
 {
 	bool ok = pn_identity_get(&r->id, err) && (!req->config_less || pn_priv_drop(err));
 	pn_config_init(&r->cfg, r->id.home);
+	r->cfg.skip_eval = r->names_only;
 	const char *env = getenv("HOME"); /* only for "~" in the caller's own file */
 	if (env && env[0] == '/')
 		r->cfg.tilde = env;

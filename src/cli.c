@@ -202,6 +202,8 @@ static bool long_flag(struct state *s, const char *w)
 		r->mode = PN_MODE_CHECK_CONFIG;
 	else if (strcmp(w, "connect") == 0)
 		r->connect = true;
+	else if (strcmp(w, "list-accounts") == 0)
+		r->mode = PN_MODE_LIST_ACCOUNTS;
 	else if (strcmp(w, "read-recipients") == 0)
 		r->read_recipients = true;
 	else if (strcmp(w, "read-envelope-from") == 0)
@@ -310,42 +312,47 @@ bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request 
 	return true;
 }
 
-/* pn_cli_usage - the --help text */
+/* pn_cli_usage - the --help text, grouped by task.  Every option is in
+ * the first column (the bash completion reads it from there: see
+ * completion/postern.bash), the text after two spaces or more. */
 void pn_cli_usage(void)
 {
 	fputs(_("Usage: postern [options] [--] [recipient...] < message\n"
-		"Send one message read from standard input to the configured smarthost.\n"
-		"\n"
+		"Send one message read from standard input to the configured smarthost.\n"), stdout);
+	fputs(_("\nSending:\n"
 		"  -t, --read-recipients  take recipients from To, Cc and Bcc as well\n"
 		"  --read-envelope-from   take the envelope sender from the From header\n"
 		"  -i, -oi                a line holding only \".\" does not end the message\n"
-		"  -f ADDR, -r ADDR       envelope sender (also --from=ADDR)\n"
+		"  -f ADDR, -r ADDR, --from=ADDR  envelope sender\n"
 		"  -F NAME                full name of the sender\n"
+		"  -N NOTIFY -R RET -V ENVID  delivery status notification requests\n"
+		"  --resend FILE          send a dead letter again, with its kept envelope\n"), stdout);
+	fputs(_("\nChoosing the account:\n"
 		"  -C FILE, --file=FILE   use this configuration file only\n"
 		"  -a NAME, --account=NAME  use this account\n"
-		"  -N NOTIFY -R RET -V ENVID  delivery status notification requests\n"
-		"  -X FILE, --logfile=FILE  append a log line for this message to FILE\n"
-		"  -L LABEL               syslog identity\n"
-		"  --resend FILE          send a dead letter again, with its kept envelope\n"
+		"  --host=HOST            use the options below only; read no configuration file\n"
+		"  --list-accounts        print the names of the accounts -a takes, one a line\n"), stdout);
+	fputs(_("\nOther modes (nothing is sent):\n"
+		"  -S, --serverinfo       print the server's capabilities and TLS certificate\n"
+		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
+		"  --oauth2-login         sign in once for the account's OAuth 2.0 refresh token (-a NAME)\n"
+		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
+		"  -bs                    speak SMTP on standard input and output (one session)\n"
+		"  -bv                    ask the smarthost whether it takes the recipients\n"
+		"  -bi                    check the aliases file (as newaliases)\n"
+		"  -bp, -q                there is no queue: say so and exit\n"), stdout);
+	fputs(_("\nDiagnostics and logging:\n"
 		"  -v, -d, --verbose, --debug  show the SMTP dialogue (secrets redacted)\n"
 		"  -P, --pretend          print the account that would be used; send nothing\n"
-		"  --host=HOST            use the options below only; read no configuration file\n"
-		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
-		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
-		"  -S, --serverinfo       print the server's capabilities and TLS certificate; send nothing\n"
-		"  --oauth2-login         sign in once for the account's OAuth 2.0 refresh token (-a NAME)\n"
 		"  --check-config [--connect]  check every configuration file (-C FILE) and each\n"
 		"                         account; --connect also asks each server; send nothing\n"
-		"  -bp, -q                there is no queue: say so and exit\n"
-		"  -bi                    check the aliases file (as newaliases)\n"
-		"  -bv                    ask the smarthost whether it takes the recipients\n"
-		"  -bs                    speak SMTP on standard input and output (one session)\n"
+		"  -X FILE, --logfile=FILE  append a log line for this message to FILE\n"
+		"  -L LABEL               syslog identity\n"
 		"  --help, --version\n"
 		"Accepted and ignored: -A FILE -B TYPE -bm -G -U -m -n -oXXX -O OPT=VAL -h N\n"
 		"\n"
-		"Exit status: 0 when the smarthost accepted the message, else sysexits(3).\n"
-		"\n"
-		"Every command of the configuration file is also an option that overrides\n"
+		"Exit status: 0 when the smarthost accepted the message, else sysexits(3).\n"), stdout);
+	fputs(_("\nEvery command of the configuration file is also an option that overrides\n"
 		"the chosen account's setting (a name's '_' written as '-'):\n"),
 	      stdout);
 }

@@ -7,6 +7,8 @@
  */
 #include "json.h"
 
+#include "escape.h"
+
 #include <string.h>
 
 struct cur {
@@ -413,4 +415,42 @@ bool pn_json_array_has_integer(const struct pn_json *j, const char *name, long l
 		if (c.p < c.end && *c.p == ',')
 			c.p++;
 	}
+}
+
+/* put_char - one character at p of n bytes (0: a byte that is not valid
+ * UTF-8, written as U+FFFD), escaped where JSON or a terminal needs it */
+static bool put_char(struct pn_buf *b, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned c = p[0];
+	if (n == 0)
+		return pn_buf_addstr(b, "\xef\xbf\xbd"); /* U+FFFD */
+	if (n == 2 && c == 0xc2 && p[1] < 0xa0) /* C1 controls: valid, not shown */
+		c = p[1];
+	else if (n == 3 && c == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return pn_buf_addstr(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+	else if (n > 1 || (c >= 0x20 && c != 0x7f && c != '"' && c != '\\'))
+		return pn_buf_append(b, p, n);
+	static const char from[] = "\"\\\n\r\t", to[] = "\"\\nrt";
+	const char *named = c ? strchr(from, (int)c) : NULL;
+	if (named)
+		return pn_buf_append(b, "\\", 1) && pn_buf_append(b, &to[named - from], 1);
+	char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+	return pn_buf_append(b, u, sizeof(u));
+}
+
+/* pn_json_put_string - see json.h */
+bool pn_json_put_string(struct pn_buf *b, const char *v)
+{
+	bool ok = pn_buf_append(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)v; ok && *p;) {
+		size_t n = 1;
+		if (*p >= 0x80) {
+			/* pn_utf8_len refuses C1 controls: they are valid UTF-8 */
+			n = p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0 ? 2 : pn_utf8_len(p, 4);
+		}
+		ok = put_char(b, p, n);
+		p += n ? n : 1;
+	}
+	return ok && pn_buf_append(b, "\"", 1);
 }

@@ -1,5 +1,6 @@
 /* json.h - a strict RFC 8259 JSON reader for the small objects OAuth 2.0
- * endpoints answer with (token, device authorization and error replies).
+ * endpoints answer with (token, device authorization and error replies),
+ * and the one string writer of the JSON log lines (log_format json).
  *
  * Our own ~250 lines rather than a library: the replies are single flat
  * objects of a few members, and a library would be one more dlopen()ed
@@ -56,5 +57,14 @@ bool pn_json_integer(const struct pn_json *j, const char *name, long long *out) 
 /* pn_json_array_has_integer - the member is an array holding the integer
  * number x (Microsoft's "error_codes":[700082]) */
 bool pn_json_array_has_integer(const struct pn_json *j, const char *name, long long x);
+
+/* pn_json_put_string - v as a JSON string, between double quotes,
+ * appended to b: " and \ escaped, \n \r \t as such, every other
+ * control character (C0, DEL, C1) and U+2028/U+2029 as \u00XX / \u2028,
+ * valid UTF-8 as it is, and each byte that is not part of valid UTF-8 as
+ * U+FFFD (the replacement character): the output is always valid UTF-8,
+ * which a JSON reader requires; the text log line keeps the exact bytes.
+ * False when b's cap was reached. */
+bool pn_json_put_string(struct pn_buf *b, const char *v) PN_WUR;
 
 #endif

@@ -93,6 +93,8 @@ static int run(int argc, char **argv)
 		return pn_oauth_login_run(&req, &err);
 	case PN_MODE_CHECK_CONFIG:
 		return pn_check_config_run(&req, &err);
+	case PN_MODE_LIST_ACCOUNTS:
+		return pn_accounts_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

@@ -30,6 +30,7 @@ struct pn_config {
 	const char *home; /* the caller's home (passwd): where the user file is */
 	const char *tilde; /* "~" in the user file: $HOME, as msmtp and the shell have it */
 	bool no_eval;     /* eval lines are errors (the fuzz target sets it) */
+	bool skip_eval;   /* eval lines are ignored (--list-accounts: pressing Tab runs no command) */
 	bool system_optional; /* a system file that cannot be opened is skipped (-C) */
 	const struct pn_config_check *check; /* NULL: the first problem stops the reading */
 };

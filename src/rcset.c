@@ -46,6 +46,7 @@ static const char *const w_to[] = {"off", "on", "undisclosed_recipients", NULL};
 static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO_UNDISCLOSED */
 static const char *const w_provider[] = {"none", "microsoft", "google", "generic", NULL}; /* enum pn_oauth2_provider */
 static const char *const w_grant[] = {"refresh_token", "client_credentials", NULL}; /* enum pn_oauth2_grant */
+static const char *const w_log_format[] = {"text", "json", NULL}; /* enum pn_log_format */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -114,6 +115,7 @@ static const struct command commands[] = {
 	{"oauth2_auth_url", K_STR, F(oauth2_auth_url)},
 	{"oauth2_trust_file", K_TRUST, F(oauth2_trust_file)},
 	{"oauth2_token_store", K_PATH, F(oauth2_token_store)},
+	{"log_format", K_CHOICE, offsetof(struct pn_account, log_format), w_log_format},
 };
 #undef F
 /* one bit of struct pn_account.set per command */
@@ -598,25 +600,74 @@ static const char *arg_syntax(const struct command *c)
 	return "";
 }
 
+/* usage_line - one command as an option line of --help */
+static void usage_line(FILE *f, const struct command *c)
+{
+	fputs("  --", f);
+	for (const char *q = c->name; *q; q++)
+		fputc(*q == '_' ? '-' : *q, f);
+	if (c->kind != K_CHOICE) {
+		fputs(arg_syntax(c), f);
+	} else {
+		for (int w = 0; c->words[w]; w++)
+			if (c->words[w][0])
+				fprintf(f, "%s%s", w ? "|" : "[=", c->words[w]);
+		fputc(']', f);
+	}
+	fputc('\n', f);
+}
+
+/* the --help groups of the table's options, by task; a command no group
+ * names is listed under the last heading, so none is ever left out */
+static const struct usage_group {
+	const char *heading;
+	const char *names; /* " a b c " */
+} usage_groups[] = {
+	{N_("The server and the connection:"), " host port timeout source_ip proxy_host proxy_port socket protocol"
+					       " domain "},
+	{N_("TLS:"), " tls tls_starttls tls_certcheck tls_trust_file tls_session_cache tls_fingerprint"
+		     " tls_cert_file tls_key_file tls_crl_file tls_priorities tls_host_override "},
+	{N_("Authentication:"), " auth user passwordeval insecure_auth_without_tls oauth2_provider oauth2_tenant"
+				" oauth2_client_id oauth2_client_secret_eval oauth2_grant oauth2_scope oauth2_token_url"
+				" oauth2_device_url oauth2_auth_url oauth2_trust_file oauth2_token_store "},
+	{N_("The envelope and the header:"), " set_from_header set_date_header set_msgid_header remove_bcc_headers"
+					     " undisclosed_recipients set_to_header allow_from_override auto_from"
+					     " maildomain local_senders from_full_name aliases dsn_notify dsn_return"
+					     " dot_ends_input "},
+	{N_("Logging, retries and dead letters:"), " syslog log_format logfile_time_format retry retry_delay"
+						  " retry_max_time dead_letter "},
+	{N_("Limits of -bs, and other settings:"), NULL},
+};
+
+/* in_group - command name is one of g's, or g is the last group and no
+ * other names it */
+static bool in_group(const struct usage_group *g, const char *name)
+{
+	if (!g->names) {
+		for (size_t i = 0; i + 1 < PN_ARRAY_LEN(usage_groups); i++)
+			if (in_group(&usage_groups[i], name))
+				return false;
+		return true;
+	}
+	size_t n = strlen(name);
+	for (const char *p = strstr(g->names, name); p; p = strstr(p + 1, name))
+		if (p[-1] == ' ' && p[n] == ' ')
+			return true;
+	return false;
+}
+
 /* pn_rc_usage - see rcfile.h */
 void pn_rc_usage(FILE *f)
 {
-	for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
-		const struct command *c = &commands[i];
-		if (cli_excluded(c) || strcmp(c->name, "logfile") == 0 || strcmp(c->name, "from") == 0)
-			continue;
-		fputs("  --", f);
-		for (const char *q = c->name; *q; q++)
-			fputc(*q == '_' ? '-' : *q, f);
-		if (c->kind != K_CHOICE) {
-			fputs(arg_syntax(c), f);
-		} else {
-			for (int w = 0; c->words[w]; w++)
-				if (c->words[w][0])
-					fprintf(f, "%s%s", w ? "|" : "[=", c->words[w]);
-			fputc(']', f);
+	for (size_t g = 0; g < PN_ARRAY_LEN(usage_groups); g++) {
+		fprintf(f, "\n%s\n", _(usage_groups[g].heading));
+		for (size_t i = 0; i < PN_ARRAY_LEN(commands); i++) {
+			const struct command *c = &commands[i];
+			if (cli_excluded(c) || strcmp(c->name, "logfile") == 0 || strcmp(c->name, "from") == 0)
+				continue;
+			if (in_group(&usage_groups[g], c->name))
+				usage_line(f, c);
 		}
-		fputc('\n', f);
 	}
 }
 
@@ -630,7 +681,7 @@ static bool override_safe(const char *name)
 				   " set_msgid_header set_to_header remove_bcc_headers keepbcc"
 				   " add_missing_from_header add_missing_date_header undisclosed_recipients"
 				   " dsn_notify dsn_return logfile_time_format from_full_name"
-				   " dot_ends_input retry retry_delay retry_max_time syslog"
+				   " dot_ends_input retry retry_delay retry_max_time syslog log_format"
 				   " tls_force_sslv3 tls_min_dh_prime_bits ntlmdomain ";
 	size_t n = strlen(name);
 	for (const char *p = strstr(safe, name); p; p = strstr(p + 1, name))

@@ -19,6 +19,7 @@ enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
 enum pn_protocol { PN_PROTO_SMTP, PN_PROTO_LMTP };
 enum pn_oauth2_provider { PN_OAUTH2_NONE, PN_OAUTH2_MICROSOFT, PN_OAUTH2_GOOGLE, PN_OAUTH2_GENERIC };
 enum pn_oauth2_grant { PN_GRANT_REFRESH_TOKEN, PN_GRANT_CLIENT_CREDENTIALS };
+enum pn_log_format { PN_LOG_TEXT, PN_LOG_JSON };
 
 struct pn_account {
 	char *name;
@@ -42,6 +43,7 @@ struct pn_account {
 	int timeout;          /* seconds; 0: no timeout */
 	char *logfile;
 	int syslog;           /* syslog facility, -1: off */
+	int log_format;       /* enum pn_log_format */
 	char *aliases;
 	int set_from_header;   /* PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF */
 	int set_date_header;   /* PN_HDR_AUTO or PN_HDR_OFF */

@@ -26,6 +26,7 @@ struct run {
 	struct pn_config cfg;
 	struct hold *h;  /* of the account in use */
 	bool session;    /* -bs: h outlives the message, errors go in replies */
+	bool names_only; /* --list-accounts: the files' eval lines are not run */
 };
 
 /* acquire.c */

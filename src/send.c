@@ -336,6 +336,21 @@ int pn_pretend_run(const struct pn_request *req, struct pn_error *err)
 	return code;
 }
 
+/* pn_accounts_run - see send.h; the files are read as a send reads them
+ * (with the postern group for the system file), so the names are the ones
+ * -a accepts, but their eval lines are not run: completing a word must
+ * not start a password manager */
+int pn_accounts_run(const struct pn_request *req, struct pn_error *err)
+{
+	struct run r = {.id = {NULL, NULL, NULL, NULL, NULL}, .h = NULL, .names_only = true};
+	bool ok = pn_run_setup(req, &r, err) && pn_priv_drop(err);
+	for (size_t i = 0; ok && i < r.cfg.n; i++)
+		printf("%s\n", r.cfg.acc[i]->name);
+	int code = ok ? EX_OK : pn_fail(err);
+	pn_run_release(&r);
+	return code;
+}
+
 /* domain_ok - letters, digits, '-' and '.' only: it goes into a query */
 static bool domain_ok(const char *d)
 {

@@ -11,6 +11,10 @@ int pn_send_run(const struct pn_request *req, struct pn_error *err);
 int pn_newaliases_run(const struct pn_request *req, struct pn_error *err);
 /* pn_pretend_run - -P: print the account a send would use; send nothing */
 int pn_pretend_run(const struct pn_request *req, struct pn_error *err);
+/* pn_accounts_run - --list-accounts: the names of the accounts of the
+ * files a send would read (-C, --host as for a send), one a line, for
+ * shell completion; send nothing */
+int pn_accounts_run(const struct pn_request *req, struct pn_error *err);
 /* pn_configure_run - --configure ADDRESS: print an account for it made
  * from its domain's SRV records (RFC 6186, RFC 8314) */
 int pn_configure_run(const struct pn_request *req, struct pn_error *err);

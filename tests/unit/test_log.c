@@ -1,5 +1,7 @@
 /* test_log.c - escaping of log and sidecar values, and exact log lines. */
 #include "escape.h"
+#include "journal.h"
+#include "json.h"
 #include "log.h"
 #include "tap.h"
 
@@ -7,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sysexits.h>
 
 /* escaped - v as pn_escape writes it (a static buffer's copy) */
@@ -224,11 +229,257 @@ static void test_stamp(void)
 	pn_addrlist_free(&rcpt);
 }
 
+/* member - the JSON member name of text decoded, "(missing)" when absent */
+static const char *member(const char *text, const char *name)
+{
+	static char out[16384];
+	struct pn_json j;
+	const char *why;
+	struct pn_buf b;
+	pn_buf_init(&b, sizeof(out));
+	if (!pn_json_parse(&j, text, strlen(text), &why))
+		snprintf(out, sizeof(out), "(not JSON: %s)", why);
+	else if (!pn_json_string(&j, name, &b))
+		snprintf(out, sizeof(out), "(missing)");
+	else
+		snprintf(out, sizeof(out), "%s", b.data ? b.data : "");
+	pn_buf_free(&b);
+	return out;
+}
+
+/* json_line - e's JSON line at a fixed time (a static copy) */
+static const char *json_line(const struct pn_log_entry *e)
+{
+	static char out[65536];
+	struct timespec when = {1764584102, 123456789}; /* 2025-12-01T10:15:02.123Z */
+	struct pn_buf b;
+	pn_buf_init(&b, 1 << 20);
+	bool ok = pn_log_format_json(e, &when, &b);
+	snprintf(out, sizeof(out), "%s", ok ? b.data : "(cut)");
+	pn_buf_free(&b);
+	return out;
+}
+
+/* test_json - the JSON line: exact for ordinary values; hostile ones
+ * (quotes, control bytes, invalid UTF-8, a long value) stay one line of
+ * valid JSON that reads back */
+static void test_json(void)
+{
+	struct pn_account a = {.host = "smtp.example.com", .user = "alice", .tls = 1, .auth = PN_AUTH_ON};
+	struct pn_addrlist rcpt;
+	pn_addrlist_init(&rcpt);
+	pn_addrlist_add(&rcpt, "bob@example.org");
+	pn_addrlist_add(&rcpt, "carol@example.org");
+	struct pn_error ok;
+	pn_error_init(&ok);
+	pn_error_accepted(&ok, "smtp.example.com", 250, "2.0.0", "250 2.0.0 Ok: queued as 4Q7");
+	struct pn_log_entry e = {&a, "alice@example.com", &rcpt, 1873, &ok, NULL};
+	tap_is_str(json_line(&e),
+		   "{\"timestamp\":\"2025-12-01T10:15:02.123Z\",\"host\":\"smtp.example.com\",\"tls\":true,\"auth\":true,"
+		   "\"user\":\"alice\",\"from\":\"alice@example.com\",\"recipients\":[\"bob@example.org\",\"carol@example.org\"],"
+		   "\"mailsize\":1873,\"smtpstatus\":250,\"smtpmsg\":\"250 2.0.0 Ok: queued as 4Q7\",\"exitcode\":\"EX_OK\"}",
+		   "a delivered message as JSON: the text line's keys, a timestamp");
+
+	char *longfrom = pn_xcalloc(1, 10001);
+	memset(longfrom, 'x', 10000);
+	longfrom[5000] = '"';
+	struct pn_error bad;
+	pn_error_init(&bad);
+	pn_error_set(&bad, EX_DATAERR, "invalid sender");
+	struct pn_account h = {.host = "h\"},\"exitcode\":\"EX_OK", .user = "u", .tls = 0, .auth = PN_AUTH_OFF};
+	const char *hostile = "say \"hi\" \\ back\nline\x01\x1b[31m\x7f \xc2\x85 \xe2\x80\xa8 j\xc3\xb6rg";
+	struct pn_log_entry g = {&h, "latin1 \xe9t\xe9 cut \xc3", &rcpt, 0, &bad, hostile};
+	const char *l = json_line(&g);
+	tap_ok(!strchr(l, '\n') && !strchr(l, '\x1b') && !strchr(l, '\x7f'), "hostile values: one line, no raw control byte");
+	tap_is_str(member(l, "host"), "h\"},\"exitcode\":\"EX_OK", "a host with quotes reads back");
+	tap_is_str(member(l, "exitcode"), "EX_DATAERR", "... and exitcode is the real one");
+	tap_is_str(member(l, "deadletter"), "say \"hi\" \\ back\nline\x01\x1b[31m\x7f \xc2\x85 \xe2\x80\xa8 j\xc3\xb6rg",
+		   "control bytes, C1, U+2028 and UTF-8 read back exactly");
+	tap_ok(strstr(l, "\\u0001\\u001b[31m\\u007f \\u0085 \\u2028 j\xc3\xb6rg") != NULL,
+	       "controls are \\u escapes, valid UTF-8 stays as it is");
+	tap_is_str(member(l, "from"), "latin1 \xef\xbf\xbdt\xef\xbf\xbd cut \xef\xbf\xbd",
+		   "each byte that is not UTF-8 becomes U+FFFD");
+	tap_is_str(member(l, "errormsg"), "invalid sender", "errormsg");
+	tap_ok(strstr(l, "\"tls\":false,\"auth\":false,\"from\"") && !strstr(l, "\"user\"") && !strstr(l, "mailsize"),
+	       "booleans; no user without auth, no mailsize on failure");
+	h.auth = PN_AUTH_ON;
+	g.from = longfrom;
+	l = json_line(&g);
+	struct pn_buf big;
+	pn_buf_init(&big, 1 << 20);
+	struct timespec when = {0, 0};
+	tap_ok(pn_log_format_json(&g, &when, &big), "a 10000-byte value is written whole");
+	tap_ok(strlen(member(big.data, "from")) == 10000 && member(big.data, "from")[5000] == '"',
+	       "... and reads back whole");
+	tap_is_str(member(big.data, "timestamp"), "1970-01-01T00:00:00.000Z", "the timestamp is UTC, RFC 3339");
+	pn_buf_free(&big);
+	free(longfrom);
+
+	/* a warning, and a log file line: the object alone, no time stamp before it */
+	char path[] = "/tmp/test_log.XXXXXX", w[4096] = "";
+	int fd = mkstemp(path);
+	struct pn_error err;
+	pn_error_init(&err);
+	a.log_format = PN_LOG_JSON;
+	a.logfile_time_format = (char *)"%b";
+	bool wrote = fd >= 0 && pn_log_warning(&a, fd, path, -1, NULL, "warning: \"x\"\n", &err) &&
+		     pn_log_write(&e, fd, path, -1, NULL, &err);
+	ssize_t wn = wrote ? pread(fd, w, sizeof(w) - 1, 0) : -1;
+	w[wn > 0 ? wn : 0] = '\0';
+	char *second = strchr(w, '\n');
+	tap_ok(wrote && second && strncmp(w, "{\"timestamp\":\"", 14) == 0 && strncmp(second + 1, "{\"timestamp\":\"", 14) == 0,
+	       "log_format json: each line of the file is the object alone");
+	if (second)
+		*second = '\0';
+	tap_is_str(member(w, "warning"), "warning: \"x\"\n", "a warning is {timestamp, warning}");
+	tap_is_str(second ? member(second + 1, "exitcode") : "", "EX_OK", "the message's line follows");
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	pn_addrlist_free(&rcpt);
+}
+
+/* jfield - the value of field name in a native-protocol datagram d[0..n)
+ * read as journald reads it, into out; false when absent or malformed */
+static bool jfield(const char *d, size_t n, const char *name, char *out, size_t size)
+{
+	size_t i = 0;
+	while (i < n) {
+		const char *nl = memchr(d + i, '\n', n - i);
+		const char *eq = memchr(d + i, '=', n - i);
+		if (!nl)
+			return false;
+		size_t klen, vlen;
+		const char *v;
+		if (eq && eq < nl) {
+			klen = (size_t)(eq - (d + i));
+			v = eq + 1;
+			vlen = (size_t)(nl - v);
+		} else {
+			klen = (size_t)(nl - (d + i));
+			if ((size_t)(nl - d) + 9 > n)
+				return false;
+			unsigned long long len = 0;
+			for (int k = 7; k >= 0; k--)
+				len = len << 8 | (unsigned char)nl[1 + k];
+			v = nl + 9;
+			vlen = (size_t)len;
+			if ((size_t)(v - d) + vlen + 1 > n || v[vlen] != '\n')
+				return false;
+			nl = v + vlen;
+		}
+		if (klen == strlen(name) && memcmp(d + i, name, klen) == 0) {
+			snprintf(out, size, "%.*s", (int)vlen, v);
+			return true;
+		}
+		i = (size_t)(nl - d) + 1;
+	}
+	return false;
+}
+
+/* big_entry - an entry larger than a datagram may be reaches the test
+ * journal socket s (at path) as journald takes it: a sealed memfd */
+static void big_entry(int s, const char *path)
+{
+	size_t n = 4 << 20;
+	char *big = pn_xmalloc(n);
+	memset(big, 'r', n);
+	memcpy(big, "POSTERN_RECIPIENTS=", 19);
+	big[n - 1] = '\n';
+	tap_ok(pn_journal_send(path, big, n), "a 4 MiB entry is sent");
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char one;
+	struct iovec iov = {&one, 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	ssize_t got = recvmsg(s, &mh, MSG_DONTWAIT);
+	struct cmsghdr *c = got >= 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	int fd = -1;
+	if (c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	tap_ok(got == 0 && fd >= 0, "... as a descriptor alone, no bytes");
+	int seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : 0;
+	tap_ok((seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)) == (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+	       "... of a sealed memfd");
+	char *back = pn_xmalloc(n + 1);
+	ssize_t r = fd >= 0 ? pread(fd, back, n + 1, 0) : -1;
+	tap_ok(r == (ssize_t)n && memcmp(back, big, n) == 0, "... holding the entry");
+	if (fd >= 0)
+		close(fd);
+	free(back);
+	free(big);
+}
+
+/* test_journal - the native protocol: plain and binary-safe fields, the
+ * entry's fields, and the datagram through a socket */
+static void test_journal(void)
+{
+	struct pn_buf d;
+	pn_buf_init(&d, 4096);
+	tap_ok(pn_journal_field(&d, "A", "x=y", 3) && pn_journal_field(&d, "B", "l1\nl2", 5), "two fields");
+	tap_ok(d.len == 6 + 2 + 8 + 5 + 1 && memcmp(d.data, "A=x=y\nB\n\x05\0\0\0\0\0\0\0l1\nl2\n", d.len) == 0,
+	       "a value with a line feed: name, 64-bit little-endian length, value");
+	pn_buf_free(&d);
+
+	struct pn_account a = {.host = "smtp.example.com", .user = "alice", .tls = 1, .auth = PN_AUTH_ON};
+	struct pn_addrlist rcpt;
+	pn_addrlist_init(&rcpt);
+	pn_addrlist_add(&rcpt, "bob@example.org");
+	pn_addrlist_add(&rcpt, "carol@example.org");
+	struct pn_error fail;
+	pn_error_init(&fail);
+	pn_error_reply(&fail, PN_PHASE_AUTH, "smtp.example.com", 535, "5.7.8", "535 5.7.8 no",
+		       "authentication failed:\nsecond line");
+	struct pn_log_entry e = {&a, "a@b\nexitcode=EX_OK", &rcpt, 0, &fail, NULL};
+	pn_buf_init(&d, 1 << 20);
+	tap_ok(pn_log_journal(&e, "the text line", 2 << 3, "postern", &d), "the entry's datagram");
+	char v[256];
+	static const char *const want[][2] = {
+		{"MESSAGE", "the text line"}, {"PRIORITY", "3"}, {"SYSLOG_IDENTIFIER", "postern"},
+		{"SYSLOG_FACILITY", "2"}, {"POSTERN_HOST", "smtp.example.com"}, {"POSTERN_TLS", "on"},
+		{"POSTERN_USER", "alice"}, {"POSTERN_FROM", "a@b\nexitcode=EX_OK"},
+		{"POSTERN_RECIPIENTS", "bob@example.org,carol@example.org"}, {"POSTERN_SMTPSTATUS", "535"},
+		{"POSTERN_SMTPMSG", "535 5.7.8 no"}, {"POSTERN_ERRORMSG", "authentication failed: second line"},
+		{"POSTERN_EXITCODE", "EX_NOPERM"},
+	};
+	for (size_t i = 0; i < PN_ARRAY_LEN(want); i++) {
+		char what[96];
+		snprintf(what, sizeof(what), "journal field %s", want[i][0]);
+		tap_is_str(jfield(d.data, d.len, want[i][0], v, sizeof(v)) ? v : "(absent)", want[i][1], what);
+	}
+	tap_ok(!jfield(d.data, d.len, "POSTERN_MAILSIZE", v, sizeof(v)), "no mailsize on failure");
+
+	char dir[] = "/tmp/test_journal.XXXXXX";
+	char path[64];
+	tap_ok(mkdtemp(dir) != NULL, "a directory for the test socket");
+	snprintf(path, sizeof(path), "%s/socket", dir);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	tap_ok(!pn_journal_send(path, d.data, d.len), "no socket there: not sent (syslog(3) instead)");
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	tap_ok(s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0, "a test journal socket");
+	tap_ok(pn_journal_send(path, d.data, d.len), "sent to it");
+	char got[4096];
+	ssize_t n = recv(s, got, sizeof(got), MSG_DONTWAIT);
+	tap_ok(n == (ssize_t)d.len && memcmp(got, d.data, d.len) == 0, "one datagram, the entry's bytes");
+	big_entry(s, path);
+	close(s);
+	unlink(path);
+	rmdir(dir);
+	pn_buf_free(&d);
+	pn_addrlist_free(&rcpt);
+}
+
 int main(void)
 {
 	test_escape();
 	test_unescape();
 	test_format();
 	test_stamp();
+	test_json();
+	test_journal();
 	return tap_done();
 }
