@@ -192,7 +192,7 @@ static bool enh_fits(const char *pat, const char *enh)
 	size_t n = strlen(pat);
 	if (strncmp(pat, enh, n) != 0)
 		return false;
-	return pat[n - 1] == '.' || enh[n] == '\0';
+	return (n && pat[n - 1] == '.') || enh[n] == '\0';
 }
 
 /* reply_fits - the row's reply, enhanced status and text fit e */
