@@ -61,8 +61,8 @@ expect_err() {
 # at most one "hint:" line after it (hint.c)
 expect_one_line() {
 	local n h
-	n=$(printf '%s\n' "$ERR" | grep . | grep -Evc '^(postern|msmtp): hint: ' || true)
-	h=$(printf '%s\n' "$ERR" | sed -n '2,$p' | grep -Ec '^(postern|msmtp): hint: ' || true)
+	n=$(printf '%s\n' "$ERR" | grep -a . | grep -aEvc '^(postern|msmtp): hint: ' || true)
+	h=$(printf '%s\n' "$ERR" | sed -n '2,$p' | grep -aEc '^(postern|msmtp): hint: ' || true)
 	if [ "$n" = 1 ] && [ "$h" -le 1 ]; then ok "$1"; else not_ok "$1" "stderr has $n lines and $h hints:" "$ERR"; fi
 }
 
