@@ -8,8 +8,10 @@
  * check).  Rows are tried in order, the more precise first; the first
  * that fits gives the hint.  Providers' texts are quoted in the
  * comments as they send them.  The texts are translated; a "%s" in one
- * is filled by the row's fill function (a fingerprint, an OAuth error's
- * status and scope), never by printf, so a translation cannot misuse it.
+ * (or "%1$s", "%2$s" where a translation reorders them) is filled by
+ * the row's fill function (a fingerprint, an OAuth error's status and
+ * scope) through pn_hint_fill, never by printf, so that a translation
+ * cannot misuse it.
  */
 #include "hint.h"
 
@@ -219,35 +221,58 @@ static bool fits(const struct rule *r, const struct pn_error *e)
 	return reply_fits(r, e);
 }
 
-/* fill - text with each "%s" replaced by the next of args (n of them);
- * false when they are not exactly n, or out is too small */
-static bool fill(const char *text, const char *const *args, size_t n, char *out, size_t size)
+/* placeholder - the argument a "%s" or "%N$s" (a translation may put
+ * them in another order) at p stands for: its index, and its length in
+ * *len; -1 when p holds none */
+static int placeholder(const char *p, size_t *next, size_t *len)
 {
-	size_t o = 0, used = 0;
-	for (const char *p = text; *p; p++) {
+	if (p[0] != '%')
+		return -1;
+	if (p[1] == 's') {
+		*len = 2;
+		return (int)(*next)++;
+	}
+	if (p[1] >= '1' && p[1] <= '9' && p[2] == '$' && p[3] == 's') {
+		*len = 4;
+		return p[1] - '1';
+	}
+	return -1;
+}
+
+/* pn_hint_fill - see hint.h: text with each placeholder replaced by its argument (n of them,
+ * each used once at least); false when one is out of range, or out is
+ * too small */
+bool pn_hint_fill(const char *text, const char *const *args, size_t n, char *out, size_t size)
+{
+	size_t o = 0, next = 0, len = 0;
+	unsigned used = 0;
+	for (const char *p = text; *p; p += len) {
+		int i = placeholder(p, &next, &len);
 		const char *piece = p;
-		size_t len = 1;
-		if (p[0] == '%' && p[1] == 's') {
-			if (used == n)
-				return false;
-			piece = args[used++];
-			len = strlen(piece);
-			p++;
-		}
-		if (o + len >= size)
+		size_t plen = 1;
+		if (i >= 0 && (size_t)i >= n)
 			return false;
-		memcpy(out + o, piece, len);
-		o += len;
+		if (i >= 0) {
+			piece = args[i];
+			plen = strlen(piece);
+			used |= 1u << i;
+		} else {
+			len = 1;
+		}
+		if (o + plen >= size)
+			return false;
+		memcpy(out + o, piece, plen);
+		o += plen;
 	}
 	out[o] = '\0';
-	return used == n;
+	return used == (1u << n) - 1;
 }
 
 /* fill_detail - the one "%s" is the cause's detail (a fingerprint) */
 static bool fill_detail(const struct pn_error *e, const char *text, char *out, size_t size)
 {
 	const char *args[] = {e->detail};
-	return e->detail[0] && fill(text, args, 1, out, size);
+	return e->detail[0] && pn_hint_fill(text, args, 1, out, size);
 }
 
 /* member - a string member of j, escaped for the terminal into out ("?"
@@ -277,7 +302,7 @@ static bool fill_challenge(const struct pn_error *e, const char *text, char *out
 	bool has_st = member(&j, "status", st, sizeof(st));
 	bool has_sc = member(&j, "scope", sc, sizeof(sc));
 	const char *args[] = {st, sc};
-	return (has_st || has_sc) && fill(text, args, 2, out, size);
+	return (has_st || has_sc) && pn_hint_fill(text, args, 2, out, size);
 }
 
 /* lookup - the index of the first row that fits e and fills, its hint

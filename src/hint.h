@@ -21,6 +21,11 @@ bool pn_hint(const struct pn_error *e, char *out, size_t size);
  * pn_hint_rows - how many rows the table has (for the tests: every row
  * is reached by its provider's text) */
 int pn_hint_row(const struct pn_error *e);
+
+/* pn_hint_fill - text with each "%s" (in turn) or "%N$s" replaced by
+ * args[N-1] into out; false when a placeholder has no argument, an
+ * argument no placeholder, or out is too small */
+bool pn_hint_fill(const char *text, const char *const *args, size_t n, char *out, size_t size);
 size_t pn_hint_rows(void);
 
 #endif

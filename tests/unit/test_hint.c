@@ -159,6 +159,23 @@ static void escaped(void)
 	tap_ok(!pn_hint(&e, out, sizeof(out)), "no hint for an acceptance");
 }
 
+/* placeholders - "%s" in turn, "%N$s" as a translation reorders them */
+static void placeholders(void)
+{
+	const char *args[] = {"A", "B"};
+	char out[64];
+	tap_ok(pn_hint_fill("s %s c %s.", args, 2, out, sizeof(out)) && strcmp(out, "s A c B.") == 0, "%%s in turn: %s",
+	       out);
+	tap_ok(pn_hint_fill("%2$s then %1$s", args, 2, out, sizeof(out)) && strcmp(out, "B then A") == 0,
+	       "%%N$s reordered: %s", out);
+	tap_ok(!pn_hint_fill("only %s", args, 2, out, sizeof(out)), "an argument without its placeholder");
+	tap_ok(!pn_hint_fill("%s %s %s", args, 2, out, sizeof(out)), "a placeholder without its argument");
+	tap_ok(!pn_hint_fill("%3$s", args, 2, out, sizeof(out)), "%%3$s with two arguments");
+	tap_ok(pn_hint_fill("100%% %d %s %s", args, 2, out, sizeof(out)) && strcmp(out, "100%% %d A B") == 0,
+	       "other %% sequences are text: %s", out);
+	tap_ok(!pn_hint_fill("%s and %s", args, 2, out, 6), "out too small");
+}
+
 int main(void)
 {
 	size_t rows = pn_hint_rows();
@@ -178,5 +195,6 @@ int main(void)
 	}
 	tap_is_int((long)reached, (long)rows, "every row of the table is reached by a provider's text");
 	escaped();
+	placeholders();
 	return tap_done();
 }
