@@ -97,12 +97,23 @@ void pn_error_reply(struct pn_error *e, enum pn_phase phase, const char *host, i
 }
 
 /* pn_error_where - see error.h */
-void pn_error_where(struct pn_error *e, enum pn_phase phase, const char *host)
+void pn_error_where(struct pn_error *e, enum pn_phase phase, const char *host, int port)
 {
 	if (e->phase == PN_PHASE_LOCAL)
 		e->phase = phase;
 	if (!e->host[0])
 		copy_line(e->host, sizeof(e->host), host);
+	if (!e->port)
+		e->port = port;
+}
+
+/* pn_error_cause - see error.h */
+void pn_error_cause(struct pn_error *e, enum pn_cause cause, const char *detail)
+{
+	if (!pn_error_isset(e) || e->cause != PN_CAUSE_NONE)
+		return;
+	e->cause = cause;
+	copy_line(e->detail, sizeof(e->detail), detail);
 }
 
 /* pn_error_accepted - see error.h */

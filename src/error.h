@@ -24,6 +24,21 @@ enum pn_phase {
 	PN_PHASE_ETRN /* --rmqs: the queue run request (RFC 1985) */
 };
 
+/* what postern itself saw of a failure, for the hints of hint.h: set
+ * beside the message by the module that saw it (pn_error_cause) */
+enum pn_cause {
+	PN_CAUSE_NONE,
+	PN_CAUSE_CONNECT_TIMEOUT, /* connect(2) timed out: nothing answered */
+	PN_CAUSE_SILENT,          /* connected in clear, no greeting in time */
+	PN_CAUSE_NOT_TLS,         /* the TLS handshake received something else */
+	PN_CAUSE_CERT_ISSUER,     /* certificate checks (detail: its SHA-256) */
+	PN_CAUSE_CERT_EXPIRED, PN_CAUSE_CERT_NOT_YET, PN_CAUSE_CERT_NAME, PN_CAUSE_CERT_REVOKED,
+	PN_CAUSE_CERT_OTHER,
+	PN_CAUSE_FINGERPRINT,     /* not tls_fingerprint's (detail: its SHA-256) */
+	PN_CAUSE_CHALLENGE        /* AUTH refused after an error challenge (detail:
+				   * the challenge, decoded) */
+};
+
 struct pn_error {
 	int code;            /* sysexits code, 0 while no error is set */
 	int reply;           /* the reply code that decided: the server's, or
@@ -35,6 +50,9 @@ struct pn_error {
 	enum pn_phase phase;
 	char host[300];      /* the smarthost as configured; "" before one was tried */
 	char msg[1024];      /* one line, no "postern: " prefix, no newline */
+	int port;            /* the smarthost's port, with host */
+	enum pn_cause cause; /* PN_CAUSE_NONE unless set with pn_error_cause */
+	char detail[640];    /* the cause's detail, one line ("": none) */
 };
 
 void pn_error_init(struct pn_error *e);
@@ -50,9 +68,14 @@ void pn_error_errno(struct pn_error *e, int code, int errnum, const char *fmt, .
 void pn_error_reply(struct pn_error *e, enum pn_phase phase, const char *host, int reply, const char *enhanced,
 		    const char *server, const char *fmt, ...) PN_PRINTF(7, 8);
 
-/* pn_error_where - the phase and host of an error that was set without
- * them (a timeout, a lost connection); fills only what is empty */
-void pn_error_where(struct pn_error *e, enum pn_phase phase, const char *host);
+/* pn_error_where - the phase, host and port of an error that was set
+ * without them (a timeout, a lost connection); fills only what is empty */
+void pn_error_where(struct pn_error *e, enum pn_phase phase, const char *host, int port);
+
+/* pn_error_cause - what the error just set means (detail NULL: none);
+ * the first cause wins as the first error does.  Call it only when the
+ * set just before it took effect (the outcome was empty before). */
+void pn_error_cause(struct pn_error *e, enum pn_cause cause, const char *detail);
 
 /* pn_error_accepted - the smarthost's acceptance (code stays 0) */
 void pn_error_accepted(struct pn_error *e, const char *host, int reply, const char *enhanced, const char *server);

@@ -386,9 +386,13 @@ static int tcp_connect(const char *host, int port, const char *source, int timeo
 	else if (proxy)
 		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to the SOCKS proxy %s:%d: %s"), host, port,
 			     PN_FOREIGN(strerror(last)));
-	else
+	else {
+		bool fresh = !pn_error_isset(err);
 		pn_error_set(err, EX_TEMPFAIL, _("cannot connect to %s:%d: %s"), host, port,
 			     PN_FOREIGN(strerror(last)));
+		if (fresh && last == ETIMEDOUT) /* nothing answered: a firewall drops it (hint.c) */
+			pn_error_cause(err, PN_CAUSE_CONNECT_TIMEOUT, NULL);
+	}
 	return -1;
 }
 

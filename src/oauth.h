@@ -88,11 +88,4 @@ bool pn_oauth_token(const struct pn_account *a, const struct pn_oauth_ctx *ctx, 
 /* pn_oauth_fresh - a cached token expiring at expires is still used at now */
 bool pn_oauth_fresh(long long expires, long long now);
 
-/* pn_oauth_hint - one line that explains an SMTP AUTH refusal (reply code,
- * enhanced status, the server's text, and the decoded error challenge of
- * XOAUTH2/OAUTHBEARER, or NULL), into out; false when there is nothing to
- * add */
-bool pn_oauth_hint(int reply, const char *enhanced, const char *text, const char *challenge, char *out,
-		   size_t out_size);
-
 #endif

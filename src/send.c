@@ -11,6 +11,7 @@
 #include "run.h"
 
 #include "deadletter.h"
+#include "hint.h"
 #include "log.h"
 #include "net.h"
 #include "privilege.h"
@@ -26,10 +27,19 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* pn_fail - the one stderr line for an error; its exit code */
+/* print_hint - the second stderr line of a failure hint.c can explain */
+static void print_hint(const struct pn_error *err)
+{
+	char hint[1024];
+	if (pn_hint(err, hint, sizeof(hint)))
+		fprintf(stderr, _("%s: hint: %s\n"), pn_progname(), hint);
+}
+
+/* pn_fail - the stderr line for an error, and its hint; its exit code */
 int pn_fail(const struct pn_error *err)
 {
 	fprintf(stderr, "%s: %s\n", pn_progname(), err->msg);
+	print_hint(err);
 	return err->code ? err->code : EX_SOFTWARE;
 }
 
@@ -44,6 +54,7 @@ static int fail_kept(const struct pn_error *err, const char *kept, const struct 
 			kerr->msg);
 	else
 		return pn_fail(err);
+	print_hint(err);
 	return err->code ? err->code : EX_SOFTWARE;
 }
 

@@ -148,8 +148,12 @@ static enum state st_greeting(struct session *s)
 {
 	s->phase = PN_PHASE_GREETING;
 	pn_conn_phase(s->c, N_("while waiting for the greeting"));
-	if (!smtp_read_reply(s))
+	if (!smtp_read_reply(s)) {
+		/* in clear, silence may be a port that waits for a TLS hello */
+		if (!s->tls_on && pn_conn_failure(s->c) == PN_CONN_TIMEOUT)
+			pn_error_cause(s->err, PN_CAUSE_SILENT, NULL);
 		return S_FAIL;
+	}
 	if (s->r.code != 220)
 		return smtp_reply_error(s, _("the server refused the connection"));
 	if (s->p->on_info)
@@ -681,7 +685,7 @@ static bool run(struct session *s)
 		st = states[st].run(s);
 	}
 	if (st == S_FAIL) {
-		pn_error_where(out, s->phase, p->host);
+		pn_error_where(out, s->phase, p->host, p->port);
 		fail_cleanup(s);
 	}
 	pn_tls_free(s->tls, s->c);

@@ -11,7 +11,6 @@
  */
 #include "smtp_session.h"
 
-#include "oauth.h"
 #include "sasl.h"
 
 #include <stdio.h>
@@ -41,24 +40,17 @@ static bool send_secret(struct session *s, const char *prefix, const struct pn_s
 
 /* auth_failed - the one place that formats a refused AUTH: the reply,
  * and what the server said in a challenge before it (an OAuth error's
- * JSON, escaped and bounded by sasl.c).  A hint for a provider's words
- * belongs here. */
+ * JSON, escaped and bounded by sasl.c), kept as the outcome's cause so
+ * that hint.c can explain it */
 static enum state auth_failed(struct session *s, const struct pn_sasl *sasl)
 {
-	const char *name = pn_conn_name(s->c);
-	char hint[600];
-	/* Microsoft 365's and Gmail's refusals explained (oauth.h) */
-	bool hinted = pn_oauth_hint(s->r.code, s->r.enhanced, s->cur, sasl->error[0] ? sasl->error : NULL, hint,
-				    sizeof(hint));
-	if (!sasl->error[0] && !hinted)
-		return smtp_reply_error(s, _("authentication failed"));
 	if (!sasl->error[0])
-		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur, "%s: %s: %s; %s", name,
-			       _("authentication failed"), s->cur, hint);
-	else
-		pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur,
-			       _("%s: authentication failed: %s; the server says: %s%s%s"), name, s->cur, sasl->error,
-			       hinted ? "; " : "", hinted ? hint : "");
+		return smtp_reply_error(s, _("authentication failed"));
+	bool fresh = !pn_error_isset(s->err);
+	pn_error_reply(s->err, s->phase, s->p->host, s->r.code, s->r.enhanced, s->cur,
+		       _("%s: authentication failed: %s; the server says: %s"), pn_conn_name(s->c), s->cur, sasl->error);
+	if (fresh)
+		pn_error_cause(s->err, PN_CAUSE_CHALLENGE, sasl->error);
 	return S_FAIL;
 }
 

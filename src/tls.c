@@ -202,10 +202,13 @@ static void fpr_failure(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 	static const char *const names[] = {[16] = "MD5", [20] = "SHA-1", [32] = "SHA-256"};
 	char want[2 * 32 * 3];
 	fpr_hex(t->fpr, t->fpr_len, want, sizeof(want));
+	bool fresh = !pn_error_isset(err);
 	pn_error_set(err, EX_UNAVAILABLE,
 		     _("%s: the server's TLS certificate does not match tls_fingerprint: expected %s %s, the server "
 		       "presented SHA-256 %s"),
 		     pn_conn_name(c), names[t->fpr_len], want, t->fpr_seen);
+	if (fresh && strchr(t->fpr_seen, ':')) /* a fingerprint, not "no certificate" */
+		pn_error_cause(err, PN_CAUSE_FINGERPRINT, t->fpr_seen);
 }
 
 /* cache_key - what this run verifies under: a cached session is offered
@@ -384,9 +387,38 @@ static bool new_session(struct pn_tls *t, struct pn_conn *c, struct pn_error *er
 	return true;
 }
 
+/* cert_cause - which check refused the certificate, the one that most
+ * needs telling first (a wrong name matters even when it is expired) */
+static enum pn_cause cert_cause(unsigned status)
+{
+	if (status & GNUTLS_CERT_REVOKED)
+		return PN_CAUSE_CERT_REVOKED;
+	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+		return PN_CAUSE_CERT_ISSUER;
+	if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+		return PN_CAUSE_CERT_NAME;
+	if (status & GNUTLS_CERT_EXPIRED)
+		return PN_CAUSE_CERT_EXPIRED;
+	if (status & GNUTLS_CERT_NOT_ACTIVATED)
+		return PN_CAUSE_CERT_NOT_YET;
+	return PN_CAUSE_CERT_OTHER;
+}
+
+/* peer_fingerprint - the SHA-256 of the server's own certificate in
+ * tls_fingerprint's form; "" when there is none */
+static void peer_fingerprint(gnutls_session_t session, char *out, size_t size)
+{
+	unsigned n = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &n);
+	out[0] = '\0';
+	if (!peers || !n || !fingerprint(&peers[0], GNUTLS_DIG_SHA256, out, size))
+		out[0] = '\0';
+}
+
 /* verify_failure - say exactly why the certificate was refused */
 static void verify_failure(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 {
+	bool fresh = !pn_error_isset(err);
 	unsigned status = t->trust ? t->vstatus : gnutls_session_get_verify_cert_status(t->session);
 	gnutls_datum_t out = {NULL, 0};
 	gnutls_certificate_type_t type = gnutls_certificate_type_get(t->session);
@@ -396,6 +428,10 @@ static void verify_failure(struct pn_tls *t, struct pn_conn *c, struct pn_error 
 	pn_error_set(err, EX_UNAVAILABLE, _("%s: TLS certificate verification failed: %s"),
 		     pn_conn_name(c), out.data ? (char *)out.data : _("unknown reason"));
 	gnutls_free(out.data);
+	char fpr[PN_FPR_MAX * 3];
+	peer_fingerprint(t->session, fpr, sizeof(fpr));
+	if (fresh)
+		pn_error_cause(err, cert_cause(status), fpr);
 }
 
 /* handshake - drive the non-blocking handshake within the timeout */
@@ -424,11 +460,15 @@ static bool handshake(struct pn_tls *t, struct pn_conn *c, struct pn_error *err)
 		if (gnutls_error_is_fatal(r)) {
 			int code = (r == GNUTLS_E_PREMATURE_TERMINATION || r == GNUTLS_E_PUSH_ERROR ||
 				    r == GNUTLS_E_PULL_ERROR) ? EX_TEMPFAIL : EX_UNAVAILABLE;
-			if (r == GNUTLS_E_UNEXPECTED_PACKET || r == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
-			    r == GNUTLS_E_RECORD_OVERFLOW)
+			bool not_tls = r == GNUTLS_E_UNEXPECTED_PACKET || r == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
+				       r == GNUTLS_E_RECORD_OVERFLOW;
+			if (not_tls)
 				code = EX_PROTOCOL; /* what came was not TLS: the server broke the protocol */
+			bool fresh = !pn_error_isset(err);
 			pn_error_set(err, code, _("%s: TLS handshake failed: %s"), pn_conn_name(c),
 				     PN_FOREIGN(gnutls_strerror(r)));
+			if (fresh && not_tls)
+				pn_error_cause(err, PN_CAUSE_NOT_TLS, NULL);
 			return false;
 		}
 	}

@@ -57,11 +57,13 @@ expect_err() {
 	if printf '%s' "$ERR" | grep -Eq -- "$1"; then ok "$2"; else not_ok "$2" "stderr did not match: $1" "stderr: $ERR"; fi
 }
 
-# expect_one_line DESC - a failure says exactly one line on stderr
+# expect_one_line DESC - a failure says exactly one line on stderr, and
+# at most one "hint:" line after it (hint.c)
 expect_one_line() {
-	local n
-	n=$(printf '%s\n' "$ERR" | grep -c . || true)
-	if [ "$n" = 1 ]; then ok "$1"; else not_ok "$1" "stderr has $n lines:" "$ERR"; fi
+	local n h
+	n=$(printf '%s\n' "$ERR" | grep -a . | grep -aEvc '^(postern|msmtp): hint: ' || true)
+	h=$(printf '%s\n' "$ERR" | sed -n '2,$p' | grep -aEc '^(postern|msmtp): hint: ' || true)
+	if [ "$n" = 1 ] && [ "$h" -le 1 ]; then ok "$1"; else not_ok "$1" "stderr has $n lines and $h hints:" "$ERR"; fi
 }
 
 # config NAME [EXTRA-LINES] - an rc file for the smarthost, mode 0600

@@ -280,27 +280,6 @@ static void errors(void)
 	fail_msg("{\"error\":\"x\\u001b]0;t\\u0007\",\"error_description\":\"d\"}", 400, EX_NOPERM, "'x\\x1b]0;t\\x07'");
 }
 
-/* hint - one hint per SMTP refusal */
-static void hints(void)
-{
-	char out[600];
-	tap_ok(pn_oauth_hint(550, "5.7.30", "Basic authentication is not supported for Client Submission", NULL, out,
-			     sizeof(out)) && strstr(out, "auth xoauth2 with oauth2_provider microsoft"), "5.7.30: %s", out);
-	tap_ok(pn_oauth_hint(535, "5.7.139", "Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
-			     "Tenant", NULL, out, sizeof(out)) && strstr(out, "SmtpClientAuthenticationDisabled"), "5.7.139");
-	tap_ok(pn_oauth_hint(535, "5.7.3", "Authentication unsuccessful", NULL, out, sizeof(out))
-		       && strstr(out, "SMTP.SendAsApp"), "535 5.7.3");
-	tap_ok(pn_oauth_hint(535, "5.7.8", "Username and Password not accepted",
-			     "{\"status\":\"401\",\"schemes\":\"Bearer\",\"scope\":\"https://mail.google.com/\"}", out,
-			     sizeof(out)) && strstr(out, "status 401") && strstr(out, "scope https://mail.google.com/"),
-	       "Gmail's challenge: %s", out);
-	tap_ok(pn_oauth_hint(535, "5.7.8", "x", "{\"status\":\"\\u001b[2J\"}", out, sizeof(out))
-		       && !strchr(out, '\x1b'), "a challenge's values are escaped");
-	tap_ok(!pn_oauth_hint(535, "5.7.8", "Authentication credentials invalid", NULL, out, sizeof(out)),
-	       "no hint for a plain refusal");
-	tap_ok(!pn_oauth_hint(535, "5.7.8", "x", "not json", out, sizeof(out)), "no hint for a challenge that is not JSON");
-}
-
 /* cached - pn_oauth_token with a store written here: a fresh token is
  * used with no request (libcurl never loaded); a stale one with a token
  * endpoint that refuses connections is temporary (75) */
@@ -354,7 +333,6 @@ int main(void)
 	expiry();
 	form();
 	errors();
-	hints();
 	cached();
 	rmdir(dir);
 	return tap_done();

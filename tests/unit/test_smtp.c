@@ -16,6 +16,7 @@
  * $top_srcdir/tests/smtp.  A case file that does not parse is a failure.
  */
 #include "rcfile.h" /* struct pn_account, enum pn_auth */
+#include "hint.h"
 #include "log.h"
 #include "message.h"
 #include "serve.h"
@@ -330,7 +331,7 @@ static bool header_key(struct scase *c, const char *k, const char *v, int line)
 static bool known_expect(const char *k)
 {
 	static const char *const keys[] = {"exit", "phase", "reply", "enhanced", "server", "msg", "log",
-					   "bs", "onrcpt", "onrcpts", "trace", "notrace", "tlsstarts", "info"};
+					   "bs", "onrcpt", "onrcpts", "trace", "notrace", "tlsstarts", "info", "hint"};
 	for (size_t i = 0; i < PN_ARRAY_LEN(keys); i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;
@@ -1147,6 +1148,25 @@ static void check_regex(const char *file, const struct expect *e, const char *te
 		show_lines(want ? "no line matches in" : "some line matches in", text);
 }
 
+/* check_hint - hint.c's line for the outcome matches, or ("-") there is none */
+static void check_hint(const char *file, const struct expect *e, const struct pn_error *o)
+{
+	char hint[1024];
+	bool got = pn_hint(o, hint, sizeof(hint));
+	if (strcmp(e->value, "-") == 0) {
+		tap_ok(!got, "%s: no hint", file);
+		if (got)
+			printf("#   the hint: %s\n", hint);
+		return;
+	}
+	if (!got) {
+		tap_ok(false, "%s: hint %s", file, e->value);
+		printf("#   no hint\n");
+		return;
+	}
+	check_regex(file, e, hint, true);
+}
+
 /* check_onrcpt - the next "addr code reply" line of the -bv callbacks */
 static void check_onrcpt(const char *file, const struct expect *e, const struct run *r, size_t *pos)
 {
@@ -1192,6 +1212,8 @@ static void check_one(const char *file, const struct expect *e, const struct run
 		check_onrcpt(file, e, r, rcpt_pos);
 	else if (strcmp(e->key, "info") == 0)
 		check_regex(file, e, r->info.data ? r->info.data : "", true);
+	else if (strcmp(e->key, "hint") == 0)
+		check_hint(file, e, o);
 	else
 		tap_ok(false, "%s:%d: unknown expectation %s", file, e->line, e->key); /* known_expect */
 }
