@@ -149,6 +149,7 @@ static bool with_value(struct state *s, char letter, const char *v)
 	case 'K': r->configure = v; r->mode = PN_MODE_CONFIGURE; break; /* --configure only */
 	case 'A': /* sendmail's alternate .cf file: there is none */
 	case 'Q': r->rmqs = v; r->mode = PN_MODE_RMQS; break; /* --rmqs only */
+	case 'I': r->import = v; r->mode = PN_MODE_IMPORT; break; /* --import only */
 	case 'B': /* body type: postern looks at the content itself */
 	case 'O': /* -O option=value: sendmail settings, nothing to set here */
 	case 'h': /* hop count */
@@ -247,6 +248,7 @@ static bool long_option(struct state *s, const char *w)
 {
 	static const struct { const char *name; char letter; } map[] = {
 		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'}, {"configure", 'K'}, {"rmqs", 'Q'},
+		{"import", 'I'},
 	};
 	if (long_flag(s, w))
 		return true;
@@ -296,6 +298,10 @@ bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request 
 		return usage_error(&s, _("with -bs the recipients are given with RCPT TO: no recipient arguments, -t or --resend"));
 	if (req->mode == PN_MODE_OAUTH2_LOGIN && (req->nrcpt || req->read_recipients || req->config_less))
 		return usage_error(&s, _("--oauth2-login takes an account (-a NAME) of a configuration file, and no recipients"));
+	if (req->mode == PN_MODE_IMPORT && (strcmp(req->import, "postfix") != 0 && strcmp(req->import, "ssmtp") != 0))
+		return usage_error(&s, _("--import: '%s' is not postfix or ssmtp"), req->import);
+	if (req->mode == PN_MODE_IMPORT && (req->nrcpt > 1 || req->read_recipients || req->config_less))
+		return usage_error(&s, _("--import postfix takes at most a directory, --import ssmtp at most a file"));
 	if (req->config_less && req->account)
 		return usage_error(&s, _("cannot use both --host and --account: --host reads no configuration file"));
 	return true;
@@ -324,6 +330,8 @@ void pn_cli_usage(void)
 		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
 		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
 		"  -S, --serverinfo       print the server's capabilities and TLS certificate; send nothing\n"
+		"  --import postfix [DIR]  print an rc file made from Postfix's main.cf (default /etc/postfix)\n"
+		"  --import ssmtp [FILE]  print an rc file made from ssmtp.conf (default /etc/ssmtp/ssmtp.conf)\n"
 		"  --oauth2-login         sign in once for the account's OAuth 2.0 refresh token (-a NAME)\n"
 		"  -bp, -q                there is no queue: say so and exit\n"
 		"  -bi                    check the aliases file (as newaliases)\n"

@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include "cli.h"
+#include "migrate.h"
 #include "net.h"
 #include "oauthlogin.h"
 #include "privilege.h"
@@ -90,6 +91,8 @@ static int run(int argc, char **argv)
 		return pn_rmqs_run(&req, &err);
 	case PN_MODE_OAUTH2_LOGIN:
 		return pn_oauth_login_run(&req, &err);
+	case PN_MODE_IMPORT:
+		return pn_migrate_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;
