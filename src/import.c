@@ -139,3 +139,14 @@ void pn_import_account(struct pn_import *im, const char *base, const char *paren
 	im->names = pn_xrealloc(im->names, (size_t)(im->accounts + 1) * sizeof(*im->names));
 	im->names[im->accounts++] = name;
 }
+
+/* pn_import_host_ok - see import.h */
+bool pn_import_host_ok(const char *host)
+{
+	if (!*host)
+		return false;
+	for (const unsigned char *c = (const unsigned char *)host; *c; c++)
+		if (*c <= ' ' || *c == 127 || strchr("[]\"#,:", *c))
+			return false;
+	return true;
+}

@@ -41,6 +41,10 @@ void pn_import_note(struct pn_import *im, const char *fmt, ...) PN_PRINTF(2, 3);
  * (characters an account name cannot hold become '_'), unique in im */
 void pn_import_account(struct pn_import *im, const char *base, const char *parent);
 
+/* pn_import_host_ok - a host name an rc line can carry: no blank, no
+ * control character, no bracket or quote */
+bool pn_import_host_ok(const char *host);
+
 /* pn_import_postfix - main.cf's text (read from dir/main.cf) into im;
  * false when it names no relayhost (nothing usable) */
 bool pn_import_postfix(struct pn_import *im, const char *dir, const char *maincf);

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #define EXPAND_DEPTH 20 /* $a -> $b -> ...: deeper is a loop */
+#define EXPAND_REFS 10000 /* references expanded for one value: more is a bomb */
 
 /* name = value pairs (main.cf) or key value pairs (a table) */
 struct pairs {
@@ -132,11 +133,18 @@ struct pf {
 	bool by_sender;     /* smtp_sender_dependent_authentication */
 };
 
-static void expand_into(const struct pf *pf, const char *v, int depth, struct pn_buf *b, bool *unknown);
+/* one value being expanded */
+struct expansion {
+	struct pn_buf b;
+	int refs;     /* references expanded so far */
+	bool unknown; /* a reference without a value, a loop, too much: the value is left out */
+};
+
+static void expand_into(const struct pf *pf, const char *v, int depth, struct expansion *x);
 
 /* expand_name - $name / ${name} / ${name?text} / ${name:text} at *pv
  * (after the '$'); advances *pv */
-static void expand_name(const struct pf *pf, const char **pv, int depth, struct pn_buf *b, bool *unknown)
+static void expand_name(const struct pf *pf, const char **pv, int depth, struct expansion *x)
 {
 	const char *v = *pv;
 	char close = *v == '{' ? '}' : *v == '(' ? ')' : 0;
@@ -156,42 +164,42 @@ static void expand_name(const struct pf *pf, const char **pv, int depth, struct 
 	}
 	if (close && *v == close)
 		v++;
-	if (!n || depth >= EXPAND_DEPTH) {
-		*unknown = true;
+	if (!n || depth >= EXPAND_DEPTH || ++x->refs > EXPAND_REFS) {
+		x->unknown = true;
 	} else if (how) {
 		bool set = val && *val;
 		if ((how == '?') == set) {
 			char *text = pn_xstrndup(alt, altn);
-			expand_into(pf, text, depth + 1, b, unknown);
+			expand_into(pf, text, depth + 1, x);
 			free(text);
 		}
 	} else if (val) {
-		expand_into(pf, val, depth + 1, b, unknown);
+		expand_into(pf, val, depth + 1, x);
 	} else {
-		*unknown = true; /* a built-in default: not known here */
+		x->unknown = true; /* a built-in default: not known here */
 	}
 	free(name);
 	*pv = v;
 }
 
 /* expand_into - v with every $ expanded ("$$" is one '$') */
-static void expand_into(const struct pf *pf, const char *v, int depth, struct pn_buf *b, bool *unknown)
+static void expand_into(const struct pf *pf, const char *v, int depth, struct expansion *x)
 {
-	while (*v) {
+	while (*v && !x->unknown) {
 		size_t n = strcspn(v, "$");
-		if (!pn_buf_append(b, v, n))
-			*unknown = true;
+		if (!pn_buf_append(&x->b, v, n))
+			x->unknown = true;
 		v += n;
 		if (!*v)
 			break;
 		v++;
 		if (*v == '$') {
-			if (!pn_buf_append(b, "$", 1))
-				*unknown = true;
+			if (!pn_buf_append(&x->b, "$", 1))
+				x->unknown = true;
 			v++;
 			continue;
 		}
-		expand_name(pf, &v, depth, b, unknown);
+		expand_name(pf, &v, depth, x);
 	}
 }
 
@@ -202,16 +210,15 @@ static char *get(struct pf *pf, const char *name)
 	const char *raw = pairs_get(&pf->conf, name);
 	if (!raw || !*raw)
 		return NULL;
-	struct pn_buf b;
-	pn_buf_init_secret(&b, 1 << 16);
-	bool unknown = false;
-	expand_into(pf, raw, 0, &b, &unknown);
-	if (unknown)
+	struct expansion x = {.refs = 0};
+	pn_buf_init_secret(&x.b, 1 << 16);
+	expand_into(pf, raw, 0, &x);
+	if (x.unknown)
 		pn_import_note(pf->im, _("%s = %s: a $parameter in it has no value in main.cf (Postfix's built-in "
-					 "defaults are not known here); it was left out"),
+					 "defaults are not known here), or its expansion does not end; it was left out"),
 			       name, raw);
-	char *v = pn_xstrdup(b.data ? b.data : "");
-	pn_buf_free(&b);
+	char *v = pn_xstrdup(!x.unknown && x.b.data ? x.b.data : "");
+	pn_buf_free(&x.b);
 	if (!*v) {
 		free(v);
 		return NULL;
@@ -303,7 +310,7 @@ static bool relay(const char *r, char **host, int *port, bool *mx)
 	} else if (*p) {
 		*port = -1;
 	}
-	if (*port < 0 || !**host || strpbrk(*host, " \t[]")) {
+	if (*port < 0 || !pn_import_host_ok(*host)) {
 		free(*host);
 		*host = NULL;
 		return false;

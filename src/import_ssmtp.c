@@ -93,7 +93,7 @@ static bool hub(struct pn_import *im, const char *what, const char *h)
 	const char *colon = strrchr(h, ':');
 	char *host = pn_xstrndup(h, colon ? (size_t)(colon - h) : strlen(h));
 	const char *port = colon ? colon + 1 : "25";
-	bool ok = *host && !strpbrk(host, " \t:") && *port && strlen(port) <= 5 &&
+	bool ok = pn_import_host_ok(host) && *port && strlen(port) <= 5 &&
 		  port[strspn(port, "0123456789")] == '\0' && atol(port) > 0 && atol(port) < 65536;
 	if (ok) {
 		pn_import_value(im, "host", host);

@@ -151,6 +151,16 @@ static void syntax(void)
 	ok = postfix(&im, "relayhost = [$loop_a]\nloop_a = $loop_b\nloop_b = $loop_a\n", NULL);
 	tap_ok(has(&im, "has no value in main.cf"), "syntax: a loop of $ references stops, with a comment");
 	pn_import_free(&im);
+	char bomb[2048] = "relayhost = [x$p0]\n";
+	for (int level = 0; level < 15; level++) {
+		size_t len = strlen(bomb);
+		snprintf(bomb + len, sizeof(bomb) - len, "p%d = $p%d$p%d$p%d$p%d$p%d$p%d$p%d$p%d\n", level, level + 1,
+			 level + 1, level + 1, level + 1, level + 1, level + 1, level + 1, level + 1);
+	}
+	snprintf(bomb + strlen(bomb), sizeof(bomb) - strlen(bomb), "p15 =\n"); /* defined and empty: no reference fails */
+	ok = postfix(&im, bomb, NULL);
+	tap_ok(has(&im, "its expansion does not end"), "syntax: 8^15 references stop, with a comment");
+	pn_import_free(&im);
 	ok = postfix(&im, "myhostname = a.example\n", NULL);
 	tap_ok(!ok && has(&im, "names no relayhost"), "syntax: no relayhost: nothing usable, and why");
 	pn_import_free(&im);
