@@ -58,7 +58,9 @@ void pn_import_value(struct pn_import *im, const char *cmd, const char *value)
 {
 	size_t n = strlen(value);
 	if (strpbrk(value, "\r\n")) {
-		pn_import_note(im, _("%s: the value holds a line break, which no rc line can hold; not carried over"), cmd);
+		pn_import_note(
+		    im, _("%s: the value holds a line break, which no rc line can hold; not carried over"),
+		    cmd);
 		return;
 	}
 	bool q = needs_quotes(value, n);
@@ -114,7 +116,8 @@ static bool taken(const struct pn_import *im, const char *name)
  * whole: no blank, ':' or ',' (rcfile.c splits there), nothing odd */
 static char *account_name(const char *base, int i)
 {
-	char *name = i ? pn_xasprintf("%.200s_%d", base, i) : pn_xasprintf("%.200s", *base ? base : "account");
+	char *name =
+	    i ? pn_xasprintf("%.200s_%d", base, i) : pn_xasprintf("%.200s", *base ? base : "account");
 	for (char *c = name; *c; c++)
 		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 127 || strchr(":,\"#", *c))
 			*c = '_';

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define EXPAND_DEPTH 20 /* $a -> $b -> ...: deeper is a loop */
+#define EXPAND_DEPTH 20   /* $a -> $b -> ...: deeper is a loop */
 #define EXPAND_REFS 10000 /* references expanded for one value: more is a bomb */
 
 /* name = value pairs (main.cf) or key value pairs (a table) */
@@ -85,7 +85,8 @@ static char *logical_line(const char **p)
 	do {
 		size_t len = strcspn(s, "\n"), lead = strspn(s, " \t\r\v\f");
 		if (lead < len && s[lead] != '#')
-			ok = ok && pn_buf_append(&b, " ", b.len ? 1 : 0) && pn_buf_append(&b, s + lead, len - lead);
+			ok = ok && pn_buf_append(&b, " ", b.len ? 1 : 0) &&
+			     pn_buf_append(&b, s + lead, len - lead);
 		s += len + (s[len] == '\n');
 	} while (*s && (blank(*s) || *s == '#'));
 	*p = s;
@@ -125,12 +126,12 @@ static void parse_text(const char *text, bool maincf, struct pairs *out)
 /* what one import of a Postfix setup works on */
 struct pf {
 	struct pn_import *im;
-	struct pairs conf;  /* main.cf */
+	struct pairs conf; /* main.cf */
 	const char *dir;
-	struct pairs sasl;  /* smtp_sasl_password_maps' table */
-	bool sasl_read;     /* that table was read */
-	bool auth;          /* smtp_sasl_auth_enable */
-	bool by_sender;     /* smtp_sender_dependent_authentication */
+	struct pairs sasl; /* smtp_sasl_password_maps' table */
+	bool sasl_read;    /* that table was read */
+	bool auth;         /* smtp_sasl_auth_enable */
+	bool by_sender;    /* smtp_sender_dependent_authentication */
 };
 
 /* one value being expanded */
@@ -214,9 +215,11 @@ static char *get(struct pf *pf, const char *name)
 	pn_buf_init_secret(&x.b, 1 << 16);
 	expand_into(pf, raw, 0, &x);
 	if (x.unknown)
-		pn_import_note(pf->im, _("%s = %s: a $parameter in it has no value in main.cf (Postfix's built-in "
-					 "defaults are not known here), or its expansion does not end; it was left out"),
-			       name, raw);
+		pn_import_note(
+		    pf->im,
+		    _("%s = %s: a $parameter in it has no value in main.cf (Postfix's built-in "
+		      "defaults are not known here), or its expansion does not end; it was left out"),
+		    name, raw);
 	char *v = pn_xstrdup(!x.unknown && x.b.data ? x.b.data : "");
 	pn_buf_free(&x.b);
 	if (!*v) {
@@ -248,14 +251,16 @@ static const char *source_of(struct pf *pf, const char *param, const char *spec)
 	for (size_t i = 0; colon && i < PN_ARRAY_LEN(indexed); i++) {
 		if (strlen(indexed[i]) != tn || strncmp(spec, indexed[i], tn) != 0)
 			continue;
-		pn_import_note(pf->im, _("%s: read from %s, the source file of the %.*s table (postmap compiles it): "
-					 "if the compiled table was changed since, check the result"),
-			       param, colon + 1, (int)tn, spec);
+		pn_import_note(pf->im,
+		               _("%s: read from %s, the source file of the %.*s table (postmap compiles it): "
+		                 "if the compiled table was changed since, check the result"),
+		               param, colon + 1, (int)tn, spec);
 		return colon + 1;
 	}
-	pn_import_note(pf->im, _("%s = %s: a table of type '%.*s' cannot be read here (only the source files of "
-				 "hash, btree, cdb, lmdb, dbm and texthash tables); not carried over"),
-		       param, spec, (int)(colon ? tn : strlen(spec)), spec);
+	pn_import_note(pf->im,
+	               _("%s = %s: a table of type '%.*s' cannot be read here (only the source files of "
+	                 "hash, btree, cdb, lmdb, dbm and texthash tables); not carried over"),
+	               param, spec, (int)(colon ? tn : strlen(spec)), spec);
 	return NULL;
 }
 
@@ -275,7 +280,7 @@ static bool read_table(struct pf *pf, const char *param, struct pairs *out)
 	char *text = path ? pf->im->read(pf->im->ctx, path, &errnum) : NULL;
 	if (path && !text)
 		pn_import_note(pf->im, _("%s: cannot read %s: %s; not carried over"), param, path,
-			       PN_FOREIGN(strerror(errnum)));
+		               PN_FOREIGN(strerror(errnum)));
 	if (text)
 		parse_text(text, false, out);
 	pn_free_wiped(text);
@@ -288,8 +293,14 @@ static bool read_table(struct pf *pf, const char *param, struct pairs *out)
  * one of the usual service names; false when it cannot be read */
 static bool relay(const char *r, char **host, int *port, bool *mx)
 {
-	static const struct { const char *name; int port; } svc[] = {
-		{"smtp", 25}, {"submission", 587}, {"smtps", 465}, {"submissions", 465},
+	static const struct {
+		const char *name;
+		int port;
+	} svc[] = {
+	    {"smtp", 25},
+	    {"submission", 587},
+	    {"smtps", 465},
+	    {"submissions", 465},
 	};
 	*mx = *r != '[';
 	const char *end = *mx ? r + strcspn(r, ":") : strchr(r, ']');
@@ -335,9 +346,11 @@ static void credentials(struct pf *pf, const char *hop, const char *sender)
 	if (!v)
 		v = pairs_get(&pf->sasl, hop);
 	if (!v) {
-		pn_import_note(pf->im, _("no entry for %s in the password table (Postfix looks it up by the relayhost as "
-					 "written, brackets and port included): add user and password"),
-			       hop);
+		pn_import_note(
+		    pf->im,
+		    _("no entry for %s in the password table (Postfix looks it up by the relayhost as "
+		      "written, brackets and port included): add user and password"),
+		    hop);
 		return;
 	}
 	const char *colon = strchr(v, ':');
@@ -347,7 +360,8 @@ static void credentials(struct pf *pf, const char *hop, const char *sender)
 	if (colon)
 		pn_import_value(pf->im, "password", colon + 1);
 	else
-		pn_import_note(pf->im, _("the password table's entry for %s has no ':password': add it"), hop);
+		pn_import_note(pf->im, _("the password table's entry for %s has no ':password': add it"),
+		               hop);
 }
 
 /* write_hop - host and port of a relayhost, and its credentials */
@@ -357,7 +371,8 @@ static bool write_hop(struct pf *pf, const char *what, const char *hop, const ch
 	int port;
 	bool mx;
 	if (!relay(hop, &host, &port, &mx)) {
-		pn_import_note(pf->im, _("%s = %s: not a relay host postern can read; not carried over"), what, hop);
+		pn_import_note(pf->im, _("%s = %s: not a relay host postern can read; not carried over"),
+		               what, hop);
 		return false;
 	}
 	char portstr[16];
@@ -365,9 +380,10 @@ static bool write_hop(struct pf *pf, const char *what, const char *hop, const ch
 	pn_import_value(pf->im, "host", host);
 	pn_import_value(pf->im, "port", portstr);
 	if (mx)
-		pn_import_note(pf->im, _("%s = %s: Postfix looked up the MX records of %s (it is not in brackets); "
-					 "postern connects to the host itself: check that it is the smarthost"),
-			       what, hop, host);
+		pn_import_note(pf->im,
+		               _("%s = %s: Postfix looked up the MX records of %s (it is not in brackets); "
+		                 "postern connects to the host itself: check that it is the smarthost"),
+		               what, hop, host);
 	free(host);
 	credentials(pf, hop, sender);
 	return true;
@@ -392,27 +408,39 @@ static void tls_checked(struct pf *pf, const char *level)
 	pn_import_value(pf->im, "tls", "on");
 	pn_import_value(pf->im, "tls_certcheck", "on");
 	if (strcmp(level, "may") == 0 || strcmp(level, "encrypt") == 0)
-		pn_import_note(pf->im, _("smtp_tls_security_level = %s: Postfix did not check the certificate%s; postern "
-					 "requires TLS and checks it (if it does not verify, pin it with tls_fingerprint, "
-					 "which postern -S shows, rather than turning tls_certcheck off)"),
-			       level, strcmp(level, "may") == 0 ? _(" and sent without TLS when it was not offered") : "");
+		pn_import_note(
+		    pf->im,
+		    _("smtp_tls_security_level = %s: Postfix did not check the certificate%s; postern "
+		      "requires TLS and checks it (if it does not verify, pin it with tls_fingerprint, "
+		      "which postern -S shows, rather than turning tls_certcheck off)"),
+		    level,
+		    strcmp(level, "may") == 0 ? _(" and sent without TLS when it was not offered") : "");
 	else if (strncmp(level, "dane", 4) == 0)
-		pn_import_note(pf->im, _("smtp_tls_security_level = %s: postern does not look up TLSA records (DANE); "
-					 "the certificate is checked against the trusted authorities instead"),
-			       level);
+		pn_import_note(
+		    pf->im,
+		    _("smtp_tls_security_level = %s: postern does not look up TLSA records (DANE); "
+		      "the certificate is checked against the trusted authorities instead"),
+		    level);
 	else if (strcmp(level, "fingerprint") == 0)
-		pn_import_note(pf->im, _("smtp_tls_security_level = fingerprint: set tls_fingerprint to the SHA-256 "
-					 "fingerprint of the certificate (postern -S shows it); smtp_tls_fingerprint_cert_match "
-					 "is not carried over"));
+		pn_import_note(
+		    pf->im,
+		    _("smtp_tls_security_level = fingerprint: set tls_fingerprint to the SHA-256 "
+		      "fingerprint of the certificate (postern -S shows it); smtp_tls_fingerprint_cert_match "
+		      "is not carried over"));
 	else if (strcmp(level, "verify") != 0 && strcmp(level, "secure") != 0)
-		pn_import_note(pf->im, _("smtp_tls_security_level = %s: not a level postern knows; TLS is required and "
-					 "the certificate checked"),
-			       level);
-	char *match = get(pf, strcmp(level, "secure") == 0 ? "smtp_tls_secure_cert_match" : "smtp_tls_verify_cert_match");
+		pn_import_note(
+		    pf->im,
+		    _("smtp_tls_security_level = %s: not a level postern knows; TLS is required and "
+		      "the certificate checked"),
+		    level);
+	char *match = get(pf, strcmp(level, "secure") == 0 ? "smtp_tls_secure_cert_match"
+	                                                   : "smtp_tls_verify_cert_match");
 	if (match && (strcmp(level, "verify") == 0 || strcmp(level, "secure") == 0))
-		pn_import_note(pf->im, _("the certificate's name is checked against the host name; the match list %s is "
-					 "not carried over (tls_host_override names one other name)"),
-			       match);
+		pn_import_note(
+		    pf->im,
+		    _("the certificate's name is checked against the host name; the match list %s is "
+		      "not carried over (tls_host_override names one other name)"),
+		    match);
 	free(match);
 }
 
@@ -425,16 +453,22 @@ static void tls_settings(struct pf *pf)
 	if (strcmp(level, "none") == 0 && !wrapper) {
 		pn_import_value(pf->im, "tls", "off");
 		if (pf->auth)
-			pn_import_note(pf->im, _("smtp_tls_security_level = none: Postfix sent the password without TLS; "
-						 "postern refuses to (see insecure_auth_without_tls): turn tls on if the "
-						 "smarthost offers it"));
+			pn_import_note(
+			    pf->im,
+			    _("smtp_tls_security_level = none: Postfix sent the password without TLS; "
+			      "postern refuses to (see insecure_auth_without_tls): turn tls on if the "
+			      "smarthost offers it"));
 	} else {
 		tls_checked(pf, strcmp(level, "none") == 0 ? "encrypt" : level);
 		pn_import_value(pf->im, "tls_starttls", wrapper ? "off" : "on");
 	}
 	free(level);
-	static const struct { const char *param, *cmd; } files[] = {
-		{"smtp_tls_CAfile", "tls_trust_file"}, {"smtp_tls_cert_file", "tls_cert_file"}, {"smtp_tls_key_file", "tls_key_file"},
+	static const struct {
+		const char *param, *cmd;
+	} files[] = {
+	    {"smtp_tls_CAfile", "tls_trust_file"},
+	    {"smtp_tls_cert_file", "tls_cert_file"},
+	    {"smtp_tls_key_file", "tls_key_file"},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(files); i++) {
 		char *v = get(pf, files[i].param);
@@ -444,9 +478,11 @@ static void tls_settings(struct pf *pf)
 	}
 	char *capath = get(pf, "smtp_tls_CApath");
 	if (capath)
-		pn_import_note(pf->im, _("smtp_tls_CApath = %s: postern reads one file of certificates (tls_trust_file) or "
-					 "the system's trusted authorities; not carried over"),
-			       capath);
+		pn_import_note(
+		    pf->im,
+		    _("smtp_tls_CApath = %s: postern reads one file of certificates (tls_trust_file) or "
+		      "the system's trusted authorities; not carried over"),
+		    capath);
 	free(capath);
 }
 
@@ -456,10 +492,12 @@ static void auth_settings(struct pf *pf)
 	pn_import_value(pf->im, "auth", pf->auth ? "on" : "off");
 	char *opts = get(pf, "smtp_sasl_security_options");
 	if (pf->auth && opts && strcmp(opts, "noanonymous") != 0)
-		pn_import_note(pf->im, _("smtp_sasl_security_options = %s: not carried over; postern chooses the "
-					 "strongest mechanism the server offers and sends a password only over TLS (to "
-					 "require one mechanism, set auth to it)"),
-			       opts);
+		pn_import_note(
+		    pf->im,
+		    _("smtp_sasl_security_options = %s: not carried over; postern chooses the "
+		      "strongest mechanism the server offers and sends a password only over TLS (to "
+		      "require one mechanism, set auth to it)"),
+		    opts);
 	free(opts);
 }
 
@@ -471,7 +509,9 @@ static void origin_settings(struct pf *pf)
 	if (origin && origin[0] == '/') {
 		pn_import_value(pf->im, "from", "%U@%M");
 		if (strcmp(origin, "/etc/mailname") != 0)
-			pn_import_note(pf->im, _("myorigin = %s: postern's %%M is the first word of /etc/mailname"), origin);
+			pn_import_note(pf->im,
+			               _("myorigin = %s: postern's %%M is the first word of /etc/mailname"),
+			               origin);
 	} else if (origin) {
 		pn_import_value(pf->im, "maildomain", origin);
 		char *from = pn_xasprintf("%%U@%s", origin);
@@ -479,8 +519,12 @@ static void origin_settings(struct pf *pf)
 		free(from);
 	}
 	free(origin);
-	static const struct { const char *param, *cmd; } same[] = {
-		{"smtp_helo_name", "domain"}, {"smtp_bind_address", "source_ip"}, {"smtp_bind_address6", "source_ip"},
+	static const struct {
+		const char *param, *cmd;
+	} same[] = {
+	    {"smtp_helo_name", "domain"},
+	    {"smtp_bind_address", "source_ip"},
+	    {"smtp_bind_address6", "source_ip"},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(same); i++) {
 		char *v = get(pf, same[i].param);
@@ -505,11 +549,14 @@ static void alias_settings(struct pf *pf)
 		known = known || strncmp(spec, ok[i], strlen(ok[i])) == 0;
 	if (known) {
 		pn_import_value(pf->im, "aliases", colon + 1);
-		pn_import_note(pf->im, _("aliases: postern reads the text file %s at each message (newaliases only checks "
-					 "it); entries that deliver to a |command, a /file or an :include: are not supported"),
-			       colon + 1);
+		pn_import_note(
+		    pf->im,
+		    _("aliases: postern reads the text file %s at each message (newaliases only checks "
+		      "it); entries that deliver to a |command, a /file or an :include: are not supported"),
+		    colon + 1);
 	} else {
-		pn_import_note(pf->im, _("alias_maps = %s: not a table postern can read; not carried over"), spec);
+		pn_import_note(pf->im, _("alias_maps = %s: not a table postern can read; not carried over"),
+		               spec);
 	}
 	free(spec);
 }
@@ -523,8 +570,9 @@ static void sender_accounts(struct pf *pf)
 		for (size_t i = 0; i < t.n; i++) {
 			const char *k = t.key[i];
 			if (!strcmp(t.value[i], "DUNNO") || !*k || (k[0] != '@' && !strchr(k, '@'))) {
-				pn_import_note(pf->im, _("sender_dependent_relayhost_maps: %s %s: not carried over"), k,
-					       t.value[i]);
+				pn_import_note(pf->im,
+				               _("sender_dependent_relayhost_maps: %s %s: not carried over"),
+				               k, t.value[i]);
 				continue;
 			}
 			pn_import_account(pf->im, k[0] == '@' ? k + 1 : k, NULL);
@@ -547,9 +595,11 @@ static void generic_accounts(struct pf *pf)
 			const char *k = t.key[i], *v = t.value[i];
 			size_t local = strcspn(k, "@");
 			if (!local || !strchr(v, '@') || v[0] == '@' || strpbrk(v, " \t,")) {
-				pn_import_note(pf->im, _("smtp_generic_maps: %s %s: not carried over (postern rewrites the "
-							 "sender of a user's mail, not a whole domain)"),
-					       k, v);
+				pn_import_note(
+				    pf->im,
+				    _("smtp_generic_maps: %s %s: not carried over (postern rewrites the "
+				      "sender of a user's mail, not a whole domain)"),
+				    k, v);
 				continue;
 			}
 			char *user = pn_xstrndup(k, local);
@@ -557,9 +607,11 @@ static void generic_accounts(struct pf *pf)
 			pn_import_value(pf->im, "default_for", user);
 			pn_import_value(pf->im, "from", v);
 			pn_import_value(pf->im, "set_from_header", "on");
-			pn_import_note(pf->im, _("from smtp_generic_maps (%s): for mail that user %s sends; other addresses "
-						 "in the header are not rewritten"),
-				       k, user);
+			pn_import_note(
+			    pf->im,
+			    _("from smtp_generic_maps (%s): for mail that user %s sends; other addresses "
+			      "in the header are not rewritten"),
+			    k, user);
 			free(user);
 		}
 	}
@@ -571,10 +623,21 @@ static void generic_accounts(struct pf *pf)
 static void not_carried(struct pf *pf)
 {
 	static const char *const params[] = {
-		"transport_maps", "relay_transport", "default_transport", "smtp_tls_policy_maps",
-		"smtp_sasl_mechanism_filter", "smtp_tls_mandatory_protocols", "smtp_tls_mandatory_ciphers",
-		"smtp_tls_protocols", "sender_canonical_maps", "canonical_maps", "smtp_header_checks",
-		"smtp_sasl_tls_security_options", "inet_protocols", "smtp_fallback_relay", "fallback_relay",
+	    "transport_maps",
+	    "relay_transport",
+	    "default_transport",
+	    "smtp_tls_policy_maps",
+	    "smtp_sasl_mechanism_filter",
+	    "smtp_tls_mandatory_protocols",
+	    "smtp_tls_mandatory_ciphers",
+	    "smtp_tls_protocols",
+	    "sender_canonical_maps",
+	    "canonical_maps",
+	    "smtp_header_checks",
+	    "smtp_sasl_tls_security_options",
+	    "inet_protocols",
+	    "smtp_fallback_relay",
+	    "fallback_relay",
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(params); i++) {
 		const char *raw = pairs_get(&pf->conf, params[i]);
@@ -592,15 +655,17 @@ bool pn_import_postfix(struct pn_import *im, const char *dir, const char *maincf
 	char *rh = get(&pf, "relayhost");
 	bool ok = rh != NULL;
 	if (!ok)
-		pn_import_note(im, _("main.cf names no relayhost: Postfix delivered directly to each recipient's "
-				     "domain, which postern does not do; nothing to carry over"));
+		pn_import_note(im,
+		               _("main.cf names no relayhost: Postfix delivered directly to each recipient's "
+		                 "domain, which postern does not do; nothing to carry over"));
 	if (ok) {
 		pf.auth = yes(&pf, "smtp_sasl_auth_enable");
 		pf.by_sender = yes(&pf, "smtp_sender_dependent_authentication");
 		if (pf.auth)
 			pf.sasl_read = read_table(&pf, "smtp_sasl_password_maps", &pf.sasl);
 		if (pf.auth && !pairs_get(&pf.conf, "smtp_sasl_password_maps"))
-			pn_import_note(im, _("smtp_sasl_auth_enable = yes, but no smtp_sasl_password_maps: add user and password"));
+			pn_import_note(im, _("smtp_sasl_auth_enable = yes, but no smtp_sasl_password_maps: "
+			                     "add user and password"));
 		pn_import_line(im, "");
 		pn_import_line(im, "defaults");
 		tls_settings(&pf);
@@ -611,7 +676,8 @@ bool pn_import_postfix(struct pn_import *im, const char *dir, const char *maincf
 		pn_import_account(im, "default", NULL);
 		size_t n = strcspn(rh, ", \t");
 		if (rh[n + strspn(rh + n, ", \t")])
-			pn_import_note(im, _("relayhost = %s: postern has one host per account; the first is used"), rh);
+			pn_import_note(
+			    im, _("relayhost = %s: postern has one host per account; the first is used"), rh);
 		rh[n] = '\0';
 		ok = write_hop(&pf, "relayhost", rh, NULL);
 		sender_accounts(&pf);

@@ -15,12 +15,27 @@
 #include <strings.h>
 
 /* the settings of ssmtp.conf that postern has a place for */
-enum key { K_MAILHUB, K_USER, K_PASS, K_METHOD, K_TLS, K_STARTTLS, K_CAFILE, K_CADIR, K_CERT, K_KEY,
-	   K_REWRITE, K_OVERRIDE, K_HOSTNAME, K_ROOT, K_N };
+enum key {
+	K_MAILHUB,
+	K_USER,
+	K_PASS,
+	K_METHOD,
+	K_TLS,
+	K_STARTTLS,
+	K_CAFILE,
+	K_CADIR,
+	K_CERT,
+	K_KEY,
+	K_REWRITE,
+	K_OVERRIDE,
+	K_HOSTNAME,
+	K_ROOT,
+	K_N
+};
 
 static const char *const key_names[K_N] = {
-	"mailhub", "AuthUser", "AuthPass", "AuthMethod", "UseTLS", "UseSTARTTLS", "TLS_CA_File", "TLS_CA_Dir",
-	"UseTLSCert", "TLSKey", "RewriteDomain", "FromLineOverride", "hostname", "root",
+    "mailhub",    "AuthUser",   "AuthPass", "AuthMethod",    "UseTLS",           "UseSTARTTLS", "TLS_CA_File",
+    "TLS_CA_Dir", "UseTLSCert", "TLSKey",   "RewriteDomain", "FromLineOverride", "hostname",    "root",
 };
 
 /* the import of one ssmtp.conf */
@@ -51,7 +66,8 @@ static void set_key(struct ss *ss, const char *name, const char *value)
 		slot = &ss->cert;
 	if (!slot) {
 		if (strcasecmp(name, "Debug") != 0)
-			pn_import_note(ss->im, _("%s=%s: not carried over"), name, strcasecmp(name, "AuthPass") ? value : "...");
+			pn_import_note(ss->im, _("%s=%s: not carried over"), name,
+			               strcasecmp(name, "AuthPass") ? value : "...");
 		return;
 	}
 	pn_free_wiped(*slot);
@@ -94,7 +110,7 @@ static bool hub(struct pn_import *im, const char *what, const char *h)
 	char *host = pn_xstrndup(h, colon ? (size_t)(colon - h) : strlen(h));
 	const char *port = colon ? colon + 1 : "25";
 	bool ok = pn_import_host_ok(host) && *port && strlen(port) <= 5 &&
-		  port[strspn(port, "0123456789")] == '\0' && atol(port) > 0 && atol(port) < 65536;
+	          port[strspn(port, "0123456789")] == '\0' && atol(port) > 0 && atol(port) < 65536;
 	if (ok) {
 		pn_import_value(im, "host", host);
 		pn_import_value(im, "port", port);
@@ -115,19 +131,25 @@ static void tls_settings(struct ss *ss)
 		pn_import_value(im, "tls_starttls", on(ss, K_STARTTLS) ? "on" : "off");
 		pn_import_value(im, "tls_certcheck", "on");
 		if (!ss->v[K_CAFILE])
-			pn_import_note(im, _("ssmtp checked the certificate only with TLS_CA_File; postern checks it against "
-					     "the system's trusted authorities (if it does not verify, pin it with "
-					     "tls_fingerprint, which postern -S shows)"));
+			pn_import_note(
+			    im, _("ssmtp checked the certificate only with TLS_CA_File; postern checks it "
+			          "against "
+			          "the system's trusted authorities (if it does not verify, pin it with "
+			          "tls_fingerprint, which postern -S shows)"));
 	} else if (ss->v[K_USER]) {
-		pn_import_note(im, _("UseTLS and UseSTARTTLS are off: ssmtp sent the password without TLS; postern refuses "
-				     "to (see insecure_auth_without_tls): turn tls on if the smarthost offers it"));
+		pn_import_note(
+		    im,
+		    _("UseTLS and UseSTARTTLS are off: ssmtp sent the password without TLS; postern refuses "
+		      "to (see insecure_auth_without_tls): turn tls on if the smarthost offers it"));
 	}
 	if (ss->v[K_CAFILE])
 		pn_import_value(im, "tls_trust_file", ss->v[K_CAFILE]);
 	if (ss->v[K_CADIR])
-		pn_import_note(im, _("TLS_CA_Dir=%s: postern reads one file of certificates (tls_trust_file) or the "
-				     "system's trusted authorities; not carried over"),
-			       ss->v[K_CADIR]);
+		pn_import_note(
+		    im,
+		    _("TLS_CA_Dir=%s: postern reads one file of certificates (tls_trust_file) or the "
+		      "system's trusted authorities; not carried over"),
+		    ss->v[K_CADIR]);
 	if (on(ss, K_CERT) && ss->cert) {
 		pn_import_value(im, "tls_cert_file", ss->cert);
 		pn_import_value(im, "tls_key_file", ss->v[K_KEY] ? ss->v[K_KEY] : ss->cert);
@@ -146,7 +168,8 @@ static void auth_settings(struct ss *ss)
 	bool cram = m && strcasecmp(m, "cram-md5") == 0;
 	pn_import_value(im, "auth", cram ? "cram-md5" : "on");
 	if (m && !cram)
-		pn_import_note(im, _("AuthMethod=%s: postern chooses the mechanism itself; not carried over"), m);
+		pn_import_note(im, _("AuthMethod=%s: postern chooses the mechanism itself; not carried over"),
+		               m);
 	pn_import_value(im, "user", ss->v[K_USER]);
 	if (ss->v[K_PASS])
 		pn_import_value(im, "password", ss->v[K_PASS]);
@@ -167,17 +190,23 @@ static void sender_settings(struct ss *ss)
 	if (ss->v[K_HOSTNAME])
 		pn_import_value(im, "domain", ss->v[K_HOSTNAME]);
 	if (on(ss, K_OVERRIDE))
-		pn_import_note(im, _("FromLineOverride=YES: the message's From field is kept, as postern does; ssmtp also "
-				     "took the envelope sender from it, which postern does with --read-envelope-from"));
+		pn_import_note(
+		    im,
+		    _("FromLineOverride=YES: the message's From field is kept, as postern does; ssmtp also "
+		      "took the envelope sender from it, which postern does with --read-envelope-from"));
 	else {
 		pn_import_value(im, "set_from_header", "on");
-		pn_import_note(im, _("FromLineOverride is off: ssmtp put its own From field in place of the message's, as "
-				     "set_from_header on does"));
+		pn_import_note(
+		    im,
+		    _("FromLineOverride is off: ssmtp put its own From field in place of the message's, as "
+		      "set_from_header on does"));
 	}
 	if (ss->v[K_ROOT])
-		pn_import_note(im, _("root=%s: mail for root went to that address; put \"root: %s\" in an aliases file "
-				     "and name it with the aliases command"),
-			       ss->v[K_ROOT], ss->v[K_ROOT]);
+		pn_import_note(
+		    im,
+		    _("root=%s: mail for root went to that address; put \"root: %s\" in an aliases file "
+		      "and name it with the aliases command"),
+		    ss->v[K_ROOT], ss->v[K_ROOT]);
 }
 
 /* revalias - one "user:address[:host[:port]]" line: an account for the
@@ -193,7 +222,8 @@ static void revalias(struct pn_import *im, char *line)
 	user = trim(user);
 	addr = addr ? trim(addr) : NULL;
 	if (!*user || !addr || !*addr || strpbrk(user, " \t,")) {
-		pn_import_note(im, _("revaliases: '%s': not user:address[:host[:port]]; not carried over"), line);
+		pn_import_note(im, _("revaliases: '%s': not user:address[:host[:port]]; not carried over"),
+		               line);
 		return;
 	}
 	pn_import_account(im, user, "default");
@@ -211,7 +241,8 @@ static void revaliases(struct pn_import *im, const char *conf_path)
 	int errnum = 0;
 	char *text = im->read(im->ctx, path, &errnum);
 	if (!text && errnum != ENOENT)
-		pn_import_note(im, _("cannot read %s: %s; not carried over"), path, PN_FOREIGN(strerror(errnum)));
+		pn_import_note(im, _("cannot read %s: %s; not carried over"), path,
+		               PN_FOREIGN(strerror(errnum)));
 	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
 		if (next)

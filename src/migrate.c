@@ -51,8 +51,9 @@ static char *read_text(void *ctx, const char *path, int *errnum)
 /* input_error - the main file cannot be read: 66, 77 or 78 */
 static int input_error(struct pn_error *err, const char *path, int errnum)
 {
-	int code = errnum == EACCES || errnum == EPERM ? EX_NOPERM : errnum == ENOENT || errnum == ENOTDIR ? EX_NOINPUT
-									 : EX_CONFIG;
+	int code = errnum == EACCES || errnum == EPERM     ? EX_NOPERM
+	           : errnum == ENOENT || errnum == ENOTDIR ? EX_NOINPUT
+	                                                   : EX_CONFIG;
 	const char *why = errnum == EINVAL ? _("not a regular file") : PN_FOREIGN(strerror(errnum));
 	pn_error_set(err, code, _("--import: cannot read %s: %s"), path, why);
 	return pn_fail(err);
@@ -62,14 +63,18 @@ static int input_error(struct pn_error *err, const char *path, int errnum)
 static int print(struct pn_import *im, struct pn_error *err)
 {
 	if (!pn_write_all(1, im->out.data, im->out.len)) {
-		pn_error_set(err, EX_IOERR, _("--import: cannot write the output: %s"), PN_FOREIGN(strerror(errno)));
+		pn_error_set(err, EX_IOERR, _("--import: cannot write the output: %s"),
+		             PN_FOREIGN(strerror(errno)));
 		return pn_fail(err);
 	}
 	if (im->password)
-		fprintf(stderr, _("%s: warning: the output holds a password: save it where only its owner can read it "
-				  "(mode 600, for instance with umask 077)\n"),
-			pn_progname());
-	fprintf(stderr, _("%s: check the comments in the output: they say what was not carried over\n"), pn_progname());
+		fprintf(
+		    stderr,
+		    _("%s: warning: the output holds a password: save it where only its owner can read it "
+		      "(mode 600, for instance with umask 077)\n"),
+		    pn_progname());
+	fprintf(stderr, _("%s: check the comments in the output: they say what was not carried over\n"),
+	        pn_progname());
 	return EX_OK;
 }
 

@@ -34,9 +34,12 @@ static char *serve(void *ctx, const char *path, int *errnum)
 static void check_command(const char *line, size_t n, size_t at)
 {
 	static const char *const cmds[] = {
-		"host", "port", "user", "password", "auth", "tls", "tls_starttls", "tls_certcheck", "tls_trust_file",
-		"tls_cert_file", "tls_key_file", "from", "maildomain", "domain", "source_ip", "aliases", "default_for",
-		"set_from_header",
+	    "host",          "port",          "user",
+	    "password",      "auth",          "tls",
+	    "tls_starttls",  "tls_certcheck", "tls_trust_file",
+	    "tls_cert_file", "tls_key_file",  "from",
+	    "maildomain",    "domain",        "source_ip",
+	    "aliases",       "default_for",   "set_from_header",
 	};
 	size_t cn = strcspn(line, " ");
 	bool known = false;
@@ -64,7 +67,8 @@ static void check_output(const char *out, size_t len, bool ok)
 		if (n == 0 || line[0] == '#' || (n == 8 && !memcmp(line, "defaults", 8))) {
 		} else if (n > 8 && !memcmp(line, "account ", 8)) {
 			size_t nn = strcspn(line + 8, " \n");
-			if (!nn || nn >= 256 || (line[8 + nn] == ' ' && strncmp(line + 8 + nn, " : default\n", 11)))
+			if (!nn || nn >= 256 ||
+			    (line[8 + nn] == ' ' && strncmp(line + 8 + nn, " : default\n", 11)))
 				fuzz_fail("an account line rcfile.c reads otherwise", at);
 			for (size_t i = 0; i < nnames; i++)
 				if (strlen(names[i]) == nn && !memcmp(names[i], line + 8, nn))
@@ -98,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pn_import im;
 	pn_import_init(&im, serve, NULL);
 	bool ok = data[0] & 1 ? pn_import_ssmtp(&im, "/etc/ssmtp/ssmtp.conf", copy)
-			      : pn_import_postfix(&im, "/etc/postfix", copy);
+	                      : pn_import_postfix(&im, "/etc/postfix", copy);
 	check_output(im.out.data ? im.out.data : "", im.out.len, ok);
 	pn_import_free(&im);
 	free(copy);

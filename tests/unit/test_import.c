@@ -81,19 +81,20 @@ static const char *str(const char *s)
 static void ses(void)
 {
 	static const char *const files[] = {
-		"/etc/postfix/sasl_passwd",
-		"# SES SMTP credentials\n[email-smtp.eu-west-1.amazonaws.com]:587 AKIAEXAMPLE:Secret/With=Chars:and colon\n",
-		NULL};
+	    "/etc/postfix/sasl_passwd",
+	    "# SES SMTP credentials\n[email-smtp.eu-west-1.amazonaws.com]:587 "
+	    "AKIAEXAMPLE:Secret/With=Chars:and colon\n",
+	    NULL};
 	struct pn_import im;
 	bool ok = postfix(&im,
-			  "# comment\n"
-			  "relayhost = [email-smtp.eu-west-1.amazonaws.com]:587\n"
-			  "smtp_sasl_auth_enable = yes\n"
-			  "smtp_sasl_security_options = noanonymous\n"
-			  "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"
-			  "smtp_tls_security_level = encrypt\n"
-			  "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n",
-			  files);
+	                  "# comment\n"
+	                  "relayhost = [email-smtp.eu-west-1.amazonaws.com]:587\n"
+	                  "smtp_sasl_auth_enable = yes\n"
+	                  "smtp_sasl_security_options = noanonymous\n"
+	                  "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"
+	                  "smtp_tls_security_level = encrypt\n"
+	                  "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n",
+	                  files);
 	tap_ok(ok, "SES: imported");
 	tap_ok(im.password, "SES: the output is marked as holding a password");
 	tap_ok(has(&im, "# smtp_tls_security_level = encrypt: Postfix did not check the certificate"),
@@ -111,7 +112,8 @@ static void ses(void)
 		tap_is_str(str(a->host), "email-smtp.eu-west-1.amazonaws.com", "SES: host without brackets");
 		tap_is_int(a->port, 587, "SES: port");
 		tap_is_str(str(a->user), "AKIAEXAMPLE", "SES: user");
-		tap_is_str(str(a->password), "Secret/With=Chars:and colon", "SES: password (split at the first ':')");
+		tap_is_str(str(a->password), "Secret/With=Chars:and colon",
+		           "SES: password (split at the first ':')");
 		tap_is_int(a->tls, 1, "SES: tls on");
 		tap_is_int(a->tls_starttls, 1, "SES: STARTTLS");
 		tap_is_int(a->tls_certcheck, 1, "SES: certificate checked");
@@ -128,19 +130,19 @@ static void syntax(void)
 	static const char *const files[] = {"/etc/postfix/pw", "[relay.example]:2525\tu$$er:p@ss\n", NULL};
 	struct pn_import im;
 	bool ok = postfix(&im,
-			  "relayhost = [wrong.example]\n"
-			  "relay_name = relay.example\n"
-			  "relayhost =\n"
-			  "# a comment between\n"
-			  "   [${relay_name}]:$(relay_port)\n"
-			  "\n"
-			  "relay_port = 2525\n"
-			  "smtp_sasl_auth_enable = ${relay_name?yes}\n"
-			  "smtp_sasl_password_maps = texthash:/etc/postfix/pw\n"
-			  "smtp_helo_name = ${nosuch:web1.example}\n"
-			  "myorigin = example.com\n"
-			  "loop_a = $loop_b\nloop_b = $loop_a\n",
-			  files);
+	                  "relayhost = [wrong.example]\n"
+	                  "relay_name = relay.example\n"
+	                  "relayhost =\n"
+	                  "# a comment between\n"
+	                  "   [${relay_name}]:$(relay_port)\n"
+	                  "\n"
+	                  "relay_port = 2525\n"
+	                  "smtp_sasl_auth_enable = ${relay_name?yes}\n"
+	                  "smtp_sasl_password_maps = texthash:/etc/postfix/pw\n"
+	                  "smtp_helo_name = ${nosuch:web1.example}\n"
+	                  "myorigin = example.com\n"
+	                  "loop_a = $loop_b\nloop_b = $loop_a\n",
+	                  files);
 	tap_ok(ok, "syntax: imported");
 	tap_ok(has(&im, "host relay.example\nport 2525\n"), "syntax: continuation and expansion");
 	tap_ok(has(&im, "user u$$er\npassword p@ss\n"), "syntax: a table's value is not expanded");
@@ -154,10 +156,12 @@ static void syntax(void)
 	char bomb[2048] = "relayhost = [x$p0]\n";
 	for (int level = 0; level < 15; level++) {
 		size_t len = strlen(bomb);
-		snprintf(bomb + len, sizeof(bomb) - len, "p%d = $p%d$p%d$p%d$p%d$p%d$p%d$p%d$p%d\n", level, level + 1,
-			 level + 1, level + 1, level + 1, level + 1, level + 1, level + 1, level + 1);
+		snprintf(bomb + len, sizeof(bomb) - len, "p%d = $p%d$p%d$p%d$p%d$p%d$p%d$p%d$p%d\n", level,
+		         level + 1, level + 1, level + 1, level + 1, level + 1, level + 1, level + 1,
+		         level + 1);
 	}
-	snprintf(bomb + strlen(bomb), sizeof(bomb) - strlen(bomb), "p15 =\n"); /* defined and empty: no reference fails */
+	snprintf(bomb + strlen(bomb), sizeof(bomb) - strlen(bomb),
+	         "p15 =\n"); /* defined and empty: no reference fails */
 	ok = postfix(&im, bomb, NULL);
 	tap_ok(has(&im, "its expansion does not end"), "syntax: 8^15 references stop, with a comment");
 	pn_import_free(&im);
@@ -169,14 +173,16 @@ static void syntax(void)
 /* relays - the relayhost forms and the password table's key */
 static void relays(void)
 {
-	static const struct { const char *rh, *want, *note; } t[] = {
-		{"[smtp.example]", "host smtp.example\nport 25\n", NULL},
-		{"[smtp.example]:submission", "host smtp.example\nport 587\n", NULL},
-		{"smtp.example:587", "host smtp.example\nport 587\n", "looked up the MX records of smtp.example"},
-		{"example.com", "host example.com\nport 25\n", "looked up the MX records"},
-		{"[a.example]:587, [b.example]:587", "host a.example\nport 587\n", "the first is used"},
-		{"[smtp.example]:99999", NULL, "not a relay host postern can read"},
-		{"[smtp.example", NULL, "not a relay host postern can read"},
+	static const struct {
+		const char *rh, *want, *note;
+	} t[] = {
+	    {"[smtp.example]", "host smtp.example\nport 25\n", NULL},
+	    {"[smtp.example]:submission", "host smtp.example\nport 587\n", NULL},
+	    {"smtp.example:587", "host smtp.example\nport 587\n", "looked up the MX records of smtp.example"},
+	    {"example.com", "host example.com\nport 25\n", "looked up the MX records"},
+	    {"[a.example]:587, [b.example]:587", "host a.example\nport 587\n", "the first is used"},
+	    {"[smtp.example]:99999", NULL, "not a relay host postern can read"},
+	    {"[smtp.example", NULL, "not a relay host postern can read"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct pn_import im;
@@ -184,7 +190,8 @@ static void relays(void)
 		if (asprintf(&cf, "relayhost = %s\n", t[i].rh) < 0)
 			abort();
 		bool ok = postfix(&im, cf, NULL);
-		tap_ok(ok == (t[i].want != NULL), "relayhost %s: %s", t[i].rh, t[i].want ? "read" : "refused");
+		tap_ok(ok == (t[i].want != NULL), "relayhost %s: %s", t[i].rh,
+		       t[i].want ? "read" : "refused");
 		if (t[i].want)
 			tap_ok(has(&im, t[i].want), "relayhost %s: host and port", t[i].rh);
 		if (t[i].note)
@@ -194,8 +201,10 @@ static void relays(void)
 	}
 	static const char *const files[] = {"/etc/postfix/sasl_passwd", "smtp.example user:pw\n", NULL};
 	struct pn_import im;
-	postfix(&im, "relayhost = [smtp.example]:587\nsmtp_sasl_auth_enable = yes\n"
-		     "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n", files);
+	postfix(&im,
+	        "relayhost = [smtp.example]:587\nsmtp_sasl_auth_enable = yes\n"
+	        "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n",
+	        files);
 	tap_ok(!im.password && has(&im, "# no entry for [smtp.example]:587 in the password table"),
 	       "sasl_passwd: the key must be the relayhost as written");
 	pn_import_free(&im);
@@ -204,17 +213,23 @@ static void relays(void)
 /* tls_levels - smtp_tls_security_level and smtp_tls_wrappermode */
 static void tls_levels(void)
 {
-	static const struct { const char *cf, *want, *note; } t[] = {
-		{"", "tls off\n", NULL},
-		{"smtp_tls_security_level = none\n", "tls off\n", NULL},
-		{"smtp_tls_security_level = may\n", "tls on\ntls_certcheck on\n", "sent without TLS when it was not offered"},
-		{"smtp_use_tls = yes\n", "tls on\n", "= may:"},
-		{"smtp_tls_security_level = dane\n", "tls on\ntls_certcheck on\n", "TLSA"},
-		{"smtp_tls_security_level = verify\n", "tls on\ntls_certcheck on\ntls_starttls on\n", NULL},
-		{"smtp_tls_security_level = secure\nsmtp_tls_secure_cert_match = nexthop\n", "tls on\n", "match list nexthop"},
-		{"smtp_tls_security_level = encrypt\nsmtp_tls_wrappermode = yes\n", "tls on\ntls_certcheck on\n# ", NULL},
-		{"smtp_tls_wrappermode = yes\nsmtp_tls_security_level = encrypt\n", "tls_starttls off\n", NULL},
-		{"smtp_tls_CApath = /etc/ssl/certs\nsmtp_tls_security_level = verify\n", "tls on\n", "smtp_tls_CApath"},
+	static const struct {
+		const char *cf, *want, *note;
+	} t[] = {
+	    {"", "tls off\n", NULL},
+	    {"smtp_tls_security_level = none\n", "tls off\n", NULL},
+	    {"smtp_tls_security_level = may\n", "tls on\ntls_certcheck on\n",
+	     "sent without TLS when it was not offered"},
+	    {"smtp_use_tls = yes\n", "tls on\n", "= may:"},
+	    {"smtp_tls_security_level = dane\n", "tls on\ntls_certcheck on\n", "TLSA"},
+	    {"smtp_tls_security_level = verify\n", "tls on\ntls_certcheck on\ntls_starttls on\n", NULL},
+	    {"smtp_tls_security_level = secure\nsmtp_tls_secure_cert_match = nexthop\n", "tls on\n",
+	     "match list nexthop"},
+	    {"smtp_tls_security_level = encrypt\nsmtp_tls_wrappermode = yes\n",
+	     "tls on\ntls_certcheck on\n# ", NULL},
+	    {"smtp_tls_wrappermode = yes\nsmtp_tls_security_level = encrypt\n", "tls_starttls off\n", NULL},
+	    {"smtp_tls_CApath = /etc/ssl/certs\nsmtp_tls_security_level = verify\n", "tls on\n",
+	     "smtp_tls_CApath"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct pn_import im;
@@ -235,24 +250,28 @@ static void tls_levels(void)
 static void tables(void)
 {
 	static const char *const files[] = {
-		"/etc/postfix/sasl_passwd", "[smtp.example]:587 main:pw1\n@other.example o:pw2\n[smtp.third]:587 t:pw3\n",
-		"/etc/postfix/relay", "@other.example [smtp.other]:587\nbob@third.example\n  [smtp.third]:587\n",
-		"/etc/postfix/generic", "root@web1.example ops@example.com\n@web1.example @example.com\n",
-		NULL};
+	    "/etc/postfix/sasl_passwd",
+	    "[smtp.example]:587 main:pw1\n@other.example o:pw2\n[smtp.third]:587 t:pw3\n",
+	    "/etc/postfix/relay",
+	    "@other.example [smtp.other]:587\nbob@third.example\n  [smtp.third]:587\n",
+	    "/etc/postfix/generic",
+	    "root@web1.example ops@example.com\n@web1.example @example.com\n",
+	    NULL};
 	struct pn_import im;
 	bool ok = postfix(&im,
-			  "relayhost = [smtp.example]:587\nsmtp_sasl_auth_enable = yes\n"
-			  "smtp_sasl_password_maps = lmdb:/etc/postfix/sasl_passwd\n"
-			  "smtp_sender_dependent_authentication = yes\n"
-			  "sender_dependent_relayhost_maps = hash:/etc/postfix/relay\n"
-			  "smtp_generic_maps = hash:/etc/postfix/generic\n"
-			  "alias_maps = hash:/etc/aliases, nis:mail.aliases\n"
-			  "transport_maps = mysql:/etc/postfix/t.cf\n"
-			  "smtp_tls_security_level = encrypt\n",
-			  files);
+	                  "relayhost = [smtp.example]:587\nsmtp_sasl_auth_enable = yes\n"
+	                  "smtp_sasl_password_maps = lmdb:/etc/postfix/sasl_passwd\n"
+	                  "smtp_sender_dependent_authentication = yes\n"
+	                  "sender_dependent_relayhost_maps = hash:/etc/postfix/relay\n"
+	                  "smtp_generic_maps = hash:/etc/postfix/generic\n"
+	                  "alias_maps = hash:/etc/aliases, nis:mail.aliases\n"
+	                  "transport_maps = mysql:/etc/postfix/t.cf\n"
+	                  "smtp_tls_security_level = encrypt\n",
+	                  files);
 	tap_ok(ok, "tables: imported");
 	tap_ok(has(&im, "the source file of the lmdb table"), "tables: lmdb's source file, said so");
-	tap_ok(has(&im, "# transport_maps = mysql:/etc/postfix/t.cf: not carried over"), "tables: transport_maps is a comment");
+	tap_ok(has(&im, "# transport_maps = mysql:/etc/postfix/t.cf: not carried over"),
+	       "tables: transport_maps is a comment");
 	tap_ok(has(&im, "# smtp_generic_maps: @web1.example @example.com: not carried over"),
 	       "tables: a whole-domain generic mapping is a comment");
 	struct pn_config cfg;
@@ -284,17 +303,18 @@ static void tables(void)
 static void ssmtp(void)
 {
 	static const char *const files[] = {
-		"/etc/ssmtp/revaliases",
-		"# local:from:hub\nroot:ops@example.com:smtp.other:2525\nwww-data:web@example.com\nbroken\n",
-		NULL};
+	    "/etc/ssmtp/revaliases",
+	    "# local:from:hub\nroot:ops@example.com:smtp.other:2525\nwww-data:web@example.com\nbroken\n",
+	    NULL};
 	served = files;
 	struct pn_import im;
 	pn_import_init(&im, serve, NULL);
-	bool ok = pn_import_ssmtp(&im, "/etc/ssmtp/ssmtp.conf",
-				  "# ssmtp\nroot=postmaster@example.com\nmailhub=smtp.example:465\n"
-				  "AuthUser = u@example.com\nAuthPass=p#ss word=\nUseTLS=YES\n"
-				  "RewriteDomain=example.com\nhostname=web1.example.com\nFromLineOverride=YES\n"
-				  "TLS_CA_File=/etc/ca.pem\nMystery=1\n");
+	bool ok =
+	    pn_import_ssmtp(&im, "/etc/ssmtp/ssmtp.conf",
+	                    "# ssmtp\nroot=postmaster@example.com\nmailhub=smtp.example:465\n"
+	                    "AuthUser = u@example.com\nAuthPass=p#ss word=\nUseTLS=YES\n"
+	                    "RewriteDomain=example.com\nhostname=web1.example.com\nFromLineOverride=YES\n"
+	                    "TLS_CA_File=/etc/ca.pem\nMystery=1\n");
 	tap_ok(ok, "ssmtp: imported");
 	tap_ok(im.password, "ssmtp: the output is marked as holding a password");
 	tap_ok(has(&im, "# root=postmaster@example.com: mail for root"), "ssmtp: root is a comment");
@@ -338,7 +358,8 @@ static void ssmtp(void)
 static void quoting(void)
 {
 	static const char *const v[] = {
-		"plain", " leading", "trailing ", "\"both\"", "\"", "\"\"", "a\"b", "#hash", "a b\tc", "\"x", "x\"", "\t",
+	    "plain", " leading", "trailing ", "\"both\"", "\"",  "\"\"",
+	    "a\"b",  "#hash",    "a b\tc",    "\"x",      "x\"", "\t",
 	};
 	struct pn_import im;
 	pn_import_init(&im, serve, NULL);
