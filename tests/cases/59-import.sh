@@ -162,3 +162,17 @@ expect_err "names no relayhost" "--import: no relayhost is explained"
 check "--import: nothing on stdout when nothing is usable" test ! -s "$WORK/out"
 run_postern /dev/null --import exim
 expect_rc 64 "--import: an unknown kind is a usage error"
+# a main.cf the caller may not read (as a user other than its owner)
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	chmod 600 "$WORK/pf-ses/main.cf"
+	set +e
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups timeout 60 "$POSTERN" --import postfix "$WORK/pf-ses" \
+		>"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+	ERR=$(cat "$WORK/err")
+	expect_rc 77 "--import postfix: a main.cf that cannot be read"
+	expect_err "Permission denied|cannot read" "--import: the unreadable file is named"
+else
+	ok "# SKIP --import of an unreadable main.cf: no setpriv or no user nobody"
+fi
