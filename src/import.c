@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define OUT_MAX (1024 * 1024) /* far more than any rc file */
+#define RC_LINE_MAX 4096      /* rcfile.c's longest line */
 
 /* pn_import_init - an empty rc file */
 void pn_import_init(struct pn_import *im, pn_import_reader read, void *ctx)
@@ -61,6 +62,11 @@ void pn_import_value(struct pn_import *im, const char *cmd, const char *value)
 		pn_import_note(
 		    im, _("%s: the value holds a line break, which no rc line can hold; not carried over"),
 		    cmd);
+		return;
+	}
+	if (strlen(cmd) + n + 4 > RC_LINE_MAX) { /* blank, quotes, line break */
+		pn_import_note(im, _("%s: the value is longer than an rc line may be; not carried over"),
+		               cmd);
 		return;
 	}
 	bool q = needs_quotes(value, n);

@@ -369,7 +369,16 @@ static void quoting(void)
 	}
 	pn_import_account(&im, "q", NULL);
 	pn_import_value(&im, "password", "line\nbreak");
+	static char longest[4096 - sizeof("password") - 3 + 1], too_long[5000];
+	memset(longest, ' ', sizeof(longest) - 1); /* blanks at both ends: quoted */
+	memset(too_long, 'x', sizeof(too_long) - 1);
+	pn_import_account(&im, "q", NULL);
+	pn_import_value(&im, "password", longest);
+	pn_import_account(&im, "q", NULL);
+	pn_import_value(&im, "password", too_long);
 	tap_ok(has(&im, "# password: the value holds a line break"), "quoting: a line break is a comment");
+	tap_ok(has(&im, "# password: the value is longer than an rc line may be"),
+	       "quoting: too long a value is a comment");
 	struct pn_config cfg;
 	if (!load(im.out.data, &cfg)) {
 		tap_ok(false, "quoting: the output reads back");
@@ -382,6 +391,11 @@ static void quoting(void)
 		const struct pn_account *a = pn_config_find(&cfg, name);
 		tap_is_str(a ? str(a->password) : "(no account)", v[i], name);
 	}
+	char name[16];
+	snprintf(name, sizeof(name), "q_%zu", sizeof(v) / sizeof(v[0]) + 2);
+	const struct pn_account *a = pn_config_find(&cfg, name);
+	tap_ok(a && a->password && strcmp(a->password, longest) == 0,
+	       "quoting: the longest value an rc line holds");
 	pn_config_free(&cfg);
 	pn_import_free(&im);
 }
