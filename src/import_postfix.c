@@ -329,13 +329,11 @@ static bool relay(const char *r, char **host, int *port, bool *mx)
 	return true;
 }
 
-/* credentials - user and password for the hop (and sender) from the
- * password table: the sender's entry first when Postfix looked senders
- * up, then the hop exactly as written (brackets and port included) */
-static void credentials(struct pf *pf, const char *hop, const char *sender)
+/* lookup - the password table's entry for the hop, in Postfix's order:
+ * the sender (address, then @domain) when it looks senders up, the
+ * server's host name, then the next hop as written (brackets and port) */
+static const char *lookup(const struct pf *pf, const char *hop, const char *host, const char *sender)
 {
-	if (!pf->auth || !pf->sasl_read)
-		return;
 	const char *v = NULL;
 	if (pf->by_sender && sender) {
 		v = pairs_get(&pf->sasl, sender);
@@ -344,13 +342,24 @@ static void credentials(struct pf *pf, const char *hop, const char *sender)
 			v = pairs_get(&pf->sasl, at);
 	}
 	if (!v)
-		v = pairs_get(&pf->sasl, hop);
+		v = pairs_get(&pf->sasl, host);
+	return v ? v : pairs_get(&pf->sasl, hop);
+}
+
+/* credentials - user and password for the hop (and sender) from the
+ * password table, split at the first ':' as Postfix splits them */
+static void credentials(struct pf *pf, const char *hop, const char *host, const char *sender)
+{
+	if (!pf->auth || !pf->sasl_read)
+		return;
+	const char *v = lookup(pf, hop, host, sender);
 	if (!v) {
 		pn_import_note(
 		    pf->im,
-		    _("no entry for %s in the password table (Postfix looks it up by the relayhost as "
-		      "written, brackets and port included): add user and password"),
-		    hop);
+		    _("no entry for %s (or %s) in the password table (Postfix looks it up by the "
+		      "server's name, then by the relayhost as written, brackets and port included): "
+		      "add user and password"),
+		    hop, host);
 		return;
 	}
 	const char *colon = strchr(v, ':');
@@ -384,8 +393,8 @@ static bool write_hop(struct pf *pf, const char *what, const char *hop, const ch
 		               _("%s = %s: Postfix looked up the MX records of %s (it is not in brackets); "
 		                 "postern connects to the host itself: check that it is the smarthost"),
 		               what, hop, host);
+	credentials(pf, hop, host, sender);
 	free(host);
-	credentials(pf, hop, sender);
 	return true;
 }
 

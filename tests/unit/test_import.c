@@ -199,14 +199,24 @@ static void relays(void)
 		free(cf);
 		pn_import_free(&im);
 	}
-	static const char *const files[] = {"/etc/postfix/sasl_passwd", "smtp.example user:pw\n", NULL};
+	static const char *const files[] = {"/etc/postfix/sasl_passwd", "[smtp.example] user:pw\n", NULL};
+	static const char *const both[] = {"/etc/postfix/sasl_passwd",
+	                                   "[smtp.example]:587 hop:pw1\nsmtp.example host:pw2\n", NULL};
 	struct pn_import im;
-	postfix(&im,
-	        "relayhost = [smtp.example]:587\nsmtp_sasl_auth_enable = yes\n"
-	        "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n",
-	        files);
-	tap_ok(!im.password && has(&im, "# no entry for [smtp.example]:587 in the password table"),
-	       "sasl_passwd: the key must be the relayhost as written");
+	static const char cf[] = "relayhost = [smtp.example]:587\nsmtp_sasl_auth_enable = yes\n"
+	                         "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n";
+	postfix(&im, cf, files);
+	tap_ok(!im.password &&
+	           has(&im, "# no entry for [smtp.example]:587 (or smtp.example) in the password table"),
+	       "sasl_passwd: a key with brackets but without the port is not the relayhost");
+	pn_import_free(&im);
+	postfix(&im, cf, both);
+	tap_ok(has(&im, "user host\npassword pw2\n"),
+	       "sasl_passwd: the server's name comes first, as in Postfix");
+	pn_import_free(&im);
+	static const char *const hop[] = {"/etc/postfix/sasl_passwd", "[smtp.example]:587 hop:pw1\n", NULL};
+	postfix(&im, cf, hop);
+	tap_ok(has(&im, "user hop\npassword pw1\n"), "sasl_passwd: then the relayhost as written");
 	pn_import_free(&im);
 }
 
