@@ -128,10 +128,12 @@ struct pf {
 	struct pn_import *im;
 	struct pairs conf; /* main.cf */
 	const char *dir;
-	struct pairs sasl; /* smtp_sasl_password_maps' table */
-	bool sasl_read;    /* that table was read */
-	bool auth;         /* smtp_sasl_auth_enable */
-	bool by_sender;    /* smtp_sender_dependent_authentication */
+	struct pairs sasl;    /* smtp_sasl_password_maps' table */
+	bool sasl_read;       /* that table was read */
+	struct pairs senders; /* sender_dependent_relayhost_maps' table */
+	struct pairs generic; /* smtp_generic_maps' table */
+	bool auth;            /* smtp_sasl_auth_enable */
+	bool by_sender;       /* smtp_sender_dependent_authentication */
 };
 
 /* one value being expanded */
@@ -574,57 +576,48 @@ static void alias_settings(struct pf *pf)
  * sender (or @domain), chosen by its from */
 static void sender_accounts(struct pf *pf)
 {
-	struct pairs t = {0};
-	if (read_table(pf, "sender_dependent_relayhost_maps", &t)) {
-		for (size_t i = 0; i < t.n; i++) {
-			const char *k = t.key[i];
-			if (!strcmp(t.value[i], "DUNNO") || !*k || (k[0] != '@' && !strchr(k, '@'))) {
-				pn_import_note(pf->im,
-				               _("sender_dependent_relayhost_maps: %s %s: not carried over"),
-				               k, t.value[i]);
-				continue;
-			}
-			pn_import_account(pf->im, k[0] == '@' ? k + 1 : k, NULL);
-			char *from = k[0] == '@' ? pn_xasprintf("*%s", k) : pn_xstrdup(k);
-			pn_import_value(pf->im, "from", from);
-			free(from);
-			write_hop(pf, "sender_dependent_relayhost_maps", t.value[i], k);
+	const struct pairs t = pf->senders;
+	for (size_t i = 0; i < t.n; i++) {
+		const char *k = t.key[i];
+		if (!strcmp(t.value[i], "DUNNO") || !*k || (k[0] != '@' && !strchr(k, '@'))) {
+			pn_import_note(pf->im, _("sender_dependent_relayhost_maps: %s %s: not carried over"),
+			               k, t.value[i]);
+			continue;
 		}
+		pn_import_account(pf->im, k[0] == '@' ? k + 1 : k, NULL);
+		char *from = k[0] == '@' ? pn_xasprintf("*%s", k) : pn_xstrdup(k);
+		pn_import_value(pf->im, "from", from);
+		free(from);
+		write_hop(pf, "sender_dependent_relayhost_maps", t.value[i], k);
 	}
-	pairs_free(&t);
 }
 
 /* generic_accounts - smtp_generic_maps: "user@host address" becomes an
  * account for mail that user sends, with that address as sender and From */
 static void generic_accounts(struct pf *pf)
 {
-	struct pairs t = {0};
-	if (read_table(pf, "smtp_generic_maps", &t)) {
-		for (size_t i = 0; i < t.n; i++) {
-			const char *k = t.key[i], *v = t.value[i];
-			size_t local = strcspn(k, "@");
-			if (!local || !strchr(v, '@') || v[0] == '@' || strpbrk(v, " \t,")) {
-				pn_import_note(
-				    pf->im,
-				    _("smtp_generic_maps: %s %s: not carried over (postern rewrites the "
-				      "sender of a user's mail, not a whole domain)"),
-				    k, v);
-				continue;
-			}
-			char *user = pn_xstrndup(k, local);
-			pn_import_account(pf->im, user, "default");
-			pn_import_value(pf->im, "default_for", user);
-			pn_import_value(pf->im, "from", v);
-			pn_import_value(pf->im, "set_from_header", "on");
-			pn_import_note(
-			    pf->im,
-			    _("from smtp_generic_maps (%s): for mail that user %s sends; other addresses "
-			      "in the header are not rewritten"),
-			    k, user);
-			free(user);
+	const struct pairs t = pf->generic;
+	for (size_t i = 0; i < t.n; i++) {
+		const char *k = t.key[i], *v = t.value[i];
+		size_t local = strcspn(k, "@");
+		if (!local || !strchr(v, '@') || v[0] == '@' || strpbrk(v, " \t,")) {
+			pn_import_note(pf->im,
+			               _("smtp_generic_maps: %s %s: not carried over (postern rewrites the "
+			                 "sender of a user's mail, not a whole domain)"),
+			               k, v);
+			continue;
 		}
+		char *user = pn_xstrndup(k, local);
+		pn_import_account(pf->im, user, "default");
+		pn_import_value(pf->im, "default_for", user);
+		pn_import_value(pf->im, "from", v);
+		pn_import_value(pf->im, "set_from_header", "on");
+		pn_import_note(pf->im,
+		               _("from smtp_generic_maps (%s): for mail that user %s sends; other addresses "
+		                 "in the header are not rewritten"),
+		               k, user);
+		free(user);
 	}
-	pairs_free(&t);
 }
 
 /* not_carried - parameters that change how Postfix relays and that have
@@ -655,6 +648,21 @@ static void not_carried(struct pf *pf)
 	}
 }
 
+/* read_tables - the tables main.cf names, first: what is said about
+ * them comes at the top of the output */
+static void read_tables(struct pf *pf)
+{
+	pf->auth = yes(pf, "smtp_sasl_auth_enable");
+	pf->by_sender = yes(pf, "smtp_sender_dependent_authentication");
+	if (pf->auth)
+		pf->sasl_read = read_table(pf, "smtp_sasl_password_maps", &pf->sasl);
+	if (pf->auth && !pairs_get(&pf->conf, "smtp_sasl_password_maps"))
+		pn_import_note(pf->im, _("smtp_sasl_auth_enable = yes, but no smtp_sasl_password_maps: "
+		                         "add user and password"));
+	(void)read_table(pf, "sender_dependent_relayhost_maps", &pf->senders);
+	(void)read_table(pf, "smtp_generic_maps", &pf->generic);
+}
+
 /* pn_import_postfix - see import.h */
 bool pn_import_postfix(struct pn_import *im, const char *dir, const char *maincf)
 {
@@ -668,13 +676,7 @@ bool pn_import_postfix(struct pn_import *im, const char *dir, const char *maincf
 		               _("main.cf names no relayhost: Postfix delivered directly to each recipient's "
 		                 "domain, which postern does not do; nothing to carry over"));
 	if (ok) {
-		pf.auth = yes(&pf, "smtp_sasl_auth_enable");
-		pf.by_sender = yes(&pf, "smtp_sender_dependent_authentication");
-		if (pf.auth)
-			pf.sasl_read = read_table(&pf, "smtp_sasl_password_maps", &pf.sasl);
-		if (pf.auth && !pairs_get(&pf.conf, "smtp_sasl_password_maps"))
-			pn_import_note(im, _("smtp_sasl_auth_enable = yes, but no smtp_sasl_password_maps: "
-			                     "add user and password"));
+		read_tables(&pf);
 		pn_import_line(im, "");
 		pn_import_line(im, "defaults");
 		tls_settings(&pf);
@@ -695,5 +697,7 @@ bool pn_import_postfix(struct pn_import *im, const char *dir, const char *maincf
 	free(rh);
 	pairs_free(&pf.conf);
 	pairs_free(&pf.sasl);
+	pairs_free(&pf.senders);
+	pairs_free(&pf.generic);
 	return ok && !im->overflow;
 }
