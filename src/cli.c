@@ -149,6 +149,7 @@ static bool with_value(struct state *s, char letter, const char *v)
 	case 'K': r->configure = v; r->mode = PN_MODE_CONFIGURE; break; /* --configure only */
 	case 'A': /* sendmail's alternate .cf file: there is none */
 	case 'Q': r->rmqs = v; r->mode = PN_MODE_RMQS; break; /* --rmqs only */
+	case 'I': r->import = v; r->mode = PN_MODE_IMPORT; break; /* --import only */
 	case 'B': /* body type: postern looks at the content itself */
 	case 'O': /* -O option=value: sendmail settings, nothing to set here */
 	case 'h': /* hop count */
@@ -253,6 +254,7 @@ static bool long_option(struct state *s, const char *w)
 {
 	static const struct { const char *name; char letter; } map[] = {
 		{"file", 'C'}, {"account", 'a'}, {"from", 'f'}, {"logfile", 'X'}, {"resend", 'Z'}, {"configure", 'K'}, {"rmqs", 'Q'},
+		{"import", 'I'},
 	};
 	if (long_flag(s, w))
 		return true;
@@ -307,6 +309,10 @@ bool pn_cli_parse(int argc, char **argv, pn_option_find find, struct pn_request 
 					 "option or recipient"));
 	if (req->connect && req->mode != PN_MODE_CHECK_CONFIG)
 		return usage_error(&s, _("--connect goes with --check-config"));
+	if (req->mode == PN_MODE_IMPORT && (strcmp(req->import, "postfix") != 0 && strcmp(req->import, "ssmtp") != 0))
+		return usage_error(&s, _("--import: '%s' is not postfix or ssmtp"), req->import);
+	if (req->mode == PN_MODE_IMPORT && (req->nrcpt > 1 || req->read_recipients || req->config_less))
+		return usage_error(&s, _("--import postfix takes at most a directory, --import ssmtp at most a file"));
 	if (req->config_less && req->account)
 		return usage_error(&s, _("cannot use both --host and --account: --host reads no configuration file"));
 	return true;
@@ -336,6 +342,8 @@ void pn_cli_usage(void)
 		"  -S, --serverinfo       print the server's capabilities and TLS certificate\n"
 		"  --rmqs=HOST|@DOMAIN|#QUEUE  ask the server to deliver its queue for it (ETRN)\n"
 		"  --oauth2-login         sign in once for the account's OAuth 2.0 refresh token (-a NAME)\n"
+		"  --import postfix [DIR]  print an rc file made from Postfix's main.cf (default /etc/postfix)\n"
+		"  --import ssmtp [FILE]  print an rc file made from ssmtp.conf (default /etc/ssmtp/ssmtp.conf)\n"
 		"  --configure=ADDRESS    print an account for ADDRESS from its domain's SRV records\n"
 		"  -bs                    speak SMTP on standard input and output (one session)\n"
 		"  -bv                    ask the smarthost whether it takes the recipients\n"

@@ -10,7 +10,7 @@
 
 enum pn_mode { PN_MODE_SEND, PN_MODE_VERIFY, PN_MODE_SERVE, PN_MODE_MAILQ, PN_MODE_NEWALIASES, PN_MODE_HELP, PN_MODE_VERSION,
 	       PN_MODE_PRETEND, PN_MODE_CONFIGURE, PN_MODE_SERVERINFO, PN_MODE_RMQS,
-	       PN_MODE_OAUTH2_LOGIN, PN_MODE_CHECK_CONFIG, PN_MODE_LIST_ACCOUNTS };
+	       PN_MODE_OAUTH2_LOGIN, PN_MODE_CHECK_CONFIG, PN_MODE_LIST_ACCOUNTS, PN_MODE_IMPORT };
 
 /* a configuration command given as a long option ("--tls-trust-file=F"):
  * id names it in the rc table, value is its argument ("" when left out) */
@@ -40,6 +40,7 @@ struct pn_request {
 	const char *resend;      /* --resend FILE: a dead letter */
 	const char *configure;   /* --configure ADDRESS */
 	const char *rmqs;        /* --rmqs HOST|@DOMAIN|#QUEUE: ETRN (PN_MODE_RMQS) */
+	const char *import;      /* --import postfix|ssmtp (PN_MODE_IMPORT); rcpt[0]: its DIR or FILE */
 	bool read_recipients;    /* -t */
 	bool read_envelope_from; /* --read-envelope-from: the From header's address is the sender */
 	bool ignore_dots;        /* -i, -oi */

@@ -6,6 +6,7 @@
 
 #include "checkconfig.h"
 #include "cli.h"
+#include "migrate.h"
 #include "net.h"
 #include "oauthlogin.h"
 #include "privilege.h"
@@ -95,6 +96,8 @@ static int run(int argc, char **argv)
 		return pn_check_config_run(&req, &err);
 	case PN_MODE_LIST_ACCOUNTS:
 		return pn_accounts_run(&req, &err);
+	case PN_MODE_IMPORT:
+		return pn_migrate_run(&req, &err);
 	case PN_MODE_SEND:
 	case PN_MODE_VERIFY:
 		break;

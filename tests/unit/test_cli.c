@@ -53,6 +53,14 @@ static void test_sendmail_forms(void)
 	       "--oauth2-login takes no recipient");
 	tap_ok(!parse(&r, &e, "postern", "--oauth2-login", "--host=h.example", NULL) && e.code == EX_USAGE,
 	       "--oauth2-login needs a configuration file (no --host)");
+	tap_ok(parse(&r, &e, "postern", "--import", "postfix", "/srv/postfix", NULL) && r.mode == PN_MODE_IMPORT &&
+		       strcmp(r.import, "postfix") == 0 && r.nrcpt == 1 && strcmp(r.rcpt[0], "/srv/postfix") == 0,
+	       "--import postfix DIR");
+	tap_ok(parse(&r, &e, "postern", "--import=ssmtp", NULL) && r.mode == PN_MODE_IMPORT && r.nrcpt == 0,
+	       "--import=ssmtp, the default file");
+	tap_ok(!parse(&r, &e, "postern", "--import", "exim", NULL) && e.code == EX_USAGE, "--import: only postfix or ssmtp");
+	tap_ok(!parse(&r, &e, "postern", "--import", "ssmtp", "a", "b", NULL) && e.code == EX_USAGE,
+	       "--import: one file at most");
 }
 
 /* the rc table as long options */
