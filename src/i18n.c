@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool as_msmtp;
@@ -37,6 +38,19 @@ bool pn_as_msmtp(void)
 	return as_msmtp;
 }
 
+#if ENABLE_NLS
+/* localedir - where the catalogues are: LOCALEDIR, or POSTERN_LOCALEDIR
+ * when it is an absolute path, for a postern run from its build tree (the
+ * tests).  secure_getenv gives nothing to a set-group-ID postern: a
+ * catalogue of the caller's choosing would give it format strings. */
+static const char *localedir(void)
+{
+	const char *dir = secure_getenv("POSTERN_LOCALEDIR");
+	return dir && dir[0] == '/' ? dir : LOCALEDIR;
+}
+#endif
+
+/* pn_locale - see common.h */
 void pn_locale(void)
 {
 	static bool ready;
@@ -47,12 +61,13 @@ void pn_locale(void)
 	setlocale(LC_CTYPE, "");
 	setlocale(LC_MESSAGES, "");
 #if ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	bindtextdomain(PACKAGE, localedir());
 	textdomain(PACKAGE);
 #endif
 	errno = saved;
 }
 
+/* pn_gettext - see common.h */
 const char *pn_gettext(const char *msgid)
 {
 	pn_locale();
