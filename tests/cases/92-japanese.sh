@@ -96,6 +96,26 @@ check "ja: the SES reply is quoted as the server sent it" has "$(printf '%s' "$J
 ja_line 1 "^postern: 127\.0\.0\.1:[0-9]+: メッセージが拒否されました" "the refusal's own words, in Japanese"
 ja_line 2 "^postern: ヒント: Amazon SES は、接続先ホストのリージョンで検証済みの ID からしか送信しません: .*-f を指定してください\$" "the SES hint, in Japanese"
 
+# a Japanese LANG alone, without LANGUAGE: the ja_JP.UTF-8 locale is
+# compiled here (LOCPATH), as this machine need not have it
+mkdir -p "$JA/locpath"
+if command -v localedef >/dev/null && [ -e /usr/share/i18n/locales/ja_JP ] &&
+	localedef -i ja_JP -f UTF-8 "$JA/locpath/ja_JP.UTF-8" >"$JA/localedef.out" 2>&1; then
+	cat >"$JA/run-lang" <<SH
+#!/bin/sh
+exec env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LOCPATH="$JA/locpath" LANG=ja_JP.UTF-8 POSTERN_LOCALEDIR="$JA/locale" "$POSTERN" "\$@"
+SH
+	chmod 755 "$JA/run-lang"
+	JA_SAVED=$POSTERN
+	POSTERN=$JA/run-lang
+	run_postern "$JA/msg" -C "$JA/no-such.rc" bob@postern.test
+	POSTERN=$JA_SAVED
+	expect_rc 78 "ja: LANG=ja_JP.UTF-8: a missing configuration file"
+	ja_line 1 "^postern: 設定ファイル $JA/no-such.rc を読めません: " "LANG=ja_JP.UTF-8 alone speaks Japanese"
+else
+	ok "ja: LANG=ja_JP.UTF-8 # SKIP the ja_JP locale cannot be compiled here"
+fi
+
 # a set-group-ID postern ignores POSTERN_LOCALEDIR: a catalogue of the
 # caller's choosing would give it format strings (its own, from the
 # installed localedir, may be absent: the message is then English, never
