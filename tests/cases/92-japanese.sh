@@ -66,7 +66,7 @@ JA_FPR=$(openssl x509 -noout -fingerprint -sha256 -in "$(dirname "$SMARTHOST_UNT
 ja_run -C "$JA_RC" -a untrusted bob@postern.test
 expect_rc 69 "ja: a certificate from an unknown issuer"
 ja_line 1 "^postern: $SMARTHOST_HOST:$PORT_UNTRUSTED: TLS 証明書の検証に失敗しました: " "the certificate failure, in Japanese"
-ja_line 2 "^postern: ヒント: 信頼された認証局.*tls_fingerprint $JA_FPR で固定してください\$" "the certificate hint, in Japanese, with the fingerprint as it is"
+ja_line 2 "^postern: ヒント: サーバー証明書の発行者は信頼された認証局ではありません: .*tls_fingerprint $JA_FPR で固定してください\$" "the certificate hint, in Japanese, with the fingerprint as it is"
 
 # authentication refused (77): Postfix's 535 line as it sent it
 ja_run -C "$JA_RC" -a wrong bob@postern.test
