@@ -78,6 +78,16 @@ _postern_files()
 	return 0
 }
 
+# _postern_prefixed PREFIX - the lines of standard input that begin with
+# PREFIX, as they are: an account name is the file's text, and compgen -W
+# would expand "$(...)" in it (completing a word must run nothing)
+_postern_prefixed() {
+	local line
+	while IFS= read -r line; do
+		[[ $line == "$1"* ]] && printf '%s\n' "$line"
+	done
+}
+
 # _postern - the completion function (complete -F _postern postern)
 _postern()
 {
@@ -95,14 +105,14 @@ _postern()
 	fi
 	if [[ -n $opt ]]; then
 		case $opt in
-		--account) mapfile -t COMPREPLY < <(compgen -W "$(_postern_accounts "$prog" "${COMP_WORDS[@]}")" -- "$value") ;;
+		--account) mapfile -t COMPREPLY < <(_postern_accounts "$prog" "${COMP_WORDS[@]}" | _postern_prefixed "$value") ;;
 		--file | --logfile) _postern_files "$value" ;;
 		*) mapfile -t COMPREPLY < <(_postern_values "$prog" "$opt" "$value") ;;
 		esac
 		return 0
 	fi
 	case $prev in
-	-a) mapfile -t COMPREPLY < <(compgen -W "$(_postern_accounts "$prog" "${COMP_WORDS[@]}")" -- "$cur"); return 0 ;;
+	-a) mapfile -t COMPREPLY < <(_postern_accounts "$prog" "${COMP_WORDS[@]}" | _postern_prefixed "$cur"); return 0 ;;
 	-C | -X | --resend) _postern_files "$cur"; return 0 ;;
 	-f | -r | -F | -N | -R | -V | -L | -O | -B | -h | -A) return 0 ;;
 	esac
