@@ -170,7 +170,10 @@ static void check_from(struct check *c, const struct pn_config *cfg, size_t i)
 	char where[PN_WHERE_MAX], where2[PN_WHERE_MAX];
 	if (!a->from)
 		return;
-	if (wild(a->from) && !strchr(a->from, '@') && a->from[strspn(a->from, "*")]) {
+	/* "*" and "?" may stand for the '@' (*example.com matches
+	 * a@example.com): only a pattern without them, and without '@', can
+	 * match no address at all */
+	if (wild(a->from) && !strchr(a->from, '@') && !strpbrk(a->from, "*?")) {
 		problem(c, _("%s: account %s: the from pattern '%s' has no '@': it matches no address with a domain"),
 			pn_account_where(a, where, sizeof(where)), a->name, a->from);
 		return;

@@ -75,9 +75,12 @@ tls_key_file $CK/key.pem
 tls_crl_file $CK/empty.pem
 
 account nodomain
-from *.postern.test
+from [ab].postern.test
 default_for nosuch-ck-user
 ntlmdomain EXAMPLE
+
+account starat : sub
+from *example.com
 RC
 chmod 644 "$CK/bad.rc"
 B=$CK/bad.rc
@@ -101,9 +104,10 @@ ck_line "$B:34: tls_cert_file: cannot load trust file $CK/empty.pem: no certific
 	"a client certificate file that holds none"
 ck_line "$B:35: tls_key_file: other users can read the private key $CK/key.pem" "a private key others can read"
 ck_line "$B:36: tls_crl_file: $CK/empty.pem holds no revocation list" "a CRL file without a CRL"
-ck_line "$B:38: account nodomain: the from pattern '*.postern.test' has no '@'" "a from pattern that matches no address"
+ck_line "$B:38: account nodomain: the from pattern '[ab].postern.test' has no '@'" "a from pattern that matches no address"
 ck_line "$B:38: account nodomain: default_for names nosuch-ck-user, who is no user of this machine" \
 	"a default_for naming no user"
+check "a from pattern whose '*' stands for the '@' is no problem" sh -c '! grep -q "account starat" "$1"' sh "$WORK/out"
 ck_line "problems found: 16" "all 16 problems are counted"
 check "... and nothing on stderr" test -z "$ERR"
 check "... the file's own problems first, as its lines come" test "$(head -n 1 "$WORK/out")" = "$B:4: unknown command 'frobnicate'"
