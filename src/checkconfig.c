@@ -277,15 +277,17 @@ static void print_tls(struct conn_ctx *x, struct pn_tls *tls)
 		printf(_("  expires: %s (in %lld days)\n"), date, peer.expires < 0 ? 0LL : (long long)(exp - now) / 86400);
 }
 
-/* auth_offered - the mechanisms of the EHLO reply's AUTH line, in buf */
+/* auth_offered - the mechanisms of the EHLO reply's AUTH lines, joined in
+ * buf as a send joins them (a server may say "AUTH PLAIN LOGIN" and
+ * "AUTH=LOGIN" both) */
 static const char *auth_offered(const char *ehlo, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	for (const char *l = strchr(ehlo, '\n'); l; l = strchr(l, '\n')) {
 		l++;
-		size_t n = strcspn(l, "\n");
+		size_t n = strcspn(l, "\n"), have = strlen(buf);
 		if (n > 5 && strncasecmp(l, "AUTH", 4) == 0 && (l[4] == ' ' || l[4] == '='))
-			snprintf(buf, size, "%.*s", (int)(n - 5), l + 5);
+			snprintf(buf + have, size - have, "%s%.*s", have ? " " : "", (int)(n - 5), l + 5);
 	}
 	return buf;
 }

@@ -67,3 +67,12 @@ tls_key_file')" bob@postern.test
 expect_rc 78 "auth external without a client certificate: a configuration error"
 expect_err "auth external needs a client certificate" "... saying what it needs"
 am_stop
+
+# --check-config --connect reads every AUTH line of the EHLO reply, as a
+# send does (a server may say "AUTH PLAIN LOGIN" and "AUTH=LOGIN")
+am_serve '{"implicit_tls": true, "caps_tls": ["PIPELINING", "AUTH PLAIN LOGIN", "AUTH=LOGIN"]}'
+run_postern /dev/null --check-config --connect -C "$(am_rc 'auth plain
+user alice
+password secret')"
+am_stop
+expect_rc 0 "--check-config --connect: PLAIN fits, offered on the first of two AUTH lines"
