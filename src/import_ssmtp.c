@@ -83,15 +83,19 @@ static void parse(struct ss *ss, const char *text)
 		if (next)
 			*next++ = '\0';
 		char *s = trim(line);
-		char *eq = strchr(s, '=');
 		if (!*s || *s == '#')
 			continue;
-		if (!eq) {
-			pn_import_note(ss->im, _("'%s': not a Name=value line; not carried over"), s);
+		/* as ssmtp reads it: the name ends at '=' or a blank, and '='
+		 * and blanks separate it from the value ("AuthPass x" too) */
+		size_t n = strcspn(s, "= \t");
+		char *value = s + n + strspn(s + n, "= \t");
+		if (!*value) { /* the name alone: never the line, which may be a secret */
+			s[n] = '\0';
+			pn_import_note(ss->im, _("%s: no value; not carried over"), s);
 			continue;
 		}
-		*eq = '\0';
-		set_key(ss, trim(s), trim(eq + 1));
+		s[n] = '\0';
+		set_key(ss, s, trim(value));
 	}
 	pn_wipe(copy, strlen(text));
 	free(copy);

@@ -362,6 +362,15 @@ static void ssmtp(void)
 	tap_ok(!pn_import_ssmtp(&im, "/etc/ssmtp/ssmtp.conf", "AuthUser=u\n") && has(&im, "names no mailhub"),
 	       "ssmtp: no mailhub: nothing usable, and why");
 	pn_import_free(&im);
+	/* "Name value" as ssmtp reads it: the password is taken, never quoted
+	 * in a comment, and the output is marked as holding one */
+	pn_import_init(&im, serve, NULL);
+	bool ok2 = pn_import_ssmtp(&im, "/etc/ssmtp/ssmtp.conf",
+				   "mailhub smtp.example:587\nAuthUser u\nAuthPass sup3rsecret\nUseSTARTTLS = YES\nLonely\n");
+	tap_ok(ok2 && im.password && has(&im, "password sup3rsecret"), "ssmtp: 'AuthPass value' with a blank is the password");
+	tap_ok(has(&im, "# Lonely: no value"), "ssmtp: a name without a value is a comment");
+	tap_ok(!strstr(im.out.data ? im.out.data : "", "# AuthPass"), "ssmtp: the password is in no comment");
+	pn_import_free(&im);
 }
 
 /* quoting - any value rcfile.c can hold is read back as it was written */
