@@ -108,8 +108,12 @@ static const struct rule rules[] = {
 	/* "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication
 	 * is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled" */
 	{0, "5.7.139", NULL, 0, PN_CAUSE_NONE, 0, NULL, M365_SMTP_AUTH},
-	/* "535 5.7.3 Authentication unsuccessful" */
-	{535, "5.7.3", NULL, 0, PN_CAUSE_NONE, 0, NULL, M365_SMTP_AUTH},
+	/* "535 5.7.3 Authentication unsuccessful": also a wrong password */
+	{535, "5.7.3", NULL, 0, PN_CAUSE_NONE, 0, NULL,
+	 N_("the user name and password (or the OAuth token) were refused: check them first; if they are right, "
+	    "SMTP AUTH may be disabled for the tenant or the mailbox (Exchange Online: Set-CASMailbox -Identity "
+	    "MAILBOX -SmtpClientAuthenticationDisabled $false), or, with client credentials, the application lacks "
+	    "SMTP.SendAsApp or the mailbox permission of its service principal (Add-MailboxPermission)")},
 	/* "432 4.3.2 Concurrent connections limit exceeded. Visit
 	 * https://aka.ms/concurrent_sending for more information." */
 	{432, "4.3.2", NULL, 0, PN_CAUSE_NONE, 0, NULL,
