@@ -6,14 +6,14 @@
 
 printf 'To: bob@postern.test\nSubject: imported\n\nsent with an imported configuration\n' >"$WORK/imp-msg"
 
-# import KIND PATH NAME - run --import; the output saved as $WORK/NAME.rc (600)
-import() {
+# im_import KIND PATH NAME - run --import; the output saved as $WORK/NAME.rc (600)
+im_import() {
 	run_postern /dev/null --import "$1" "$2"
 	(umask 077 && cp "$WORK/out" "$WORK/$3.rc")
 }
 
-# has TEXT DESC - the last output holds TEXT (a fixed string, lines and all)
-has() {
+# im_has TEXT DESC - the last output holds TEXT (a fixed string, lines and all)
+im_has() {
 	if grep -qF -- "$1" "$WORK/out"; then ok "$2"; else not_ok "$2" "not in the output: $1" "output: $OUT"; fi
 }
 
@@ -46,14 +46,14 @@ smtp_tls_CAfile = $SMARTHOST_CA
 CF
 printf '[%s]:%s %s:%s\n' "$SMARTHOST_HOST" "$PORT_SUBMISSION" "$SASL_USER" "$SASL_PASS" >"$d/sasl_passwd"
 printf 'not a text file\0\1\2' >"$d/sasl_passwd.db"
-import postfix "$d" ses
+im_import postfix "$d" ses
 expect_rc 0 "--import postfix: SES-style relayhost"
-has "host $SMARTHOST_HOST" "SES: host without the brackets"
-has "port $PORT_SUBMISSION" "SES: port"
-has "user $SASL_USER" "SES: user from sasl_passwd"
-has "password $SASL_PASS" "SES: password from sasl_passwd (the text file, not the .db)"
-has "tls_trust_file $SMARTHOST_CA" "SES: smtp_tls_CAfile"
-has "# smtp_tls_security_level = encrypt: Postfix did not check the certificate" \
+im_has "host $SMARTHOST_HOST" "SES: host without the brackets"
+im_has "port $PORT_SUBMISSION" "SES: port"
+im_has "user $SASL_USER" "SES: user from sasl_passwd"
+im_has "password $SASL_PASS" "SES: password from sasl_passwd (the text file, not the .db)"
+im_has "tls_trust_file $SMARTHOST_CA" "SES: smtp_tls_CAfile"
+im_has "# smtp_tls_security_level = encrypt: Postfix did not check the certificate" \
 	"SES: what postern does differently is a comment"
 expect_err "holds a password.*mode 600" "SES: a warning on stderr that the output holds a password"
 if grep -q "Secret\|correct" "$WORK/err"; then not_ok "SES: the password is not on stderr"; else ok "SES: the password is not on stderr"; fi
@@ -76,11 +76,11 @@ transport_maps = hash:/etc/postfix/transport
 CF
 printf '# provider account\n[%s]:%s\n\t%s:%s\n' "$SMARTHOST_HOST" "$PORT_SUBMISSION" "$SASL_USER" "$SASL_PASS" >"$d/smtp_auth"
 printf 'webmaster: bob@postern.test\n' >"$d/aliases"
-import postfix "$d" provider
+im_import postfix "$d" provider
 expect_rc 0 "--import postfix: a provider's relay"
-has "aliases $d/aliases" "provider: alias_maps becomes the aliases file"
-has "# transport_maps = hash:/etc/postfix/transport: not carried over" "provider: transport_maps is a comment"
-has "sent without TLS when it was not offered" "provider: may's opportunism is a comment"
+im_has "aliases $d/aliases" "provider: alias_maps becomes the aliases file"
+im_has "# transport_maps = hash:/etc/postfix/transport: not carried over" "provider: transport_maps is a comment"
+im_has "sent without TLS when it was not offered" "provider: may's opportunism is a comment"
 fresh
 printf 'To: webmaster\nSubject: alias\n\nvia the imported aliases\n' >"$WORK/imp-alias"
 run_postern "$WORK/imp-alias" -C "$WORK/provider.rc" -t
@@ -102,10 +102,10 @@ smtp_tls_CAfile = $SMARTHOST_CA
 CF
 printf '@postern.test %s:%s\n[%s]:%s nobody:wrong\n' "$SASL_USER" "$SASL_PASS" "$SMARTHOST_HOST" "$PORT_UNTRUSTED" >"$d/sasl_passwd"
 printf '@postern.test [%s]:%s\n' "$SMARTHOST_HOST" "$PORT_SUBMISSION" >"$d/sender_relay"
-import postfix "$d" sender
+im_import postfix "$d" sender
 expect_rc 0 "--import postfix: sender-dependent relays"
-has "account postern.test" "sender: an account for the sender's domain"
-has "from *@postern.test" "sender: chosen by its from"
+im_has "account postern.test" "sender: an account for the sender's domain"
+im_has "from *@postern.test" "sender: chosen by its from"
 sends sender "sender-dependent relay" -f alice@postern.test
 
 # 4. wrapper mode (smtps, port 465)
@@ -120,10 +120,10 @@ smtp_sasl_auth_enable = yes
 smtp_sasl_password_maps = lmdb:$d/sasl_passwd
 CF
 printf '[%s]:%s %s:%s\n' "$SMARTHOST_HOST" "$PORT_SMTPS" "$SASL_USER" "$SASL_PASS" >"$d/sasl_passwd"
-import postfix "$d" smtps
+im_import postfix "$d" smtps
 expect_rc 0 "--import postfix: wrapper mode"
-has "tls_starttls off" "smtps: implicit TLS"
-has "the source file of the lmdb table" "smtps: an lmdb table is read from its source, and said so"
+im_has "tls_starttls off" "smtps: implicit TLS"
+im_has "the source file of the lmdb table" "smtps: an lmdb table is read from its source, and said so"
 sends smtps "smtps wrapper mode"
 
 # 5. ssmtp.conf with revaliases: root's mail leaves as alice
@@ -142,10 +142,10 @@ hostname=web1.postern.test
 FromLineOverride=YES
 CF
 printf '# sSMTP aliases\n%s:alice@postern.test\n' "$(id -un)" >"$d/revaliases"
-import ssmtp "$d/ssmtp.conf" ssmtp
+im_import ssmtp "$d/ssmtp.conf" ssmtp
 expect_rc 0 "--import ssmtp"
-has "default_for $(id -un)" "ssmtp: revaliases gives the user an account"
-has "# root=postmaster: mail for root" "ssmtp: root= is a comment"
+im_has "default_for $(id -un)" "ssmtp: revaliases gives the user an account"
+im_has "# root=postmaster: mail for root" "ssmtp: root= is a comment"
 sends ssmtp "ssmtp"
 f=$(wait_mail bob)
 check "ssmtp: the revaliases address is the sender" grep -q '^Return-Path: <alice@postern.test>' "$f"
