@@ -38,6 +38,9 @@ struct pn_message {
 	struct pn_buf added; /* header lines postern adds */
 	size_t size;         /* canonical octets to be sent, for SIZE= */
 	bool eightbit;       /* some byte is >= 0x80 */
+	bool nul;            /* the body holds a NUL byte (mime.c encodes it) */
+	bool binary;         /* a part says Content-Transfer-Encoding: binary:
+			      * only BDAT with BODY=BINARYMIME can carry it */
 	bool lost;           /* the input was read, but not all of it could be stored */
 };
 
