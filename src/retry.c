@@ -4,6 +4,7 @@
 #include "net.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sysexits.h>
@@ -42,12 +43,89 @@ static bool interrupted(struct pn_error *out)
 	return false;
 }
 
-bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
-		      const struct pn_message *m, struct pn_error *out)
+/* the recipients that have the message, over the attempts: a later one
+ * goes to the others only (a server that deferred some with 452 4.5.3
+ * may have taken the rest in an earlier transaction) */
+struct attempt {
+	const struct pn_smtp_params *p; /* the caller's, its on_rcpt */
+	const struct pn_envelope *env;  /* the whole envelope */
+	bool *got;                      /* per recipient of env */
+	size_t *map, left;              /* this attempt's recipients, as env's */
+	struct pn_addrlist rcpt, rcpt_ascii;
+	struct pn_envelope sub;         /* this attempt's envelope */
+	struct pn_smtp_params q;        /* p with on_rcpt through got */
+};
+
+/* attempt_rcpt - on_rcpt of an attempt: recorded, then the caller's */
+static void attempt_rcpt(void *ctx, size_t i, const char *addr, int code, const char *reply)
 {
+	struct attempt *a = ctx;
+	size_t k = a->map[i];
+	if (code >= 200 && code <= 299 && !a->p->verify)
+		a->got[k] = true;
+	if (a->p->on_rcpt)
+		a->p->on_rcpt(a->p->on_rcpt_ctx, k, addr, code, reply);
+}
+
+/* attempt_next - the envelope of the next attempt: those without it */
+static void attempt_next(struct attempt *a)
+{
+	pn_addrlist_free(&a->rcpt);
+	pn_addrlist_free(&a->rcpt_ascii);
+	pn_addrlist_init(&a->rcpt);
+	pn_addrlist_init(&a->rcpt_ascii);
+	a->left = 0;
+	for (size_t i = 0; i < a->env->rcpt_ascii->n; i++) {
+		if (a->got[i])
+			continue;
+		pn_addrlist_add(&a->rcpt, a->env->rcpt->addr[i]); /* no duplicates there */
+		pn_addrlist_add(&a->rcpt_ascii, a->env->rcpt_ascii->addr[i]);
+		a->map[a->left++] = i;
+	}
+	a->sub = *a->env;
+	a->sub.rcpt = &a->rcpt;
+	a->sub.rcpt_ascii = &a->rcpt_ascii;
+}
+
+/* attempt_init - the first attempt: every recipient */
+static void attempt_init(struct attempt *a, const struct pn_smtp_params *p, const struct pn_envelope *env)
+{
+	size_t n = env->rcpt_ascii->n ? env->rcpt_ascii->n : 1;
+	*a = (struct attempt){.p = p, .env = env, .q = *p};
+	pn_addrlist_init(&a->rcpt);
+	pn_addrlist_init(&a->rcpt_ascii);
+	a->got = pn_xcalloc(n, sizeof(*a->got));
+	a->map = pn_xcalloc(n, sizeof(*a->map));
+	a->q.on_rcpt = attempt_rcpt;
+	a->q.on_rcpt_ctx = a;
+	attempt_next(a);
+}
+
+/* attempt_free - what the attempts held */
+static void attempt_free(struct attempt *a)
+{
+	pn_addrlist_free(&a->rcpt);
+	pn_addrlist_free(&a->rcpt_ascii);
+	free(a->got);
+	free(a->map);
+}
+
+/* deliver_once - one attempt, to those that do not have the message */
+static bool deliver_once(struct attempt *a, int n, const struct pn_message *m, struct pn_error *out)
+{
+	if (n > 0)
+		attempt_next(a);
+	return pn_smtp_deliver(&a->q, &a->sub, m, out);
+}
+
+/* retry_loop - attempts until one succeeds, or none is left to make */
+static bool retry_loop(const struct pn_retry *rt, struct attempt *at, const struct pn_message *m,
+		       struct pn_error *out)
+{
+	const struct pn_smtp_params *p = at->p;
 	long long start = pn_now_ms();
 	for (int attempt = 0;; attempt++) {
-		bool ok = pn_smtp_deliver(p, env, m, out);
+		bool ok = deliver_once(at, attempt, m, out);
 		bool transient = !ok && out->code == EX_TEMPFAIL && out->phase != PN_PHASE_DOT;
 		long wait = transient && attempt < rt->extra ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
 		if (wait >= 0 && pn_now_ms() - start + wait > rt->max_s * 1000LL)
@@ -60,4 +138,14 @@ bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p,
 		if (!pn_sleep_ms(wait))
 			return interrupted(out);
 	}
+}
+
+bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
+		      const struct pn_message *m, struct pn_error *out)
+{
+	struct attempt at;
+	attempt_init(&at, p, env);
+	bool ok = retry_loop(rt, &at, m, out);
+	attempt_free(&at);
+	return ok;
 }
