@@ -20,6 +20,9 @@
 /* an account of the session's configuration */
 struct slot {
 	struct hold h;
+	struct pn_smtp_params p;  /* its SMTP settings, made on first use */
+	bool p_made;
+	struct pn_smtp *conn;     /* its connection, kept for the session */
 	struct pn_error why;    /* it cannot be used: the secret failed */
 	struct pn_error logerr; /* its log file cannot be opened */
 	bool ready;             /* pn_run_take_own() was done */
@@ -34,6 +37,13 @@ struct bs {
 	struct slot *slots;     /* one per account of r.cfg */
 	const struct pn_account *acc; /* of the transaction, from MAIL FROM */
 	struct slot *cur;
+	/* the transaction's MAIL and RCPTs go to the smarthost as they come,
+	 * each answered with its verdict; false when the account makes the
+	 * sender of the message (%F, --read-envelope-from): then the
+	 * smarthost hears of the transaction after the data */
+	bool stream;
+	bool tx_open;  /* ... the smarthost accepted its MAIL */
+	bool utf8;     /* ... with SMTPUTF8 */
 };
 
 /* slot_of - the slot of an account of the configuration */
@@ -94,35 +104,107 @@ static bool serve_ready(struct bs *s, const struct pn_account *a, struct pn_erro
 	return !pn_error_isset(&sl->why);
 }
 
-/* sender_ok - the envelope sender the account makes of MAIL FROM is usable */
-static bool sender_ok(const struct pn_account *a, const char *from, const struct pn_identity *id,
-		      struct pn_error *err)
+/* sender_form - the envelope sender the account makes of MAIL FROM, in
+ * the form it goes in (UTF-8 when its local part needs SMTPUTF8, else
+ * with an A-label domain: *utf8 says which); NULL with err set when it is
+ * not usable.  Free the result. */
+static char *sender_form(const struct pn_account *a, const char *from, const struct pn_identity *id, bool *utf8,
+			 struct pn_error *err)
 {
 	char *e = pn_account_from(a, from, id);
-	bool utf8 = false;
+	*utf8 = false;
+	if (!*e)
+		return e;
 	char *ascii = NULL;
-	bool ok = !*e || (pn_address_check(e, N_("sender"), err) && (ascii = pn_address_ascii(e, &utf8, err)));
-	free(ascii);
+	bool ok = pn_address_check(e, N_("sender"), err) && (ascii = pn_address_ascii(e, utf8, err));
+	if (ok && *utf8) {
+		free(ascii);
+		return e;
+	}
 	free(e);
-	return ok;
+	return ascii;
 }
 
-/* serve_mail - MAIL FROM: the account, its secret, the sender */
-static void serve_mail(void *ctx, const char *from, struct pn_serve_reply *rep)
+/* sender_later - the account takes the sender from the message (%F, or
+ * --read-envelope-from): it is known only after the data */
+static bool sender_later(const struct pn_request *req, const struct pn_account *a)
+{
+	return req->read_envelope_from || (a->from && strstr(a->from, "%F"));
+}
+
+/* stale - a kept connection failed as one the smarthost had closed: no
+ * reply, or 421; a new one may do */
+static bool stale(const struct pn_error *e)
+{
+	return e->reply == 0 || e->reply == 421;
+}
+
+/* slot_conn - the account's connection: the one kept while the smarthost
+ * holds it, else a new one (*fresh); NULL with err set */
+static struct pn_smtp *slot_conn(struct bs *s, bool *fresh, struct pn_error *err)
+{
+	struct slot *sl = s->cur;
+	*fresh = false;
+	if (sl->conn && !pn_smtp_usable(sl->conn)) {
+		pn_smtp_close(sl->conn);
+		sl->conn = NULL;
+	}
+	if (sl->conn)
+		return sl->conn;
+	if (!sl->p_made) {
+		s->r.h = &sl->h;
+		pn_run_params(s->req, s->acc, &s->r, &sl->p);
+		sl->p_made = true;
+	}
+	*fresh = true;
+	sl->conn = pn_smtp_open(&sl->p, err);
+	return sl->conn;
+}
+
+/* mail_stream - MAIL FROM to the smarthost, on the kept connection (once
+ * more on a new one when the smarthost had closed it); its verdict */
+static void mail_stream(struct bs *s, const char *from, const struct pn_cmd *c, struct pn_serve_reply *rep)
+{
+	struct pn_error out;
+	pn_error_init(&out);
+	for (int n = 0; n < 2; n++) {
+		bool fresh;
+		struct pn_smtp *conn = slot_conn(s, &fresh, &out);
+		s->utf8 = c->smtputf8;
+		if (!conn || (s->tx_open = pn_smtp_mail(conn, from, &s->utf8, c->has_size ? c->size : 0, &out)))
+			break;
+		if (fresh || !stale(&out))
+			break;
+		pn_error_init(&out);
+	}
+	pn_serve_verdict(rep, &out);
+}
+
+/* serve_mail - MAIL FROM: the account, its secret, the sender; when the
+ * sender is known now, the smarthost's verdict on it */
+static void serve_mail(void *ctx, const struct pn_cmd *c, struct pn_serve_reply *rep)
 {
 	struct bs *s = ctx;
 	struct pn_error err;
 	pn_error_init(&err);
-	const char *f = *from ? from : "<>";
+	const char *f = *c->addr ? c->addr : "<>";
 	const struct pn_account *a = pn_account_choose(&s->r.cfg, s->req->account, f, s->r.id.login, &err);
-	bool ok = a && pn_account_check(a, &err) && serve_ready(s, a, &err) && sender_ok(a, f, &s->r.id, &err);
+	bool utf8 = false;
+	char *from = NULL;
+	bool ok = a && pn_account_check(a, &err) && serve_ready(s, a, &err) &&
+		  (from = sender_form(a, f, &s->r.id, &utf8, &err));
 	s->acc = ok ? a : NULL;
-	if (ok)
+	s->stream = ok && !sender_later(s->req, a);
+	s->tx_open = false;
+	if (ok && s->stream)
+		mail_stream(s, from, c, rep);
+	else if (ok)
 		pn_serve_reply_set(rep, 250, "2.1.0", "Ok");
 	else if (err.code == EX_DATAERR)
 		pn_serve_reply_set(rep, 553, "5.1.7", "postern: %s", err.msg);
 	else
 		pn_serve_local(rep, err.code, false, err.msg);
+	free(from);
 }
 
 /* session_aliases - the aliases of the transaction's account, read once a
@@ -151,8 +233,44 @@ static bool envelope_in(struct bs *s, const char *from, const struct pn_addrlist
 	return session_aliases(s, ein, err);
 }
 
+/* lost - the smarthost's transaction ended (it closed the connection, or
+ * refused a step): nothing more can join it */
+static bool lost(struct pn_error *out)
+{
+	pn_error_set(out, EX_TEMPFAIL, _("the transaction with the smarthost was lost; send the message again"));
+	return false;
+}
+
+/* rcpt_stream - the addresses a RCPT TO makes (an alias may make
+ * several) to the smarthost: the verdict is its own, the first acceptance
+ * when it took any of them (the others are named on standard error with
+ * -v), else its first refusal.  A recipient deferred with 452 4.5.3 is
+ * accepted: it gets the message in a further transaction. */
+static void rcpt_stream(struct bs *s, const struct pn_envelope_store *env, struct pn_serve_reply *rep)
+{
+	struct pn_error out, first;
+	pn_error_init(&first);
+	bool any = false, deferred = false;
+	const struct pn_addrlist *l = s->utf8 ? &env->rcpt : &env->rcpt_ascii;
+	for (size_t i = 0; i < l->n; i++) {
+		bool later = false;
+		pn_error_init(&out);
+		bool ok = s->tx_open ? pn_smtp_rcpt(s->cur->conn, l->addr[i], &later, &out) : lost(&out);
+		if ((ok && !any) || (!ok && !any && !pn_error_isset(&first)))
+			first = out;
+		deferred |= later && !any;
+		any |= ok;
+	}
+	if (deferred)
+		pn_serve_reply_set(rep, 250, "2.1.5", "postern: deferred by the smarthost (too many recipients): sent "
+			       "in a further transaction");
+	else
+		pn_serve_verdict(rep, &first);
+}
+
 /* serve_rcpt - RCPT TO: the envelope this recipient makes (aliases,
- * maildomain, IDN) can be built */
+ * maildomain, IDN) can be built; when the transaction streams, the
+ * smarthost's verdict */
 static void serve_rcpt(void *ctx, const char *from, const char *rcpt, struct pn_serve_reply *rep)
 {
 	struct bs *s = ctx;
@@ -164,11 +282,13 @@ static void serve_rcpt(void *ctx, const char *from, const char *rcpt, struct pn_
 	struct pn_envelope_store env;
 	memset(&env, 0, sizeof(env));
 	bool ok = envelope_in(s, from, &list, &ein, &err) && pn_envelope_build(&env, &ein, s->acc, &s->r.id, NULL, &err);
-	pn_envelope_free(&env);
-	if (ok)
+	if (ok && s->stream)
+		rcpt_stream(s, &env, rep);
+	else if (ok)
 		pn_serve_reply_set(rep, 250, "2.1.5", "Ok");
 	else
 		pn_serve_local(rep, err.code, true, err.msg);
+	pn_envelope_free(&env);
 }
 
 /* serve_request - the request of one message: the command line's, never
@@ -198,7 +318,40 @@ static void serve_data(void *ctx, const char *from, const struct pn_addrlist *rc
 	bool ok = envelope_in(s, from, rcpt, &ein, &out);
 	s->r.h = &s->cur->h;
 	(void)pn_run_message(&rq, &ein, s->acc, &s->r, fd, ok, &out);
+	s->tx_open = false;
 	pn_serve_verdict(rep, &out);
+}
+
+/* relay_send - run.h's send: the message on the session's connection.
+ * A streamed transaction only lacks the data; else the whole transaction
+ * goes now (once more on a new connection when the smarthost had closed
+ * the kept one before taking anything). */
+static bool relay_send(void *ctx, const struct pn_envelope *env, const struct pn_message *m, struct pn_error *out)
+{
+	struct bs *s = ctx;
+	if (s->stream)
+		return s->tx_open ? pn_smtp_data(s->cur->conn, m, out) : lost(out);
+	for (int n = 0; n < 2; n++) {
+		bool fresh;
+		struct pn_smtp *conn = slot_conn(s, &fresh, out);
+		if (!conn)
+			return false;
+		if (pn_smtp_send(conn, env, m, out))
+			return true;
+		if (fresh || !stale(out) || out->phase > PN_PHASE_MAIL)
+			return false;
+		pn_error_init(out);
+	}
+	return false;
+}
+
+/* serve_reset - the client ended the transaction without data */
+static void serve_reset(void *ctx)
+{
+	struct bs *s = ctx;
+	if (s->tx_open && s->cur && s->cur->conn)
+		pn_smtp_abort(s->cur->conn);
+	s->tx_open = false;
 }
 
 /* serve_limits - of the account named with -a, else of "default" */
@@ -215,6 +368,8 @@ static void serve_limits(const struct bs *s, struct pn_serve_limits *lim)
 static void serve_release(struct bs *s)
 {
 	for (size_t i = 0; s->slots && i < s->r.cfg.n; i++) {
+		pn_smtp_close(s->slots[i].conn); /* QUIT, before the secret goes */
+		s->slots[i].conn = NULL;
 		pn_secret_wipe(&s->slots[i].h.secret);
 		if (s->slots[i].h.logfd > 2)
 			close(s->slots[i].h.logfd);
@@ -242,7 +397,9 @@ int pn_send_serve(const struct pn_request *req, struct pn_error *err)
 	} else {
 		struct pn_serve_limits lim;
 		serve_limits(&s, &lim);
-		struct pn_serve_ops ops = {&s, serve_mail, serve_rcpt, serve_data};
+		struct pn_serve_ops ops = {&s, serve_mail, serve_rcpt, serve_data, serve_reset};
+		s.r.send = relay_send;
+		s.r.send_ctx = &s;
 		pn_signals_hold(); /* a signal ends the session (421), a message in flight is kept */
 		code = pn_serve_run(&lim, &ops, 0, 1);
 		pn_signals_release();

@@ -117,24 +117,33 @@ static void warn_insecure(const struct pn_request *req, const struct pn_account 
 	free(text);
 }
 
+/* pn_run_params - see run.h */
+void pn_run_params(const struct pn_request *req, const struct pn_account *a, const struct run *r,
+		   struct pn_smtp_params *p)
+{
+	pn_account_params(a, &r->id, p);
+	p->verbose = req->verbose;
+	p->dsn_notify = req->dsn_notify ? req->dsn_notify : a->dsn_notify;
+	p->dsn_ret = req->dsn_ret ? req->dsn_ret : a->dsn_return;
+	p->dsn_envid = req->dsn_envid;
+	p->password = &r->h->secret;
+	if (pn_account_insecure(a))
+		warn_insecure(req, a, r->h);
+}
+
 /* deliver - everything after the account is known; m is NULL for -bv */
 static bool deliver(const struct pn_request *req, const struct pn_envelope_in *ein, const struct pn_account *a,
 		    struct run *r, struct pn_message *m, struct pn_envelope_store *env, struct verdicts *v,
 		    struct pn_error *out)
 {
-	struct pn_smtp_params p;
-	pn_account_params(a, &r->id, &p);
-	p.verbose = req->verbose;
-	p.dsn_notify = req->dsn_notify ? req->dsn_notify : a->dsn_notify;
-	p.dsn_ret = req->dsn_ret ? req->dsn_ret : a->dsn_return;
-	p.dsn_envid = req->dsn_envid;
-	p.verify = !m;
-	p.on_rcpt = m ? NULL : print_verdict;
-	p.password = &r->h->secret;
-	if (pn_account_insecure(a))
-		warn_insecure(req, a, r->h);
 	if (!pn_envelope_build(env, ein, a, &r->id, m, out) || (m && !rewrite(req, a, env, m, out)))
 		return false;
+	if (r->send && m) /* -bs: through the session's connection */
+		return r->send(r->send_ctx, &env->env, m, out);
+	struct pn_smtp_params p;
+	pn_run_params(req, a, r, &p);
+	p.verify = !m;
+	p.on_rcpt = m ? NULL : print_verdict;
 	if (m) {
 		v->n = env->rcpt.n;
 		v->got = pn_xcalloc(v->n ? v->n : 1, sizeof(*v->got));

@@ -890,6 +890,26 @@ struct pn_smtp {
 	struct pn_envelope env;
 };
 
+/* is_ascii - no octet of t is above 127 */
+static bool is_ascii(const char *t)
+{
+	for (; *t; t++)
+		if ((unsigned char)*t > 127)
+			return false;
+	return true;
+}
+
+/* utf8_ok - an address of a stepwise transaction can go: ASCII, or
+ * SMTPUTF8 is offered (and, for a RCPT, was asked for with MAIL) */
+static bool utf8_ok(struct session *s, const char *addr, bool asked)
+{
+	if (is_ascii(addr) || (s->caps.smtputf8 && asked))
+		return true;
+	pn_error_set(s->err, EX_DATAERR, _("%s: the address %s needs SMTPUTF8, which the server does not offer"),
+		     pn_conn_name(s->c), addr);
+	return false;
+}
+
 /* step_fail - a step failed: where it did, and whether the session is
  * still fit for another transaction (RSET first) */
 static bool step_fail(struct pn_smtp *c)
@@ -947,15 +967,19 @@ bool pn_smtp_send(struct pn_smtp *c, const struct pn_envelope *env, const struct
 }
 
 /* pn_smtp_mail - see smtp.h */
-bool pn_smtp_mail(struct pn_smtp *c, const char *from, bool utf8, unsigned long long size, struct pn_error *out)
+bool pn_smtp_mail(struct pn_smtp *c, const char *from, bool *utf8, unsigned long long size, struct pn_error *out)
 {
 	struct session *s = &c->s;
 	step_reset(c);
 	s->err = out;
 	pn_error_init(out);
+	s->phase = PN_PHASE_MAIL;
+	if (!utf8_ok(s, from, true))
+		return step_fail(c);
+	*utf8 = !is_ascii(from) || (*utf8 && s->caps.smtputf8);
 	c->from = pn_xstrdup(from);
 	s->step_size = size;
-	c->env = (struct pn_envelope){c->from, &c->rcpt, c->from, &c->rcpt, utf8 ? c->from : NULL};
+	c->env = (struct pn_envelope){c->from, &c->rcpt, c->from, &c->rcpt, *utf8 ? c->from : NULL};
 	s->env = &c->env;
 	s->from = c->from;
 	s->rcpt = &c->rcpt;
@@ -979,6 +1003,13 @@ bool pn_smtp_rcpt(struct pn_smtp *c, const char *addr, bool *later, struct pn_er
 	pn_error_init(out);
 	*later = false;
 	s->phase = PN_PHASE_RCPT;
+	if (!s->step_mail) {
+		pn_error_set(out, EX_TEMPFAIL, _("%s: the transaction was lost; send the message again"),
+			     pn_conn_name(s->c));
+		return false;
+	}
+	if (!utf8_ok(s, addr, c->env.utf8_addr != NULL))
+		return step_fail(c);
 	if (pn_addrlist_has(&c->rcpt, addr)) { /* sent once: the message goes once */
 		pn_error_accepted(out, s->p->host, 250, "2.1.5", "");
 		return true;

@@ -95,14 +95,17 @@ bool pn_smtp_send(struct pn_smtp *c, const struct pn_envelope *env, const struct
 
 /* the transaction a step at a time, for -bs, which answers each command
  * of its client with the smarthost's own verdict.  pn_smtp_mail: RSET (as
- * above) and MAIL FROM:<from>, with SMTPUTF8 when utf8, SIZE=size when
+ * above) and MAIL FROM:<from>, with SMTPUTF8 when from needs it, or when
+ * *utf8 asks and the server offers it (*utf8 then says whether it is
+ * used: an address of a later RCPT that needs it is refused without),
+ * SIZE=size when
  * size is not 0 and the server offers SIZE, BODY=8BITMIME when the server
  * offers it (any message may then be sent).  pn_smtp_rcpt: one recipient;
  * a 452 4.5.3 is answered true (*later set): that recipient is sent the
  * message in a further transaction after pn_smtp_data.  pn_smtp_data: the
  * message to the recipients accepted; the verdict.  Each returns true when
  * the server said yes; out holds the reply either way. */
-bool pn_smtp_mail(struct pn_smtp *c, const char *from, bool utf8, unsigned long long size, struct pn_error *out);
+bool pn_smtp_mail(struct pn_smtp *c, const char *from, bool *utf8, unsigned long long size, struct pn_error *out);
 bool pn_smtp_rcpt(struct pn_smtp *c, const char *addr, bool *later, struct pn_error *out);
 bool pn_smtp_data(struct pn_smtp *c, const struct pn_message *msg, struct pn_error *out);
 /* pn_smtp_abort - the client gave up the transaction: RSET goes before
