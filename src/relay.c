@@ -132,11 +132,14 @@ static bool sender_later(const struct pn_request *req, const struct pn_account *
 	return req->read_envelope_from || (a->from && strstr(a->from, "%F"));
 }
 
-/* stale - a kept connection failed as one the smarthost had closed: no
- * reply, or 421; a new one may do */
+/* stale - MAIL on a kept connection failed as it does when the smarthost
+ * closed it, or takes no more messages on it (421, or another 4xx: servers
+ * that count messages per connection say so at MAIL): a new connection may
+ * do, and its answer is the verdict */
 static bool stale(const struct pn_error *e)
 {
-	return e->reply == 0 || e->reply == 421;
+	bool lost = e->reply == 0 && e->code != EX_DATAERR; /* no reply, and not postern's own refusal */
+	return e->phase <= PN_PHASE_MAIL && (lost || (e->reply >= 400 && e->reply <= 499));
 }
 
 /* slot_conn - the account's connection: the one kept while the smarthost
@@ -338,7 +341,7 @@ static bool relay_send(void *ctx, const struct pn_envelope *env, const struct pn
 			return false;
 		if (pn_smtp_send(conn, env, m, out))
 			return true;
-		if (fresh || !stale(out) || out->phase > PN_PHASE_MAIL)
+		if (fresh || !stale(out))
 			return false;
 		pn_error_init(out);
 	}
