@@ -81,6 +81,8 @@ static void lmtp_verdict(void *ctx, const char *addr, int code, const char *repl
 	struct verdicts *v = ctx;
 	(void)addr;
 	(void)reply;
+	if (v->next == v->n) /* a retry (retry_after_data after refusals only): its verdicts replace them */
+		v->next = 0;
 	if (v->next < v->n)
 		v->got[v->next] = code >= 200 && code <= 299;
 	v->next++;
@@ -140,9 +142,9 @@ static bool deliver(const struct pn_request *req, const struct pn_envelope_in *e
 		p.on_rcpt = lmtp_verdict;
 		p.on_rcpt_ctx = v;
 	}
-	/* -bv is not retried: it would report twice */
-	return pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
-				&env->env, m, out);
+	/* -bv is retried until a verdict is printed (retry.h) */
+	return pn_retry_deliver(&(struct pn_retry){a->retry, a->retry_delay, a->retry_max_time, a->retry_after_data},
+				&p, &env->env, m, out);
 }
 
 /* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
