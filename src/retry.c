@@ -1,4 +1,6 @@
-/* retry.c - retrying transient failures (see retry.h). */
+/* retry.c - retrying transient failures (see retry.h): which failures
+ * are tried again (pn_retry_classify, a pure function), the back-off, and
+ * the loop. */
 #include "retry.h"
 
 #include "net.h"
@@ -43,6 +45,58 @@ static bool interrupted(struct pn_error *out)
 	return false;
 }
 
+/* password_transition - RFC 4954 4.7.12's "432 A password transition is
+ * needed": the account must log in once with PLAIN, which no wait brings
+ * about.  A bare 432 to AUTH is taken as that one; Microsoft 365's 432
+ * (too many connections) always carries 4.3.2, at AUTH too. */
+static bool password_transition(const struct pn_error *e)
+{
+	if (e->reply != 432)
+		return false;
+	return e->enhanced[0] ? strcmp(e->enhanced, "4.7.12") == 0 : e->phase == PN_PHASE_AUTH;
+}
+
+/* after_dot - a failure once the end of data went out: only an explicit
+ * 4xx with retry_after_data, and with LMTP only when every recipient
+ * refused (a lost connection may have come after a 250) */
+static enum pn_retry_rule after_dot(const struct pn_error *e, const struct pn_retry *rt,
+				    const struct pn_smtp_params *p, size_t nrcpt, const struct pn_retry_seen *seen)
+{
+	if (!rt->after_data || e->reply < 400 || e->reply > 499)
+		return PN_RETRY_MAYBE_SENT;
+	if (p->lmtp && (seen->accepted || seen->verdicts < nrcpt))
+		return PN_RETRY_PARTIAL;
+	return PN_RETRY_AGAIN;
+}
+
+/* pn_retry_classify - see retry.h */
+enum pn_retry_rule pn_retry_classify(const struct pn_error *e, const struct pn_retry *rt,
+				     const struct pn_smtp_params *p, size_t nrcpt, const struct pn_retry_seen *seen)
+{
+	if (e->code != EX_TEMPFAIL)
+		return PN_RETRY_FINAL;
+	if (p->verify && seen->verdicts)
+		return PN_RETRY_REPORTED;
+	if (password_transition(e))
+		return PN_RETRY_PASSWORD;
+	if (e->phase == PN_PHASE_DOT)
+		return after_dot(e, rt, p, nrcpt, seen);
+	return PN_RETRY_AGAIN;
+}
+
+/* why_not - -v: a transient failure that is not tried again, and why */
+static void why_not(enum pn_retry_rule rule)
+{
+	const char *why = rule == PN_RETRY_MAYBE_SENT ? _("the end of data went out: the message may have been delivered")
+			  : rule == PN_RETRY_PASSWORD ? _("the server asks for a password transition (432 4.7.12), which "
+							  "waiting does not bring")
+			  : rule == PN_RETRY_REPORTED ? _("recipients' verdicts were printed already")
+			  : rule == PN_RETRY_PARTIAL  ? _("some recipients have the message, or gave no verdict")
+						      : NULL;
+	if (why)
+		fprintf(stderr, _("--- not trying again: %s\n"), why);
+}
+
 /* the recipients that have the message, over the attempts: a later one
  * goes to the others only (a server that deferred some with 452 4.5.3
  * may have taken the rest in an earlier transaction) */
@@ -54,6 +108,7 @@ struct attempt {
 	struct pn_addrlist rcpt, rcpt_ascii;
 	struct pn_envelope sub;         /* this attempt's envelope */
 	struct pn_smtp_params q;        /* p with on_rcpt through got */
+	struct pn_retry_seen seen;      /* what this attempt passed on */
 };
 
 /* attempt_rcpt - on_rcpt of an attempt: recorded, then the caller's */
@@ -61,7 +116,10 @@ static void attempt_rcpt(void *ctx, size_t i, const char *addr, int code, const 
 {
 	struct attempt *a = ctx;
 	size_t k = a->map[i];
-	if (code >= 200 && code <= 299 && !a->p->verify)
+	bool yes = code >= 200 && code <= 299;
+	a->seen.verdicts++;
+	a->seen.accepted += yes;
+	if (yes && !a->p->verify)
 		a->got[k] = true;
 	if (a->p->on_rcpt)
 		a->p->on_rcpt(a->p->on_rcpt_ctx, k, addr, code, reply);
@@ -115,6 +173,7 @@ static bool deliver_once(struct attempt *a, int n, const struct pn_message *m, s
 {
 	if (n > 0)
 		attempt_next(a);
+	a->seen = (struct pn_retry_seen){0, 0};
 	return pn_smtp_deliver(&a->q, &a->sub, m, out);
 }
 
@@ -126,10 +185,13 @@ static bool retry_loop(const struct pn_retry *rt, struct attempt *at, const stru
 	long long start = pn_now_ms();
 	for (int attempt = 0;; attempt++) {
 		bool ok = deliver_once(at, attempt, m, out);
-		bool transient = !ok && out->code == EX_TEMPFAIL && out->phase != PN_PHASE_DOT;
-		long wait = transient && attempt < rt->extra ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
+		enum pn_retry_rule rule = ok ? PN_RETRY_FINAL : pn_retry_classify(out, rt, p, at->left, &at->seen);
+		long wait = rule == PN_RETRY_AGAIN && attempt < rt->extra
+				    ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
 		if (wait >= 0 && pn_now_ms() - start + wait > rt->max_s * 1000LL)
 			wait = -1;
+		if (p->verbose && rt->extra && attempt < rt->extra)
+			why_not(rule);
 		if (ok || wait < 0)
 			return ok;
 		if (p->verbose)
@@ -140,6 +202,7 @@ static bool retry_loop(const struct pn_retry *rt, struct attempt *at, const stru
 	}
 }
 
+/* pn_retry_deliver - see retry.h */
 bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
 		      const struct pn_message *m, struct pn_error *out)
 {

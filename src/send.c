@@ -150,9 +150,9 @@ static bool deliver(const struct pn_request *req, const struct pn_envelope_in *e
 		p.on_rcpt = got_verdict;
 		p.on_rcpt_ctx = v;
 	}
-	/* -bv is not retried: it would report twice */
-	return pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
-				&env->env, m, out);
+	/* -bv is retried until a verdict is printed (retry.h) */
+	return pn_retry_deliver(&(struct pn_retry){a->retry, a->retry_delay, a->retry_max_time, a->retry_after_data},
+				&p, &env->env, m, out);
 }
 
 /* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
