@@ -818,17 +818,19 @@ static enum state drive(struct session *s, enum state st)
 	return st;
 }
 
-/* partial - a later transaction failed after earlier ones delivered the
- * message: the error says so, since those recipients have it */
+/* partial - a later transaction failed after earlier ones (on this
+ * connection, or an earlier attempt's) delivered the message: the error
+ * says so, since those recipients have it */
 static void partial(struct session *s)
 {
-	if (!s->sent || !pn_error_isset(s->err))
+	size_t had = s->sent + s->p->rcpt_had;
+	if (!had || !pn_error_isset(s->err))
 		return;
 	char why[sizeof(s->err->msg)];
 	snprintf(why, sizeof(why), "%s", s->err->msg);
 	snprintf(s->err->msg, sizeof(s->err->msg),
 		 _("%s (the server took %zu of the %zu recipients in an earlier transaction: they have the message)"),
-		 why, s->sent, s->rcpt->n);
+		 why, had, s->rcpt->n + s->p->rcpt_had);
 }
 
 /* begin_tx - a message's first transaction: all of its recipients */

@@ -169,6 +169,26 @@ check "... the retry carries only c, d and e" \
 check "... the log line names all five recipients, EX_OK" \
 	has " recipients=a@postern.test,b@postern.test,c@postern.test,d@postern.test,e@postern.test .*smtpstatus=250 .*exitcode=EX_OK\$" "$SX_DIR/postern.log"
 
+# (a') the same, and the retry's connection refuses e (550), then c (550 in
+# its first transaction): the failure counts those that have the message
+# over both connections
+sx_serve '{"rcpt_limit": 2, "connections": {"1": {"rcpt:d@postern.test": "451 4.3.0 try again later"}, "2": {"rcpt:e@postern.test": "550 5.1.1 no such user"}}}'
+# shellcheck disable=SC2086
+run_postern "$SX/msg" -C "$(sx_rc "retry 1
+retry_delay 0")" -i $SX_5
+sx_stop
+expect_rc 67 "452 4.5.3, 451, retried, then e refused"
+expect_err 'e@postern\.test \(550 5\.1\.1 .*\(the server took 4 of the 5 recipients in an earlier transaction' \
+	"... stderr says that 4 of the 5 recipients have the message"
+sx_serve '{"rcpt_limit": 2, "connections": {"1": {"rcpt:d@postern.test": "451 4.3.0 try again later"}, "2": {"rcpt:c@postern.test": "550 5.1.1 no such user"}}}'
+# shellcheck disable=SC2086
+run_postern "$SX/msg" -C "$(sx_rc "retry 1
+retry_delay 0")" -i $SX_5
+sx_stop
+expect_rc 67 "452 4.5.3, 451, retried, then c refused in the retry's first transaction"
+expect_err 'c@postern\.test \(550 5\.1\.1 .*\(the server took 2 of the 5 recipients in an earlier transaction' \
+	"... stderr says that 2 of the 5 recipients have the message"
+
 # (b) the second transaction refuses its recipient: 67, the others have the
 # message; the dead letter keeps c alone, and --resend gives it to c alone
 sx_serve '{"rcpt_limit": 2, "rcpt:c@postern.test": "550 5.1.1 <c@postern.test>: no such user"}'
