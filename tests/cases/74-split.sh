@@ -163,7 +163,7 @@ logfile $SX_DIR/postern.log")" -i $SX_5
 sx_stop
 expect_rc 0 "452 4.5.3, then 451 in the second transaction, retry 1"
 check "... two connections" test "$(sx_conns)" = 2
-check "... each recipient accepted exactly once over both" test "$(sx_got | tr '\n' ' ')" = "$(printf '%s\n' $SX_5 | sort | tr '\n' ' ')"
+check "... each recipient accepted exactly once over both" test "$(sx_got | tr '\n' ' ')" = "$SX_5 "
 check "... the retry carries only c, d and e" \
 	test "$(sed -n 's/^command 2 .* RCPT TO:<\([^>]*\)>.*/\1/p' "$SX_DIR/summary" | sort -u | tr '\n' ' ')" = "c@postern.test d@postern.test e@postern.test "
 check "... the log line names all five recipients, EX_OK" \
