@@ -143,6 +143,7 @@ static void attempt_next(struct attempt *a)
 	a->sub = *a->env;
 	a->sub.rcpt = &a->rcpt;
 	a->sub.rcpt_ascii = &a->rcpt_ascii;
+	a->q.rcpt_had = a->env->rcpt_ascii->n - a->left; /* a failure says they have it */
 }
 
 /* attempt_init - the first attempt: every recipient */

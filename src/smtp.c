@@ -478,46 +478,60 @@ static bool send_mail(struct session *s, const char *params, bool pipe)
 	return send_rset(s, pipe) && smtp_send_cmd(s, "MAIL FROM:<%s>%s", s->from, params);
 }
 
+/* defer_rest - the recipients of the transaction from the k-th on were
+ * not sent: once the server deferred one as too many it takes no more, and
+ * Postfix ends the session (421 4.7.0 too many errors) when over 1000 more
+ * RCPTs come; they go in the next transaction */
+static void defer_rest(struct session *s, size_t k)
+{
+	if (k < s->tx.n)
+		smtp_trace(s, "--- the server takes no more recipients in this transaction: %zu wait for the next one",
+			   s->tx.n - k);
+	for (; k < s->tx.n; k++)
+		idx_add(&s->later, s->tx.i[k]);
+}
+
 /* envelope - MAIL, the RCPTs of the transaction, DATA; pipelined in
- * batches when offered.  After a refused MAIL the replies to what was
- * pipelined behind it are read and dropped: they answer for want of MAIL
- * (503), not the message. */
+ * batches when offered, and no further batch once one was deferred.
+ * After a refused MAIL the replies to what was pipelined behind it are
+ * read and dropped: they answer for want of MAIL (503), not the message. */
 static bool envelope(struct session *s, struct pn_buf *refused, struct pn_buf *deferred, bool *mail_ok,
 		     int *data_code)
 {
 	char params[400];
 	mail_params(s, params, sizeof(params));
-	bool pipe = s->caps.pipelining;
+	bool pipe = s->caps.pipelining, data_sent = false;
 	if (!send_mail(s, params, pipe) || (!pipe && (!smtp_flush(s) || !mail_reply(s, mail_ok))))
 		return false;
 	if (!pipe && !*mail_ok)
 		return true;
 	bool mail_read = !pipe;
-	size_t n = s->tx.n;
+	size_t n = s->tx.n, i = 0;
 	s->tx_ok = 0;
-	for (size_t i = 0; i < n;) {
+	while (i < n && !s->later.n) {
 		size_t end = pipe ? (i + RCPT_BATCH < n ? i + RCPT_BATCH : n) : i + 1;
 		for (size_t k = i; k < end; k++)
 			if (!send_rcpt(s, s->rcpt->addr[s->tx.i[k]]))
 				return false;
-		bool last = end == n && !s->p->verify; /* the batch that ends with DATA */
-		if (last && pipe && !smtp_send_cmd(s, "DATA"))
+		data_sent = pipe && end == n && !s->p->verify; /* the batch that ends with DATA */
+		if (data_sent && !smtp_send_cmd(s, "DATA"))
 			return false;
 		if (!smtp_flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
 			return false;
 		mail_read = true;
 		if (!*mail_ok) /* what follows was refused for want of MAIL: drain it */
-			return rcpt_replies(s, i, end, refused, deferred, false) && (!last || data_reply(s, data_code));
+			return rcpt_replies(s, i, end, refused, deferred, false) && (!data_sent || data_reply(s, data_code));
 		if (!rcpt_replies(s, i, end, refused, deferred, true))
 			return false;
 		i = end;
 	}
+	defer_rest(s, i);
 	s->tx.n = s->tx_ok;
 	if (s->p->verify || refused->len || !s->tx.n)
-		return !pipe || s->p->verify || data_reply(s, data_code);
-	if (!pipe && !smtp_send_cmd(s, "DATA"))
+		return !data_sent || data_reply(s, data_code);
+	if (!data_sent && !smtp_send_cmd(s, "DATA"))
 		return false;
-	return (pipe || smtp_flush(s)) && data_reply(s, data_code);
+	return (data_sent || smtp_flush(s)) && data_reply(s, data_code);
 }
 
 /* choose_forms - UTF-8 addresses with SMTPUTF8, else A-label domains */
@@ -804,17 +818,19 @@ static enum state drive(struct session *s, enum state st)
 	return st;
 }
 
-/* partial - a later transaction failed after earlier ones delivered the
- * message: the error says so, since those recipients have it */
+/* partial - a later transaction failed after earlier ones (on this
+ * connection, or an earlier attempt's) delivered the message: the error
+ * says so, since those recipients have it */
 static void partial(struct session *s)
 {
-	if (!s->sent || !pn_error_isset(s->err))
+	size_t had = s->sent + s->p->rcpt_had;
+	if (!had || !pn_error_isset(s->err))
 		return;
 	char why[sizeof(s->err->msg)];
 	snprintf(why, sizeof(why), "%s", s->err->msg);
 	snprintf(s->err->msg, sizeof(s->err->msg),
 		 _("%s (the server took %zu of the %zu recipients in an earlier transaction: they have the message)"),
-		 why, s->sent, s->rcpt->n);
+		 why, had, s->rcpt->n + s->p->rcpt_had);
 }
 
 /* begin_tx - a message's first transaction: all of its recipients */

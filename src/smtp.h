@@ -60,6 +60,9 @@ struct pn_smtp_params {
 	bool verify;
 	void (*on_rcpt)(void *ctx, size_t i, const char *addr, int code, const char *reply);
 	void *on_rcpt_ctx;
+	/* recipients of the message that got it in an earlier attempt (retry),
+	 * not in the envelope: a failure says they have it */
+	size_t rcpt_had;
 	/* -S: after the last EHLO (STARTTLS done when configured) on_info is
 	 * called and the session ends with QUIT: no AUTH, no transaction */
 	void (*on_info)(void *ctx, const struct pn_smtp_info *info);
