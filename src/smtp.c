@@ -394,6 +394,8 @@ static void rcpt_verdict(struct session *s, size_t i, struct pn_buf *refused, st
 {
 	const char *addr = s->rcpt->addr[i];
 	if (too_many(s)) {
+		if (!s->later.n && s->tx_ok)
+			s->rcpt_cap = s->tx_ok; /* later transactions offer no more */
 		note_reply(s, &s->deferral, deferred, addr);
 		idx_add(&s->later, i);
 		return;
@@ -506,7 +508,7 @@ static bool envelope(struct session *s, struct pn_buf *refused, struct pn_buf *d
 	if (!pipe && !*mail_ok)
 		return true;
 	bool mail_read = !pipe;
-	size_t n = s->tx.n, i = 0;
+	size_t n = s->rcpt_cap && s->rcpt_cap < s->tx.n ? s->rcpt_cap : s->tx.n, i = 0;
 	s->tx_ok = 0;
 	while (i < n && !s->later.n) {
 		size_t end = pipe ? (i + RCPT_BATCH < n ? i + RCPT_BATCH : n) : i + 1;
@@ -585,7 +587,8 @@ static enum state refused_error(struct session *s, const struct pn_buf *refused,
 					       "aliases file, or set maildomain to qualify it")
 					   : "";
 	pn_error_reply(s->err, PN_PHASE_RCPT, s->p->host, s->refusal.code, s->refusal.enhanced, s->refusal.line,
-		       s->p->verify ? _("%s: recipients refused: %s%s") : _("%s: recipients refused, nothing was sent: %s%s"),
+		       s->p->verify || s->sent || s->p->rcpt_had ? _("%s: recipients refused: %s%s")
+								 : _("%s: recipients refused, nothing was sent: %s%s"),
 		       name, refused->data, hint);
 	s->data_open = data_code == 354;
 	return S_FAIL;

@@ -38,6 +38,8 @@ struct session {
 				    * the envelope, those it accepted */
 	struct idxlist later;      /* deferred with 452 4.5.3: the next one's */
 	size_t tx_ok;              /* accepted so far, while the RCPTs are read */
+	size_t rcpt_cap;           /* recipients the server takes in a transaction,
+				    * learned from its 452 4.5.3; 0: unknown */
 	size_t sent;               /* recipients that have the message */
 	bool rset;                 /* a transaction went before: RSET first */
 	bool stepwise;             /* -bs: the transaction a command at a time */
