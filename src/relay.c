@@ -10,6 +10,7 @@
 
 #include "net.h"
 #include "privilege.h"
+#include "retry.h"
 #include "serve.h"
 
 #include <stdlib.h>
@@ -142,6 +143,18 @@ static bool stale(const struct pn_error *e)
 	return e->phase <= PN_PHASE_MAIL && (lost || (e->reply >= 400 && e->reply <= 499));
 }
 
+/* slot_params - the account's SMTP settings, made once a session */
+static const struct pn_smtp_params *slot_params(struct bs *s)
+{
+	struct slot *sl = s->cur;
+	if (!sl->p_made) {
+		s->r.h = &sl->h;
+		pn_run_params(s->req, s->acc, &s->r, &sl->p);
+		sl->p_made = true;
+	}
+	return &sl->p;
+}
+
 /* slot_conn - the account's connection: the one kept while the smarthost
  * holds it, else a new one (*fresh); NULL with err set */
 static struct pn_smtp *slot_conn(struct bs *s, bool *fresh, struct pn_error *err)
@@ -154,32 +167,49 @@ static struct pn_smtp *slot_conn(struct bs *s, bool *fresh, struct pn_error *err
 	}
 	if (sl->conn)
 		return sl->conn;
-	if (!sl->p_made) {
-		s->r.h = &sl->h;
-		pn_run_params(s->req, s->acc, &s->r, &sl->p);
-		sl->p_made = true;
-	}
 	*fresh = true;
-	sl->conn = pn_smtp_open(&sl->p, err);
+	sl->conn = pn_smtp_open(slot_params(s), err);
 	return sl->conn;
 }
 
-/* mail_stream - MAIL FROM to the smarthost, on the kept connection (once
- * more on a new one when the smarthost had closed it); its verdict */
+/* what a transaction's MAIL FROM carries */
+struct mail_step {
+	struct bs *s;
+	const char *from;
+	const struct pn_cmd *c;
+};
+
+/* mail_once - MAIL FROM on the kept connection, once more on a new one
+ * when the smarthost had closed it (retry.h's step) */
+static bool mail_once(void *ctx, struct pn_error *out)
+{
+	struct mail_step *m = ctx;
+	struct bs *s = m->s;
+	for (int n = 0; n < 2; n++) {
+		bool fresh;
+		struct pn_smtp *conn = slot_conn(s, &fresh, out);
+		s->utf8 = m->c->smtputf8;
+		if (!conn)
+			return false;
+		if (pn_smtp_mail(conn, m->from, &s->utf8, m->c->has_size ? m->c->size : 0, out))
+			return true;
+		if (fresh || !stale(out))
+			return false;
+		pn_error_init(out);
+	}
+	return false;
+}
+
+/* mail_stream - MAIL FROM to the smarthost, retried as the account says
+ * (retry: a connection that fails, a 421, 432 or 454 before MAIL was
+ * taken); its verdict */
 static void mail_stream(struct bs *s, const char *from, const struct pn_cmd *c, struct pn_serve_reply *rep)
 {
 	struct pn_error out;
-	pn_error_init(&out);
-	for (int n = 0; n < 2; n++) {
-		bool fresh;
-		struct pn_smtp *conn = slot_conn(s, &fresh, &out);
-		s->utf8 = c->smtputf8;
-		if (!conn || (s->tx_open = pn_smtp_mail(conn, from, &s->utf8, c->has_size ? c->size : 0, &out)))
-			break;
-		if (fresh || !stale(&out))
-			break;
-		pn_error_init(&out);
-	}
+	const struct pn_account *a = s->acc;
+	struct mail_step m = {s, from, c};
+	struct pn_retry rt = {a->retry, a->retry_delay, a->retry_max_time, a->retry_after_data};
+	s->tx_open = pn_retry_step(&rt, slot_params(s), mail_once, &m, &out);
 	pn_serve_verdict(rep, &out);
 }
 

@@ -178,28 +178,50 @@ static bool deliver_once(struct attempt *a, int n, const struct pn_message *m, s
 	return pn_smtp_deliver(&a->q, &a->sub, m, out);
 }
 
+/* wait_again - after attempt n (from 0) failed under rule: true once
+ * the wait before the next is over (announced with -v); false when the
+ * outcome stands, or a signal came while waiting (out then says so) */
+static bool wait_again(const struct pn_retry *rt, const struct pn_smtp_params *p, enum pn_retry_rule rule, int n,
+		       long long start, struct pn_error *out)
+{
+	long wait = rule == PN_RETRY_AGAIN && n < rt->extra ? pn_retry_wait_ms(rt->delay_s, n + 1, jitter()) : -1;
+	if (wait >= 0 && pn_now_ms() - start + wait > rt->max_s * 1000LL)
+		wait = -1;
+	if (p->verbose && rt->extra && n < rt->extra)
+		why_not(rule);
+	if (wait < 0)
+		return false;
+	if (p->verbose)
+		fprintf(stderr, _("--- %s; trying again in %.1f s (retry %d of %d)\n"), out->msg, wait / 1000.0, n + 1,
+			rt->extra);
+	return pn_sleep_ms(wait) || interrupted(out);
+}
+
 /* retry_loop - attempts until one succeeds, or none is left to make */
 static bool retry_loop(const struct pn_retry *rt, struct attempt *at, const struct pn_message *m,
 		       struct pn_error *out)
 {
-	const struct pn_smtp_params *p = at->p;
 	long long start = pn_now_ms();
-	for (int attempt = 0;; attempt++) {
-		bool ok = deliver_once(at, attempt, m, out);
-		enum pn_retry_rule rule = ok ? PN_RETRY_FINAL : pn_retry_classify(out, rt, p, at->left, &at->seen);
-		long wait = rule == PN_RETRY_AGAIN && attempt < rt->extra
-				    ? pn_retry_wait_ms(rt->delay_s, attempt + 1, jitter()) : -1;
-		if (wait >= 0 && pn_now_ms() - start + wait > rt->max_s * 1000LL)
-			wait = -1;
-		if (p->verbose && rt->extra && attempt < rt->extra)
-			why_not(rule);
-		if (ok || wait < 0)
-			return ok;
-		if (p->verbose)
-			fprintf(stderr, _("--- %s; trying again in %.1f s (retry %d of %d)\n"), out->msg, wait / 1000.0,
-				attempt + 1, rt->extra);
-		if (!pn_sleep_ms(wait))
-			return interrupted(out);
+	for (int n = 0;; n++) {
+		if (deliver_once(at, n, m, out))
+			return true;
+		if (!wait_again(rt, at->p, pn_retry_classify(out, rt, at->p, at->left, &at->seen), n, start, out))
+			return false;
+	}
+}
+
+/* pn_retry_step - see retry.h */
+bool pn_retry_step(const struct pn_retry *rt, const struct pn_smtp_params *p,
+		   bool (*step)(void *ctx, struct pn_error *out), void *ctx, struct pn_error *out)
+{
+	long long start = pn_now_ms();
+	struct pn_retry_seen none = {0, 0};
+	for (int n = 0;; n++) {
+		pn_error_init(out);
+		if (step(ctx, out))
+			return true;
+		if (out->phase > PN_PHASE_MAIL || !wait_again(rt, p, pn_retry_classify(out, rt, p, 0, &none), n, start, out))
+			return false;
 	}
 }
 

@@ -54,4 +54,11 @@ long pn_retry_wait_ms(int delay_s, int n, double r);
 bool pn_retry_deliver(const struct pn_retry *rt, const struct pn_smtp_params *p, const struct pn_envelope *env,
 		      const struct pn_message *m, struct pn_error *out) PN_WUR;
 
+/* pn_retry_step - step (connect as p says when needed, and MAIL) tried
+ * again as above while it fails for a transient reason before any
+ * recipient: what -bs does for a transaction that begins with the client's
+ * MAIL FROM; out is the last attempt's outcome */
+bool pn_retry_step(const struct pn_retry *rt, const struct pn_smtp_params *p,
+		   bool (*step)(void *ctx, struct pn_error *out), void *ctx, struct pn_error *out) PN_WUR;
+
 #endif

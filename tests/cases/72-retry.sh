@@ -201,3 +201,25 @@ if msgfmt -o "$RT/locale/ja/LC_MESSAGES/postern.mo" "$top_srcdir/po/ja.po"; then
 else
 	not_ok "ja: po/ja.po compiles"
 fi
+
+# ---------------------------------------------------------------- -bs
+
+# -bs: a transaction begins with the client's MAIL FROM, which goes to the
+# smarthost at once; that step (the connection, its greeting, EHLO, AUTH,
+# MAIL) is retried as a send is, the client waiting for its answer
+printf 'EHLO x\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<bob@postern.test>\r\nDATA\r\nSubject: bs retry\r\n\r\nhello\r\n.\r\nQUIT\r\n' >"$RT/bs"
+rt_bs_refusals() {
+	printf '%s\n' "$OUT" | tr -d '\r' | grep -Ec '^[45][0-9][0-9] ' || true
+}
+for rt_step in greeting mail; do
+	rt_serve "{\"connections\": {\"1\": {\"$rt_step\": \"421 4.3.2 Service not available\"}}}"
+	run_postern "$RT/bs" -C "$(rt_rc "$RT_R")" -bs
+	rt_stop
+	check "-bs, retry 2: 421 to $rt_step on the first connection: no command refused, delivered on the second (refusals/connections/accepted)" \
+		test "$(rt_bs_refusals)/$(rt_count connections)/$(rt_count accepted)" = "0/2/1"
+done
+rt_serve '{"connections": {"1": {"mail": "421 4.3.2 Service not available"}}}'
+run_postern "$RT/bs" -C "$(rt_rc "")" -bs
+rt_stop
+check "-bs without retry: the 421 to MAIL is the answer to the client's MAIL (451 4.3.2), one connection" \
+	test "$(printf '%s\n' "$OUT" | tr -d '\r' | grep -Ec '^451 4\.3\.2 ')/$(rt_count connections)" = "1/1"
