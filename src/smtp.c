@@ -12,6 +12,7 @@
  */
 #include "smtp_session.h"
 
+#include "mime.h"
 #include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
@@ -321,7 +322,7 @@ static void mail_params(struct session *s, char *out, size_t size)
 	if (s->msg->eightbit && s->caps.eightbit)
 		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
 	else if (s->msg->eightbit)
-		smtp_trace(s, "--- the message has 8-bit bytes and the server does not offer 8BITMIME; sending it as it is");
+		smtp_trace(s, "--- 8-bit header fields go as they are (SMTPUTF8) to a server without 8BITMIME");
 	bool want_dsn = s->p->dsn_ret || s->p->dsn_envid || s->p->dsn_notify;
 	if (want_dsn && !s->caps.dsn) {
 		smtp_trace(s, "--- the server does not offer DSN; -N, -R and -V are left out");
@@ -482,12 +483,29 @@ static enum state refused_error(struct session *s, const struct pn_buf *refused,
 	return S_FAIL;
 }
 
+/* seven_bit - RFC 6152: a message with 8-bit bytes for a server without
+ * 8BITMIME, or with NUL bytes (never allowed in DATA), goes converted
+ * (mime.h); SIZE= and the body are the converted copy's.  Header fields
+ * stay as they are when SMTPUTF8 is in use (RFC 6532). */
+static bool seven_bit(struct session *s)
+{
+	if (!s->msg || !((s->msg->eightbit && !s->caps.eightbit) || s->msg->nul))
+		return true;
+	s->seven = pn_mime_convert(s->msg, s->env->utf8_addr != NULL, s->err);
+	if (!s->seven)
+		return false;
+	smtp_trace(s, "--- converted to 7 bits (%s): %zu bytes, was %zu", s->msg->nul ? "NUL bytes" : "no 8BITMIME",
+		   s->seven->size, s->msg->size);
+	s->msg = s->seven;
+	return true;
+}
+
 /* st_envelope - the transaction up to 354, all or nothing */
 static enum state st_envelope(struct session *s)
 {
 	s->phase = PN_PHASE_MAIL;
 	pn_conn_phase(s->c, N_("while sending the envelope"));
-	if (!choose_forms(s))
+	if (!choose_forms(s) || !seven_bit(s))
 		return S_FAIL;
 
 	struct pn_buf refused;
@@ -690,6 +708,7 @@ static bool run(struct session *s)
 	}
 	pn_tls_free(s->tls, s->c);
 	pn_conn_close(s->c);
+	pn_mime_free(s->seven);
 	free(s->greeting);
 	pn_reply_free(&s->r);
 	pn_buf_free(&s->line);
