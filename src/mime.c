@@ -119,6 +119,7 @@ void pn_qp_init(struct pn_qp *q)
 {
 	q->col = 0;
 	q->pending = -1;
+	q->soft = false;
 }
 
 /* qp_token - one encoded token, after a soft break when it would pass
@@ -129,7 +130,10 @@ static bool qp_token(struct pn_qp *q, const char *t, size_t n, struct pn_buf *ou
 		if (!pn_buf_append(out, "=\n", 2))
 			return false;
 		q->col = 0;
+		q->soft = true;
 	}
+	if (q->col == 0 && q->soft && t[0] == '-')
+		return qp_token(q, "=2D", 3, out) && (n == 1 || qp_token(q, t + 1, n - 1, out));
 	q->col += n;
 	return pn_buf_append(out, t, n);
 }
@@ -175,6 +179,7 @@ bool pn_qp_eol(struct pn_qp *q, struct pn_buf *out)
 {
 	bool ok = qp_flush_pending(q, true, out) && pn_buf_append(out, "\n", 1);
 	q->col = 0;
+	q->soft = false;
 	return ok;
 }
 
@@ -976,14 +981,15 @@ static bool mem_source(const void *src, pn_sink sink, void *ctx, struct pn_error
 }
 
 /* pn_mime_convert_mem - see mime.h */
-bool pn_mime_convert_mem(const char *p, size_t n, bool utf8_headers, struct pn_buf *out, bool *binary,
-			 struct pn_error *err)
+bool pn_mime_convert_mem(const char *p, size_t n, bool utf8_headers, struct pn_buf *out,
+			 struct pn_mime_info *info, struct pn_error *err)
 {
 	struct walk w;
 	walk_init(&w, true, utf8_headers, err);
 	struct memsrc src = {p, n};
 	bool ok = convert(&w, mem_source, &src);
-	*binary = w.binary;
+	info->binary = w.binary;
+	info->parts = w.nents;
 	ok = ok && pn_buf_append(out, w.out.data ? w.out.data : "", w.out.len);
 	walk_free(&w);
 	return ok;

@@ -36,6 +36,7 @@ void pn_mime_free(struct pn_message *c);
 struct pn_qp {
 	size_t col;  /* characters on the output line so far */
 	int pending; /* a space or tab held until it is known not to end the line, or -1 */
+	bool soft;   /* the output line began after a soft break */
 };
 /* pn_qp_init, pn_qp_feed, pn_qp_eol, pn_qp_finish - quoted-printable
  * (RFC 2045 6.7) of a text whose line ends are given by pn_qp_eol (a hard
@@ -55,10 +56,16 @@ bool pn_mime_utf8(const char *p, size_t n);
  * none.  Free the result. */
 char *pn_mime_boundary(const char *ctype);
 
+/* what a walk found */
+struct pn_mime_info {
+	bool binary;  /* as m->binary */
+	size_t parts; /* entities: the message, its parts, messages inside */
+};
+
 /* pn_mime_convert_mem - pn_mime_convert over n bytes of canonical-or-LF
  * text, the converted message appended to out (LF line ends); for tests
  * and the fuzz target */
-bool pn_mime_convert_mem(const char *p, size_t n, bool utf8_headers, struct pn_buf *out, bool *binary,
-			 struct pn_error *err) PN_WUR;
+bool pn_mime_convert_mem(const char *p, size_t n, bool utf8_headers, struct pn_buf *out,
+			 struct pn_mime_info *info, struct pn_error *err) PN_WUR;
 
 #endif

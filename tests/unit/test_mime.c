@@ -97,6 +97,10 @@ static void qp_golden(void)
 		{"the 76th character goes after a soft break",
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy\n",
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\ny\n"},
+		{"a - after a soft break is encoded: no line reads as a boundary",
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx--b\n",
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\n=2D-b\n"},
+		{"a - at the start of a text line stays", "-- \nsig\n", "--=20\nsig\n"},
 		{"an =XX is not split by a soft break",
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xff\n",
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\n=FF\n"},
@@ -168,8 +172,8 @@ static void convert_is(const char *name, const char *in, size_t n, bool utf8, co
 	pn_buf_init(&out, 1 << 24);
 	struct pn_error err;
 	pn_error_init(&err);
-	bool binary;
-	bool ok = pn_mime_convert_mem(in, n, utf8, &out, &binary, &err);
+	struct pn_mime_info info;
+	bool ok = pn_mime_convert_mem(in, n, utf8, &out, &info, &err);
 	tap_ok(ok, "convert: %s: converted", name);
 	if (!ok)
 		printf("#   %s\n", err.msg);
@@ -185,8 +189,9 @@ static void refused(const char *name, const char *in, const char *what, bool wan
 	pn_buf_init(&out, 1 << 24);
 	struct pn_error err;
 	pn_error_init(&err);
-	bool binary = false;
-	bool ok = pn_mime_convert_mem(in, strlen(in), false, &out, &binary, &err);
+	struct pn_mime_info info = {false, 0};
+	bool ok = pn_mime_convert_mem(in, strlen(in), false, &out, &info, &err);
+	bool binary = info.binary;
 	tap_ok(!ok && err.code == EX_DATAERR, "refused: %s: 65", name);
 	tap_ok(strstr(err.msg, what) != NULL, "refused: %s: says %s", name, what);
 	if (!strstr(err.msg, what))
@@ -238,8 +243,8 @@ static void headers(void)
 	pn_buf_init(&out, 1 << 20);
 	struct pn_error err;
 	pn_error_init(&err);
-	bool binary;
-	bool ok = pn_mime_convert_mem(part_nul, sizeof(part_nul) - 1, true, &out, &binary, &err);
+	struct pn_mime_info info;
+	bool ok = pn_mime_convert_mem(part_nul, sizeof(part_nul) - 1, true, &out, &info, &err);
 	tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "NUL"), "a NUL in a part's header is refused, SMTPUTF8 or not");
 	pn_buf_free(&out);
 }
@@ -299,10 +304,10 @@ static void refusals(void)
 	pn_buf_init(&out, 1 << 20);
 	struct pn_error err;
 	pn_error_init(&err);
-	bool binary = false;
+	struct pn_mime_info info = {false, 0};
 	const char *seven_binary = "Content-Transfer-Encoding: binary\n\nascii\n";
-	bool ok = pn_mime_convert_mem(seven_binary, strlen(seven_binary), false, &out, &binary, &err);
-	tap_ok(ok && binary, "a 7-bit binary part goes as it is, and is noted binary");
+	bool ok = pn_mime_convert_mem(seven_binary, strlen(seven_binary), false, &out, &info, &err);
+	tap_ok(ok && info.binary, "a 7-bit binary part goes as it is, and is noted binary");
 	pn_buf_free(&out);
 }
 
