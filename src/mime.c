@@ -56,7 +56,9 @@ struct shape {
 };
 
 struct walk {
-	bool convert, strict, utf8_headers, failed, stopped, binary;
+	bool convert, strict, failed, stopped, binary;
+	bool keep8;        /* 8-bit bytes may stay: only NUL bytes are encoded */
+	bool utf8_headers; /* header fields stay as they are */
 	struct pn_error *err;
 	struct ent *ents;
 	size_t nents, next;
@@ -545,15 +547,16 @@ static void refuse_binary(struct walk *w)
 static enum act decide(struct walk *w, const struct shape *s, const struct ent *en, const char **newcte)
 {
 	*newcte = NULL;
-	bool own = en->has8 || en->nul;
+	bool own = en->nul || (en->has8 && !w->keep8);
+	bool sub = en->below && !w->keep8; /* its parts are all made 7-bit */
 	if (s->kind == K_MULTI || s->kind == K_MESSAGE) {
 		if (own)
 			fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: the text before the first or after "
 					      "the last part of a multipart holds 8-bit or NUL bytes"));
-		else if (en->below && s->cte == CTE_BINARY)
+		else if (sub && s->cte == CTE_BINARY)
 			refuse_binary(w);
-		else if (en->below && s->cte == CTE_8BIT)
-			*newcte = "7bit"; /* its parts are made 7-bit */
+		else if (sub && s->cte == CTE_8BIT)
+			*newcte = "7bit";
 		return A_COPY;
 	}
 	if (!own)
@@ -649,8 +652,10 @@ static void content(struct walk *w, const char *p, size_t n)
 {
 	if (!n)
 		return;
-	if (!w->convert)
-		note(w, p, n);
+	if (!w->convert && w->strict)
+		note(w, p, n); /* a scan (pn_mime_scan) needs only the headers */
+	else if (!w->convert)
+		return;
 	else if (w->act == A_COPY)
 		put(w, p, n);
 	else if (w->act == A_B64)
@@ -916,13 +921,13 @@ static bool convert(struct walk *w, source_fn src, const void *arg)
 
 /* reread - the converted file as a message; 70 when a byte that must not
  * go is still in it */
-static struct pn_message *reread(int fd, bool utf8_headers, struct pn_error *err)
+static struct pn_message *reread(int fd, bool eightbit_ok, struct pn_error *err)
 {
 	struct pn_message *c = pn_xcalloc(1, sizeof(*c));
 	if (lseek(fd, 0, SEEK_SET) != 0) {
 		pn_error_errno(err, EX_IOERR, errno, _("cannot read the temporary file"));
 	} else if (pn_message_read(c, fd, true, NULL, err) && pn_message_prepare(c, err)) {
-		if (!c->nul && (!c->eightbit || utf8_headers))
+		if (!c->nul && (!c->eightbit || eightbit_ok))
 			return c;
 		pn_error_set(err, EX_SOFTWARE, _("the message converted to 7 bits still holds 8-bit or NUL bytes"));
 	}
@@ -932,14 +937,16 @@ static struct pn_message *reread(int fd, bool utf8_headers, struct pn_error *err
 }
 
 /* pn_mime_convert - see mime.h */
-struct pn_message *pn_mime_convert(const struct pn_message *m, bool utf8_headers, struct pn_error *err)
+struct pn_message *pn_mime_convert(const struct pn_message *m, bool keep8, bool utf8_headers,
+				   struct pn_error *err)
 {
 	struct walk w;
 	walk_init(&w, true, utf8_headers, err);
+	w.keep8 = keep8;
 	w.fd = pn_message_tmpfile(err);
 	struct pn_message *c = NULL;
 	if (w.fd >= 0 && convert(&w, msg_source, m))
-		c = reread(w.fd, utf8_headers, err);
+		c = reread(w.fd, keep8 || utf8_headers, err);
 	if (!c && w.fd >= 0)
 		close(w.fd);
 	walk_free(&w);
@@ -981,11 +988,12 @@ static bool mem_source(const void *src, pn_sink sink, void *ctx, struct pn_error
 }
 
 /* pn_mime_convert_mem - see mime.h */
-bool pn_mime_convert_mem(const char *p, size_t n, bool utf8_headers, struct pn_buf *out,
+bool pn_mime_convert_mem(const char *p, size_t n, bool keep8, bool utf8_headers, struct pn_buf *out,
 			 struct pn_mime_info *info, struct pn_error *err)
 {
 	struct walk w;
 	walk_init(&w, true, utf8_headers, err);
+	w.keep8 = keep8;
 	struct memsrc src = {p, n};
 	bool ok = convert(&w, mem_source, &src);
 	info->binary = w.binary;

@@ -23,12 +23,15 @@ bool pn_mime_scan(struct pn_message *m, struct pn_error *err) PN_WUR;
  * re-encoded quoted-printable, any other such leaf part base64, composite
  * parts that said 8bit relabelled 7bit, and 8-bit header fields that are
  * unstructured (Subject, Comments, Content-Description, X-*) RFC 2047-
- * encoded; with utf8_headers (SMTPUTF8 is in use) header fields stay as
- * they are.  Returns a new message (free it with pn_mime_free), or NULL
+ * encoded.  keep8 (the server offers 8BITMIME): 8-bit bytes stay, only
+ * parts holding NUL bytes are encoded.  utf8_headers (SMTPUTF8 is in use,
+ * or 8BITMIME, where 8-bit fields have always gone as they are): header
+ * fields stay as they are.  Returns a new message (free it with pn_mime_free), or NULL
  * with err set: 65 for what cannot be converted (a binary part, 8-bit
  * bytes in a structured header field or in a multipart's preamble, an
  * 8-bit part already encoded, a part nested too deeply), 74 for I/O. */
-struct pn_message *pn_mime_convert(const struct pn_message *m, bool utf8_headers, struct pn_error *err) PN_WUR;
+struct pn_message *pn_mime_convert(const struct pn_message *m, bool keep8, bool utf8_headers,
+				   struct pn_error *err) PN_WUR;
 void pn_mime_free(struct pn_message *c);
 
 /* the pure pieces, for tests and fuzzing */
@@ -65,7 +68,7 @@ struct pn_mime_info {
 /* pn_mime_convert_mem - pn_mime_convert over n bytes of canonical-or-LF
  * text, the converted message appended to out (LF line ends); for tests
  * and the fuzz target */
-bool pn_mime_convert_mem(const char *p, size_t n, bool utf8_headers, struct pn_buf *out,
+bool pn_mime_convert_mem(const char *p, size_t n, bool keep8, bool utf8_headers, struct pn_buf *out,
 			 struct pn_mime_info *info, struct pn_error *err) PN_WUR;
 
 #endif

@@ -485,13 +485,15 @@ static enum state refused_error(struct session *s, const struct pn_buf *refused,
 
 /* seven_bit - RFC 6152: a message with 8-bit bytes for a server without
  * 8BITMIME, or with NUL bytes (never allowed in DATA), goes converted
- * (mime.h); SIZE= and the body are the converted copy's.  Header fields
- * stay as they are when SMTPUTF8 is in use (RFC 6532). */
+ * (mime.h); SIZE= and the body are the converted copy's.  With 8BITMIME
+ * only the parts holding NUL bytes change.  Header fields stay as they are
+ * when SMTPUTF8 is in use (RFC 6532), and with 8BITMIME as before. */
 static bool seven_bit(struct session *s)
 {
 	if (!s->msg || !((s->msg->eightbit && !s->caps.eightbit) || s->msg->nul))
 		return true;
-	s->seven = pn_mime_convert(s->msg, s->env->utf8_addr != NULL, s->err);
+	bool keep8 = s->caps.eightbit;
+	s->seven = pn_mime_convert(s->msg, keep8, keep8 || s->env->utf8_addr != NULL, s->err);
 	if (!s->seven)
 		return false;
 	smtp_trace(s, "--- converted to 7 bits (%s): %zu bytes, was %zu", s->msg->nul ? "NUL bytes" : "no 8BITMIME",

@@ -142,6 +142,15 @@ check "the NUL arrived as =00" body_has "$f" '^a=00b$'
 check "the delivered message has no NUL and no 8-bit byte" eb_seven "$f"
 check "it decodes to the original output" cmp -s <(eb_decoded "$f" 0) <(printf 'a\0b\nend\n')
 
+# with 8BITMIME, 8-bit header fields stay as they were sent
+fresh
+printf 'From: alice@postern.test\nTo: bob@postern.test\nSubject: r\xc3\xa9sum\xc3\xa9\n\nligne \xc3\xa9\0x\n' >"$EB/nul8.msg"
+run_postern "$EB/nul8.msg" -C "$RC_EB" -t
+expect_rc 0 "a NUL and 8-bit text to a server with 8BITMIME"
+f=$(wait_mail bob)
+check "the UTF-8 Subject arrived as it was" has "^Subject: $(printf 'r\xc3\xa9sum\xc3\xa9')\$" "$f"
+check "the body arrived quoted-printable" body_has "$f" '^ligne =C3=A9=00x$'
+
 # through a pipe, no final line end, as printf 'x\0y' | sendmail gives it
 fresh
 printf 'Subject: nul\n\nx\0y' >"$EB/printf.msg"

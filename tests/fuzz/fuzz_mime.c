@@ -1,9 +1,10 @@
 /* fuzz_mime.c - libFuzzer target for the MIME walk and the 7-bit
  * conversion (mime.c).
  *
- * The first input byte chooses SMTPUTF8 (bit 0); the rest is the message.
+ * The first input byte chooses SMTPUTF8 (bit 0: header fields stay) and
+ * 8BITMIME (bit 1: only NUL bytes are encoded); the rest is the message.
  * When the conversion succeeds:
- *  - the output holds no NUL, and without SMTPUTF8 no byte above 127;
+ *  - the output holds no NUL, and with neither bit no byte above 127;
  *  - converting the output again succeeds, finds as many parts, and changes
  *    nothing (only a line end may be added at the very end): a converted
  *    message needs nothing more, and its structure is the same (no encoded
@@ -31,14 +32,14 @@ static void check_bytes(const char *p, size_t n, bool utf8)
 }
 
 /* again - the converted message converts to itself, with as many parts */
-static void again(const struct pn_buf *first, bool utf8, size_t parts)
+static void again(const struct pn_buf *first, bool keep8, bool utf8, size_t parts)
 {
 	struct pn_buf out;
 	pn_buf_init(&out, (size_t)1 << 28);
 	struct pn_error err;
 	pn_error_init(&err);
 	struct pn_mime_info info;
-	if (!pn_mime_convert_mem(first->data ? first->data : "", first->len, utf8, &out, &info, &err))
+	if (!pn_mime_convert_mem(first->data ? first->data : "", first->len, keep8, utf8, &out, &info, &err))
 		fuzz_fail("a converted message is refused when converted again", 0);
 	if (info.parts != parts)
 		fuzz_fail("the converted message has another structure", info.parts);
@@ -94,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	bool utf8 = data[0] & 1;
+	bool utf8 = data[0] & 1, keep8 = data[0] & 2;
 	const char *p = (const char *)data + 1;
 	size_t n = size - 1;
 	struct pn_buf out;
@@ -102,9 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pn_error err;
 	pn_error_init(&err);
 	struct pn_mime_info info;
-	if (pn_mime_convert_mem(p, n, utf8, &out, &info, &err)) {
-		check_bytes(out.data ? out.data : "", out.len, utf8);
-		again(&out, utf8, info.parts);
+	if (pn_mime_convert_mem(p, n, keep8, utf8, &out, &info, &err)) {
+		check_bytes(out.data ? out.data : "", out.len, utf8 || keep8);
+		again(&out, keep8, utf8, info.parts);
 	} else if (err.code != EX_DATAERR || !err.msg[0]) {
 		fuzz_fail("a refusal that is not 65 with a reason", 0);
 	}

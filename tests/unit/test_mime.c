@@ -173,7 +173,7 @@ static void convert_is(const char *name, const char *in, size_t n, bool utf8, co
 	struct pn_error err;
 	pn_error_init(&err);
 	struct pn_mime_info info;
-	bool ok = pn_mime_convert_mem(in, n, utf8, &out, &info, &err);
+	bool ok = pn_mime_convert_mem(in, n, false, utf8, &out, &info, &err);
 	tap_ok(ok, "convert: %s: converted", name);
 	if (!ok)
 		printf("#   %s\n", err.msg);
@@ -190,7 +190,7 @@ static void refused(const char *name, const char *in, const char *what, bool wan
 	struct pn_error err;
 	pn_error_init(&err);
 	struct pn_mime_info info = {false, 0};
-	bool ok = pn_mime_convert_mem(in, strlen(in), false, &out, &info, &err);
+	bool ok = pn_mime_convert_mem(in, strlen(in), false, false, &out, &info, &err);
 	bool binary = info.binary;
 	tap_ok(!ok && err.code == EX_DATAERR, "refused: %s: 65", name);
 	tap_ok(strstr(err.msg, what) != NULL, "refused: %s: says %s", name, what);
@@ -244,7 +244,7 @@ static void headers(void)
 	struct pn_error err;
 	pn_error_init(&err);
 	struct pn_mime_info info;
-	bool ok = pn_mime_convert_mem(part_nul, sizeof(part_nul) - 1, true, &out, &info, &err);
+	bool ok = pn_mime_convert_mem(part_nul, sizeof(part_nul) - 1, false, true, &out, &info, &err);
 	tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "NUL"), "a NUL in a part's header is refused, SMTPUTF8 or not");
 	pn_buf_free(&out);
 }
@@ -290,6 +290,26 @@ static void multiparts(void)
 		   "=C3=A9\n");
 }
 
+/* keep8 - a server with 8BITMIME: only the part with a NUL changes */
+static void keep8(void)
+{
+	static const char in[] = "From: J\xc3\xb6rg <j@example.org>\nContent-Type: multipart/mixed; boundary=b\n\n"
+				 "--b\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n--b\n\na\0b\n--b--\n";
+	static const char want[] = "From: J\xc3\xb6rg <j@example.org>\nContent-Type: multipart/mixed; boundary=b\n\n"
+				   "--b\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n"
+				   "--b\nContent-Transfer-Encoding: quoted-printable\n\na=00b\n--b--\n";
+	struct pn_buf out;
+	pn_buf_init(&out, 1 << 20);
+	struct pn_error err;
+	pn_error_init(&err);
+	struct pn_mime_info info;
+	bool ok = pn_mime_convert_mem(in, sizeof(in) - 1, true, true, &out, &info, &err);
+	tap_ok(ok, "keep8: converted");
+	tap_is_mem(out.data ? out.data : "", out.len, want, sizeof(want) - 1,
+		   "keep8: the 8-bit part and header stay, the NUL part goes quoted-printable");
+	pn_buf_free(&out);
+}
+
 /* refusals - what cannot be converted */
 static void refusals(void)
 {
@@ -306,7 +326,7 @@ static void refusals(void)
 	pn_error_init(&err);
 	struct pn_mime_info info = {false, 0};
 	const char *seven_binary = "Content-Transfer-Encoding: binary\n\nascii\n";
-	bool ok = pn_mime_convert_mem(seven_binary, strlen(seven_binary), false, &out, &info, &err);
+	bool ok = pn_mime_convert_mem(seven_binary, strlen(seven_binary), false, false, &out, &info, &err);
 	tap_ok(ok && info.binary, "a 7-bit binary part goes as it is, and is noted binary");
 	pn_buf_free(&out);
 }
@@ -341,7 +361,7 @@ static void message_nul(void)
 	ok = ok && pn_message_read(&m, fd, true, NULL, &err);
 	tap_ok(ok && m.nul && !m.eightbit, "a NUL in the body is read and noted");
 	tap_ok(ok && pn_message_prepare(&m, &err) && !m.binary, "prepared");
-	struct pn_message *c = ok ? pn_mime_convert(&m, false, &err) : NULL;
+	struct pn_message *c = ok ? pn_mime_convert(&m, false, false, &err) : NULL;
 	tap_ok(c && !c->nul && !c->eightbit, "its converted copy has no NUL");
 	pn_mime_free(c);
 	pn_message_free(&m);
@@ -391,7 +411,7 @@ static void big(void)
 	struct pn_error err;
 	pn_error_init(&err);
 	ok = ok && pn_message_read(&m, fd, true, NULL, &err) && pn_message_prepare(&m, &err);
-	struct pn_message *c = ok ? pn_mime_convert(&m, false, &err) : NULL;
+	struct pn_message *c = ok ? pn_mime_convert(&m, false, false, &err) : NULL;
 	struct tally t = {0, false};
 	bool streamed = c && pn_message_canon(c, tally, &t, &err);
 	tap_ok(streamed && !t.high, "big: the converted copy is 7-bit");
@@ -411,6 +431,7 @@ int main(void)
 	single_parts();
 	headers();
 	multiparts();
+	keep8();
 	refusals();
 	deep();
 	message_nul();
