@@ -25,8 +25,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define DEPTH_MAX 32                       /* nesting followed (Postfix's default is 100) */
-#define HOLD 1000                          /* line start held to recognise a boundary line */
+#define DEPTH_MAX 32                         /* nesting followed (Postfix's default is 100) */
+#define HOLD 1000                            /* line start held to recognise a boundary line */
 #define PART_HEAD_MAX (2 * 1024 * 1024 + 16) /* as message.c's transmitted header block */
 #define FLUSH 65536
 #define CHUNK 65536
@@ -36,9 +36,9 @@ enum kind { K_TEXT, K_LEAF, K_MULTI, K_MESSAGE };
 enum act { A_COPY, A_QP, A_B64 };
 
 struct ent {
-	bool has8, nul;  /* in its own body (for a multipart: preamble, epilogue) */
-	bool bad_utf8;   /* its own body is not UTF-8 */
-	bool below;      /* something inside it holds 8-bit or NUL bytes */
+	bool has8, nul; /* in its own body (for a multipart: preamble, epilogue) */
+	bool bad_utf8;  /* its own body is not UTF-8 */
+	bool below;     /* something inside it holds 8-bit or NUL bytes */
 };
 
 struct frame {
@@ -405,8 +405,11 @@ static enum cte cte_of(const struct pn_buf *h)
 	static const struct {
 		const char *name;
 		enum cte cte;
-	} names[] = {{"7bit", CTE_7BIT}, {"8bit", CTE_8BIT}, {"binary", CTE_BINARY},
-		     {"quoted-printable", CTE_QP}, {"base64", CTE_B64}};
+	} names[] = {{"7bit", CTE_7BIT},
+	             {"8bit", CTE_8BIT},
+	             {"binary", CTE_BINARY},
+	             {"quoted-printable", CTE_QP},
+	             {"base64", CTE_B64}};
 	const char *s = skip_cfws(v);
 	size_t n = strcspn(s, " \t(;");
 	enum cte c = CTE_OTHER;
@@ -471,8 +474,8 @@ static void shape_of(const struct walk *w, const struct pn_buf *h, struct shape 
  * unstructured text (RFC 5322 3.6.5, 3.6.8; RFC 2045 8) */
 static bool unstructured(const char *f, size_t n)
 {
-	return is_named(f, n, "Subject") || is_named(f, n, "Comments") || is_named(f, n, "Content-Description") ||
-	       (name_len(f, n) > 2 && strncasecmp(f, "X-", 2) == 0);
+	return is_named(f, n, "Subject") || is_named(f, n, "Comments") ||
+	       is_named(f, n, "Content-Description") || (name_len(f, n) > 2 && strncasecmp(f, "X-", 2) == 0);
 }
 
 /* put_field - one header field as it may go to the server: as it is, or
@@ -484,8 +487,10 @@ static void put_field(struct walk *w, const char *f, size_t n)
 		high |= (unsigned char)f[i] >= 0x80;
 	int k = (int)name_len(f, n);
 	if (memchr(f, '\0', n)) {
-		fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: the header field %.*s holds a NUL byte, "
-				      "which SMTP cannot carry"), k, f);
+		fail(w, EX_DATAERR,
+		     _("cannot convert the message to 7 bits: the header field %.*s holds a NUL byte, "
+		       "which SMTP cannot carry"),
+		     k, f);
 		return;
 	}
 	if (!high || w->utf8_headers) {
@@ -494,12 +499,13 @@ static void put_field(struct walk *w, const char *f, size_t n)
 	}
 	char *v = unfold_value(f, n);
 	if (!unstructured(f, n) || !pn_mime_utf8(v, strlen(v)))
-		fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: the header field %.*s holds 8-bit characters; "
-				      "only unstructured fields (Subject, Comments, Content-Description, X-*) in UTF-8 "
-				      "can be encoded (RFC 2047), and the server offers neither 8BITMIME nor SMTPUTF8"),
+		fail(w, EX_DATAERR,
+		     _("cannot convert the message to 7 bits: the header field %.*s holds 8-bit characters; "
+		       "only unstructured fields (Subject, Comments, Content-Description, X-*) in UTF-8 "
+		       "can be encoded (RFC 2047), and the server offers neither 8BITMIME nor SMTPUTF8"),
 		     k, f);
 	else if (!pn_buf_append(&w->out, f, (size_t)k) || !pn_buf_addstr(&w->out, ": ") ||
-		 !pn_message_encode_words(&w->out, v) || !pn_buf_addstr(&w->out, "\n"))
+	         !pn_message_encode_words(&w->out, v) || !pn_buf_addstr(&w->out, "\n"))
 		fail(w, EX_DATAERR, _("the converted message is too large"));
 	free(v);
 }
@@ -539,8 +545,9 @@ static void put_head(struct walk *w, const struct shape *s, size_t e, const char
 /* refuse_binary - the one refusal the BDAT path may lift */
 static void refuse_binary(struct walk *w)
 {
-	fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: a part says Content-Transfer-Encoding: binary "
-			      "(only a server that offers BINARYMIME and CHUNKING can take it)"));
+	fail(w, EX_DATAERR,
+	     _("cannot convert the message to 7 bits: a part says Content-Transfer-Encoding: binary "
+	       "(only a server that offers BINARYMIME and CHUNKING can take it)"));
 }
 
 /* decide - how entity en's body goes, and its new Content-Transfer-Encoding */
@@ -551,8 +558,9 @@ static enum act decide(struct walk *w, const struct shape *s, const struct ent *
 	bool sub = en->below && !w->keep8; /* its parts are all made 7-bit */
 	if (s->kind == K_MULTI || s->kind == K_MESSAGE) {
 		if (own)
-			fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: the text before the first or after "
-					      "the last part of a multipart holds 8-bit or NUL bytes"));
+			fail(w, EX_DATAERR,
+			     _("cannot convert the message to 7 bits: the text before the first or after "
+			       "the last part of a multipart holds 8-bit or NUL bytes"));
 		else if (sub && s->cte == CTE_BINARY)
 			refuse_binary(w);
 		else if (sub && s->cte == CTE_8BIT)
@@ -564,11 +572,14 @@ static enum act decide(struct walk *w, const struct shape *s, const struct ent *
 	if (s->cte == CTE_BINARY)
 		refuse_binary(w);
 	else if (s->unfit)
-		fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: a multipart without a boundary, or "
-				      "parts nested more than %d deep, hold 8-bit or NUL bytes"), DEPTH_MAX);
+		fail(w, EX_DATAERR,
+		     _("cannot convert the message to 7 bits: a multipart without a boundary, or "
+		       "parts nested more than %d deep, hold 8-bit or NUL bytes"),
+		     DEPTH_MAX);
 	else if (s->cte >= CTE_QP)
-		fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: a part that says it is encoded "
-				      "(quoted-printable, base64 or other) holds 8-bit or NUL bytes"));
+		fail(w, EX_DATAERR,
+		     _("cannot convert the message to 7 bits: a part that says it is encoded "
+		       "(quoted-printable, base64 or other) holds 8-bit or NUL bytes"));
 	else if (s->kind == K_TEXT)
 		*newcte = "quoted-printable";
 	else
@@ -581,8 +592,8 @@ static void enter_body(struct walk *w, struct shape *s, size_t e, enum act act)
 {
 	w->in_head = s->kind == K_MESSAGE; /* its body is a message: a header block first */
 	if (s->kind == K_MULTI || s->kind == K_MESSAGE) {
-		w->frames[w->depth++] = (struct frame){e, s->boundary, s->boundary ? strlen(s->boundary) : 0,
-						       s->digest, false};
+		w->frames[w->depth++] =
+		    (struct frame){e, s->boundary, s->boundary ? strlen(s->boundary) : 0, s->digest, false};
 		s->boundary = NULL; /* the frame has it */
 	}
 	w->cur = e;
@@ -757,7 +768,8 @@ static void boundary(struct walk *w, size_t k, bool close)
 static void head_full(struct walk *w)
 {
 	if (w->strict)
-		fail(w, EX_DATAERR, _("cannot convert the message to 7 bits: a header block is larger than %d bytes"),
+		fail(w, EX_DATAERR,
+		     _("cannot convert the message to 7 bits: a header block is larger than %d bytes"),
 		     PART_HEAD_MAX);
 	w->stopped = true;
 }
@@ -929,7 +941,8 @@ static struct pn_message *reread(int fd, bool eightbit_ok, struct pn_error *err)
 	} else if (pn_message_read(c, fd, true, NULL, err) && pn_message_prepare(c, err)) {
 		if (!c->nul && (!c->eightbit || eightbit_ok))
 			return c;
-		pn_error_set(err, EX_SOFTWARE, _("the message converted to 7 bits still holds 8-bit or NUL bytes"));
+		pn_error_set(err, EX_SOFTWARE,
+		             _("the message converted to 7 bits still holds 8-bit or NUL bytes"));
 	}
 	pn_message_free(c);
 	free(c);
@@ -938,7 +951,7 @@ static struct pn_message *reread(int fd, bool eightbit_ok, struct pn_error *err)
 
 /* pn_mime_convert - see mime.h */
 struct pn_message *pn_mime_convert(const struct pn_message *m, bool keep8, bool utf8_headers,
-				   struct pn_error *err)
+                                   struct pn_error *err)
 {
 	struct walk w;
 	walk_init(&w, true, utf8_headers, err);
@@ -989,7 +1002,7 @@ static bool mem_source(const void *src, pn_sink sink, void *ctx, struct pn_error
 
 /* pn_mime_convert_mem - see mime.h */
 bool pn_mime_convert_mem(const char *p, size_t n, bool keep8, bool utf8_headers, struct pn_buf *out,
-			 struct pn_mime_info *info, struct pn_error *err)
+                         struct pn_mime_info *info, struct pn_error *err)
 {
 	struct walk w;
 	walk_init(&w, true, utf8_headers, err);

@@ -31,7 +31,7 @@ bool pn_mime_scan(struct pn_message *m, struct pn_error *err) PN_WUR;
  * bytes in a structured header field or in a multipart's preamble, an
  * 8-bit part already encoded, a part nested too deeply), 74 for I/O. */
 struct pn_message *pn_mime_convert(const struct pn_message *m, bool keep8, bool utf8_headers,
-				   struct pn_error *err) PN_WUR;
+                                   struct pn_error *err) PN_WUR;
 void pn_mime_free(struct pn_message *c);
 
 /* the pure pieces, for tests and fuzzing */
@@ -69,6 +69,6 @@ struct pn_mime_info {
  * text, the converted message appended to out (LF line ends); for tests
  * and the fuzz target */
 bool pn_mime_convert_mem(const char *p, size_t n, bool keep8, bool utf8_headers, struct pn_buf *out,
-			 struct pn_mime_info *info, struct pn_error *err) PN_WUR;
+                         struct pn_mime_info *info, struct pn_error *err) PN_WUR;
 
 #endif

@@ -44,8 +44,9 @@ static void again(const struct pn_buf *first, bool keep8, bool utf8, size_t part
 	if (info.parts != parts)
 		fuzz_fail("the converted message has another structure", info.parts);
 	size_t n = first->len;
-	bool same = out.len >= n && memcmp(out.data ? out.data : "", first->data ? first->data : "", n) == 0 &&
-		    (out.len == n || (out.len == n + 1 && out.data[n] == '\n'));
+	bool same = out.len >= n &&
+	            memcmp(out.data ? out.data : "", first->data ? first->data : "", n) == 0 &&
+	            (out.len == n || (out.len == n + 1 && out.data[n] == '\n'));
 	if (!same)
 		fuzz_fail("converting a converted message changes it", n);
 	pn_buf_free(&out);

@@ -82,28 +82,28 @@ static void qp_golden(void)
 	static const struct {
 		const char *name, *in, *want;
 	} t[] = {
-		{"plain text as it is", "hello world\n", "hello world\n"},
-		{"= is encoded", "a=b\n", "a=3Db\n"},
-		{"a trailing space is encoded", "a \n", "a=20\n"},
-		{"a trailing tab is encoded", "a\t\n", "a=09\n"},
-		{"blanks inside a line stay", "a  b\tc\n", "a  b\tc\n"},
-		{"a blank at the very end is encoded", "end ", "end=20"},
-		{"8-bit bytes are =XX", "caf\xc3\xa9\n", "caf=C3=A9\n"},
-		{"DEL and controls are =XX", "\x7f\x01\x1b\n", "=7F=01=1B\n"},
-		{"an empty line stays", "a\n\nb\n", "a\n\nb\n"},
-		{"75 characters fit on a line",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
-		{"the 76th character goes after a soft break",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy\n",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\ny\n"},
-		{"a - after a soft break is encoded: no line reads as a boundary",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx--b\n",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\n=2D-b\n"},
-		{"a - at the start of a text line stays", "-- \nsig\n", "--=20\nsig\n"},
-		{"an =XX is not split by a soft break",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xff\n",
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\n=FF\n"},
+	    {"plain text as it is", "hello world\n", "hello world\n"},
+	    {"= is encoded", "a=b\n", "a=3Db\n"},
+	    {"a trailing space is encoded", "a \n", "a=20\n"},
+	    {"a trailing tab is encoded", "a\t\n", "a=09\n"},
+	    {"blanks inside a line stay", "a  b\tc\n", "a  b\tc\n"},
+	    {"a blank at the very end is encoded", "end ", "end=20"},
+	    {"8-bit bytes are =XX", "caf\xc3\xa9\n", "caf=C3=A9\n"},
+	    {"DEL and controls are =XX", "\x7f\x01\x1b\n", "=7F=01=1B\n"},
+	    {"an empty line stays", "a\n\nb\n", "a\n\nb\n"},
+	    {"75 characters fit on a line",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+	    {"the 76th character goes after a soft break",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy\n",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\ny\n"},
+	    {"a - after a soft break is encoded: no line reads as a boundary",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx--b\n",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\n=2D-b\n"},
+	    {"a - at the start of a text line stays", "-- \nsig\n", "--=20\nsig\n"},
+	    {"an =XX is not split by a soft break",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xff\n",
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\n=FF\n"},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(t); i++) {
 		bool ok;
@@ -146,17 +146,17 @@ static void boundaries(void)
 	static const struct {
 		const char *ct, *want;
 	} t[] = {
-		{"multipart/mixed; boundary=abc", "abc"},
-		{"multipart/mixed; BOUNDARY=abc", "abc"},
-		{"multipart/mixed;boundary = \"a b:c\"", "a b:c"},
-		{"multipart/mixed; charset=x; Boundary=\"q\\\"x\"", "q\"x"},
-		{"multipart/mixed; (comment) boundary=abc (another)", "abc"},
-		{"multipart/mixed; xboundary=abc", NULL},
-		{"multipart/mixed", NULL},
-		{"multipart/mixed; boundary=\"\"", NULL},
-		{"multipart/mixed; boundary="
-		 "\"01234567890123456789012345678901234567890123456789012345678901234567890\"",
-		 NULL},
+	    {"multipart/mixed; boundary=abc", "abc"},
+	    {"multipart/mixed; BOUNDARY=abc", "abc"},
+	    {"multipart/mixed;boundary = \"a b:c\"", "a b:c"},
+	    {"multipart/mixed; charset=x; Boundary=\"q\\\"x\"", "q\"x"},
+	    {"multipart/mixed; (comment) boundary=abc (another)", "abc"},
+	    {"multipart/mixed; xboundary=abc", NULL},
+	    {"multipart/mixed", NULL},
+	    {"multipart/mixed; boundary=\"\"", NULL},
+	    {"multipart/mixed; boundary="
+	     "\"01234567890123456789012345678901234567890123456789012345678901234567890\"",
+	     NULL},
 	};
 	for (size_t i = 0; i < PN_ARRAY_LEN(t); i++) {
 		char *b = pn_mime_boundary(t[i].ct);
@@ -178,7 +178,8 @@ static void convert_is(const char *name, const char *in, size_t n, bool utf8, co
 	if (!ok)
 		printf("#   %s\n", err.msg);
 	tap_is_mem(out.data ? out.data : "", out.len, want, strlen(want), name);
-	tap_ok(utf8 || seven_bit(out.data ? out.data : "", out.len), "convert: %s: only 7-bit bytes, no NUL", name);
+	tap_ok(utf8 || seven_bit(out.data ? out.data : "", out.len), "convert: %s: only 7-bit bytes, no NUL",
+	       name);
 	pn_buf_free(&out);
 }
 
@@ -207,36 +208,40 @@ static void single_parts(void)
 {
 	const char *utf = "Subject: s\n\ncaf\xc3\xa9 \n.\n";
 	convert_is("no MIME, UTF-8", utf, strlen(utf), false,
-		   "Subject: s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-		   "Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9=20\n.\n");
+	           "Subject: s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+	           "Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9=20\n.\n");
 	const char *latin = "Subject: s\n\ncaf\xe9\n";
 	convert_is("no MIME, not UTF-8", latin, strlen(latin), false,
-		   "Subject: s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=unknown-8bit\n"
-		   "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9\n");
+	           "Subject: s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=unknown-8bit\n"
+	           "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9\n");
 	const char *cte = "MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\n"
-			  "content-transfer-encoding: 8BIT\n\ncaf\xe9\r\n";
+	                  "content-transfer-encoding: 8BIT\n\ncaf\xe9\r\n";
 	convert_is("text/plain 8bit", cte, strlen(cte), false,
-		   "MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\n"
-		   "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9\n");
+	           "MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\n"
+	           "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9\n");
 	const char nul[] = "Subject: cron\n\na\0b\n";
 	convert_is("a NUL in a 7-bit body", nul, sizeof(nul) - 1, false,
-		   "Subject: cron\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-		   "Content-Transfer-Encoding: quoted-printable\n\na=00b\n");
+	           "Subject: cron\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+	           "Content-Transfer-Encoding: quoted-printable\n\na=00b\n");
 	const char *seven = "Subject: s\n\nplain\n";
 	convert_is("a 7-bit message is not changed", seven, strlen(seven), false, seven);
-	const char *oct = "Content-Type: application/octet-stream\nContent-Transfer-Encoding: 8bit\n\n\xff\xfe\n";
+	const char *oct =
+	    "Content-Type: application/octet-stream\nContent-Transfer-Encoding: 8bit\n\n\xff\xfe\n";
 	convert_is("8-bit application data goes base64", oct, strlen(oct), false,
-		   "Content-Type: application/octet-stream\nMIME-Version: 1.0\nContent-Transfer-Encoding: base64\n\n//4NCg==");
+	           "Content-Type: application/octet-stream\nMIME-Version: 1.0\nContent-Transfer-Encoding: "
+	           "base64\n\n//4NCg==");
 }
 
 /* headers - 8-bit header fields */
 static void headers(void)
 {
 	const char *subj = "Subject: caf\xc3\xa9\nX-Note:  \xc3\xa9t\xc3\xa9 \nTo: bob@example.org\n\nbody\n";
-	convert_is("an 8-bit Subject and X- field are encoded", subj, strlen(subj), false,
-		   "Subject: =?utf-8?B?Y2Fmw6k=?=\nX-Note: =?utf-8?B?w6l0w6k=?=\nTo: bob@example.org\n\nbody\n");
+	convert_is(
+	    "an 8-bit Subject and X- field are encoded", subj, strlen(subj), false,
+	    "Subject: =?utf-8?B?Y2Fmw6k=?=\nX-Note: =?utf-8?B?w6l0w6k=?=\nTo: bob@example.org\n\nbody\n");
 	convert_is("with SMTPUTF8 the fields stay", subj, strlen(subj), true, subj);
-	refused("8-bit in To", "To: J\xc3\xb6rg <j@example.org>\n\nbody\n", "header field To holds 8-bit", false);
+	refused("8-bit in To", "To: J\xc3\xb6rg <j@example.org>\n\nbody\n", "header field To holds 8-bit",
+	        false);
 	refused("a Latin-1 Subject", "Subject: caf\xe9\n\nbody\n", "header field Subject holds 8-bit", false);
 	const char part_nul[] = MP_HEAD "--=_b 1\nContent-Description: a\0b\n\ntext\n--=_b 1--\n";
 	struct pn_buf out;
@@ -245,59 +250,68 @@ static void headers(void)
 	pn_error_init(&err);
 	struct pn_mime_info info;
 	bool ok = pn_mime_convert_mem(part_nul, sizeof(part_nul) - 1, false, true, &out, &info, &err);
-	tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "NUL"), "a NUL in a part's header is refused, SMTPUTF8 or not");
+	tap_ok(!ok && err.code == EX_DATAERR && strstr(err.msg, "NUL"),
+	       "a NUL in a part's header is refused, SMTPUTF8 or not");
 	pn_buf_free(&out);
 }
 
 /* multiparts - nested multiparts, folded headers, quoted boundaries */
 static void multiparts(void)
 {
-	const char *in = MP_HEAD "preamble\n"
-				 "--=_b 1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
-				 "gr\xc3\xbc\xc3\x9f \n"
-				 "--=_b 1\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n"
-				 "--=_b 1  \nContent-Type: MULTIPART/alternative; Boundary=inner\n"
-				 "Content-Transfer-Encoding: 8bit\n\n"
-				 "--inner\n\n\xc3\xa9\n--inner\nContent-Type: text/html\n\n<p>ascii</p>\n--inner--\n"
-				 "--=_b 1--\nepilogue\n";
+	const char *in =
+	    MP_HEAD "preamble\n"
+	            "--=_b 1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+	            "gr\xc3\xbc\xc3\x9f \n"
+	            "--=_b 1\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n"
+	            "--=_b 1  \nContent-Type: MULTIPART/alternative; Boundary=inner\n"
+	            "Content-Transfer-Encoding: 8bit\n\n"
+	            "--inner\n\n\xc3\xa9\n--inner\nContent-Type: text/html\n\n<p>ascii</p>\n--inner--\n"
+	            "--=_b 1--\nepilogue\n";
 	convert_is("nested multipart", in, strlen(in), false,
-		   MP_HEAD "preamble\n"
-			   "--=_b 1\nContent-Type: text/plain; charset=utf-8\n"
-			   "Content-Transfer-Encoding: quoted-printable\n\ngr=C3=BC=C3=9F=20\n"
-			   "--=_b 1\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n"
-			   "--=_b 1  \nContent-Type: MULTIPART/alternative; Boundary=inner\n"
-			   "Content-Transfer-Encoding: 7bit\n\n"
-			   "--inner\nContent-Transfer-Encoding: quoted-printable\n\n=C3=A9\n"
-			   "--inner\nContent-Type: text/html\n\n<p>ascii</p>\n--inner--\n"
-			   "--=_b 1--\nepilogue\n");
+	           MP_HEAD
+	           "preamble\n"
+	           "--=_b 1\nContent-Type: text/plain; charset=utf-8\n"
+	           "Content-Transfer-Encoding: quoted-printable\n\ngr=C3=BC=C3=9F=20\n"
+	           "--=_b 1\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n"
+	           "--=_b 1  \nContent-Type: MULTIPART/alternative; Boundary=inner\n"
+	           "Content-Transfer-Encoding: 7bit\n\n"
+	           "--inner\nContent-Transfer-Encoding: quoted-printable\n\n=C3=A9\n"
+	           "--inner\nContent-Type: text/html\n\n<p>ascii</p>\n--inner--\n"
+	           "--=_b 1--\nepilogue\n");
 	const char *msg = MP_HEAD "--=_b 1\nContent-Type: message/rfc822\nContent-Transfer-Encoding: 8bit\n\n"
-				  "Subject: inner\n\n\xc3\xa9\n--=_b 1--\n";
+	                          "Subject: inner\n\n\xc3\xa9\n--=_b 1--\n";
 	convert_is("message/rfc822 inside", msg, strlen(msg), false,
-		   MP_HEAD "--=_b 1\nContent-Type: message/rfc822\nContent-Transfer-Encoding: 7bit\n\n"
-			   "Subject: inner\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-			   "Content-Transfer-Encoding: quoted-printable\n\n=C3=A9\n--=_b 1--\n");
+	           MP_HEAD "--=_b 1\nContent-Type: message/rfc822\nContent-Transfer-Encoding: 7bit\n\n"
+	                   "Subject: inner\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+	                   "Content-Transfer-Encoding: quoted-printable\n\n=C3=A9\n--=_b 1--\n");
 	const char *signed_part = MP_HEAD "--=_b 1\n\nascii  \n--=_b 1\n\n\xc3\xa9\n--=_b 1--\n";
 	convert_is("a 7-bit part stays byte for byte", signed_part, strlen(signed_part), false,
-		   MP_HEAD "--=_b 1\n\nascii  \n--=_b 1\nContent-Transfer-Encoding: quoted-printable\n\n=C3=A9\n"
-			   "--=_b 1--\n");
-	const char *crlf = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n\xc3\xa9\r\nx\r\n--b--\r\n";
+	           MP_HEAD
+	           "--=_b 1\n\nascii  \n--=_b 1\nContent-Transfer-Encoding: quoted-printable\n\n=C3=A9\n"
+	           "--=_b 1--\n");
+	const char *crlf =
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n\xc3\xa9\r\nx\r\n--b--\r\n";
 	convert_is("CRLF lines", crlf, strlen(crlf), false,
-		   "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: quoted-printable\n\n"
-		   "=C3=A9\nx\n--b--\n");
+	           "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: "
+	           "quoted-printable\n\n"
+	           "=C3=A9\nx\n--b--\n");
 	const char *unclosed = "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n\xc3\xa9\n";
 	convert_is("no close delimiter", unclosed, strlen(unclosed), false,
-		   "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: quoted-printable\n\n"
-		   "=C3=A9\n");
+	           "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: "
+	           "quoted-printable\n\n"
+	           "=C3=A9\n");
 }
 
 /* keep8 - a server with 8BITMIME: only the part with a NUL changes */
 static void keep8(void)
 {
-	static const char in[] = "From: J\xc3\xb6rg <j@example.org>\nContent-Type: multipart/mixed; boundary=b\n\n"
-				 "--b\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n--b\n\na\0b\n--b--\n";
-	static const char want[] = "From: J\xc3\xb6rg <j@example.org>\nContent-Type: multipart/mixed; boundary=b\n\n"
-				   "--b\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n"
-				   "--b\nContent-Transfer-Encoding: quoted-printable\n\na=00b\n--b--\n";
+	static const char in[] =
+	    "From: J\xc3\xb6rg <j@example.org>\nContent-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n--b\n\na\0b\n--b--\n";
+	static const char want[] =
+	    "From: J\xc3\xb6rg <j@example.org>\nContent-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n"
+	    "--b\nContent-Transfer-Encoding: quoted-printable\n\na=00b\n--b--\n";
 	struct pn_buf out;
 	pn_buf_init(&out, 1 << 20);
 	struct pn_error err;
@@ -306,7 +320,7 @@ static void keep8(void)
 	bool ok = pn_mime_convert_mem(in, sizeof(in) - 1, true, true, &out, &info, &err);
 	tap_ok(ok, "keep8: converted");
 	tap_is_mem(out.data ? out.data : "", out.len, want, sizeof(want) - 1,
-		   "keep8: the 8-bit part and header stay, the NUL part goes quoted-printable");
+	           "keep8: the 8-bit part and header stay, the NUL part goes quoted-printable");
 	pn_buf_free(&out);
 }
 
@@ -314,12 +328,14 @@ static void keep8(void)
 static void refusals(void)
 {
 	refused("binary part", MP_HEAD "--=_b 1\nContent-Transfer-Encoding: binary\n\n\xff\n--=_b 1--\n",
-		"binary", true);
+	        "binary", true);
 	refused("a binary message", "Content-Transfer-Encoding: Binary\n\n\xff\n", "binary", true);
 	refused("a multipart without boundary", "Content-Type: multipart/mixed\n\n--x\n\n\xc3\xa9\n--x--\n",
-		"without a boundary", false);
-	refused("8-bit in the preamble", MP_HEAD "pr\xc3\xa9\n--=_b 1\n\nx\n--=_b 1--\n", "before the first", false);
-	refused("8-bit in a base64 part", "Content-Transfer-Encoding: base64\n\n\xc3\xa9\n", "encoded", false);
+	        "without a boundary", false);
+	refused("8-bit in the preamble", MP_HEAD "pr\xc3\xa9\n--=_b 1\n\nx\n--=_b 1--\n", "before the first",
+	        false);
+	refused("8-bit in a base64 part", "Content-Transfer-Encoding: base64\n\n\xc3\xa9\n", "encoded",
+	        false);
 	struct pn_buf out;
 	pn_buf_init(&out, 1 << 20);
 	struct pn_error err;
@@ -403,7 +419,8 @@ static void big(void)
 	char path[] = "/tmp/test_mime.XXXXXX";
 	int fd = mkstemp(path);
 	unlink(path);
-	static const char line[] = "caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 \0x\n";
+	static const char line[] =
+	    "caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 \0x\n";
 	bool ok = fd >= 0 && pn_write_all(fd, "Subject: big\n\n", 14);
 	for (int i = 0; ok && i < 70000; i++)
 		ok = pn_write_all(fd, line, sizeof(line) - 1);
@@ -416,7 +433,8 @@ static void big(void)
 	struct tally t = {0, false};
 	bool streamed = c && pn_message_canon(c, tally, &t, &err);
 	tap_ok(streamed && !t.high, "big: the converted copy is 7-bit");
-	tap_ok(c && t.n == c->size && c->size > m.size, "big: its size is what goes, larger than the original");
+	tap_ok(c && t.n == c->size && c->size > m.size,
+	       "big: its size is what goes, larger than the original");
 	pn_mime_free(c);
 	if (ok)
 		pn_message_free(&m);
