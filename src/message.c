@@ -694,11 +694,11 @@ bool pn_message_canon(const struct pn_message *m, pn_sink sink, void *ctx, struc
 bool pn_message_prepare(struct pn_message *m, struct pn_error *err)
 {
 	m->size = 0;
-	if (!stream(m, false, count, &m->size, err))
-		return false;
 	/* only a message with 8-bit or NUL bytes can need BINARYMIME or a
-	 * conversion: a 7-bit one is not walked */
-	return !(m->eightbit || m->nul) || pn_mime_scan(m, err);
+	 * conversion: a 7-bit one is not walked, only counted */
+	if (m->eightbit || m->nul)
+		return pn_mime_scan(m, err);
+	return stream(m, false, count, &m->size, err);
 }
 
 /* date_value - RFC 5322 3.3 date-time, independent of the locale */

@@ -67,6 +67,7 @@ struct walk {
 	bool in_head, long_line, pending_eol;
 	struct pn_buf head, hold;
 	size_t linelen;
+	size_t seen; /* bytes walked: the canonical size */
 	size_t cur; /* the entity whose body the bytes are */
 	enum act act;
 	struct pn_qp qp;
@@ -822,6 +823,7 @@ static bool feed(void *ctx, const char *p, size_t n, struct pn_error *err)
 {
 	struct walk *w = ctx;
 	(void)err;
+	w->seen += n;
 	for (size_t i = 0; i < n && !w->failed && !w->stopped;) {
 		const char *lf = memchr(p + i, '\n', n - i);
 		size_t end = lf ? (size_t)(lf - p) : n, k = end;
@@ -918,6 +920,7 @@ bool pn_mime_scan(struct pn_message *m, struct pn_error *err)
 	walk_init(&w, false, false, err);
 	bool ok = walk_run(&w, msg_source, m);
 	m->binary = w.binary;
+	m->size = w.seen;
 	walk_free(&w);
 	return ok;
 }

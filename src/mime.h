@@ -13,7 +13,8 @@
 #include "message.h"
 
 /* pn_mime_scan - walk the transmitted message and set m->binary when some
- * part (or the message) says Content-Transfer-Encoding: binary.  A
+ * part (or the message) says Content-Transfer-Encoding: binary, and
+ * m->size (the same pass as pn_message_prepare's count).  A
  * malformed structure is walked as far as it can be; false only when the
  * message cannot be read (74). */
 bool pn_mime_scan(struct pn_message *m, struct pn_error *err) PN_WUR;
