@@ -68,7 +68,7 @@ struct walk {
 	struct pn_buf head, hold;
 	size_t linelen;
 	size_t seen; /* bytes walked: the canonical size */
-	size_t cur; /* the entity whose body the bytes are */
+	size_t cur;  /* the entity whose body the bytes are */
 	enum act act;
 	struct pn_qp qp;
 	unsigned char b64[3];
