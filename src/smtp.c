@@ -496,7 +496,7 @@ static bool seven_bit(struct session *s)
 	s->seven = pn_mime_convert(s->msg, keep8, keep8 || s->env->utf8_addr != NULL, s->err);
 	if (!s->seven)
 		return false;
-	smtp_trace(s, "--- converted to 7 bits (%s): %zu bytes, was %zu", s->msg->nul ? "NUL bytes" : "no 8BITMIME",
+	smtp_trace(s, "--- re-encoded (mime.c) for %s: %zu bytes, was %zu", s->msg->nul ? "NUL bytes" : "a server without 8BITMIME",
 		   s->seven->size, s->msg->size);
 	s->msg = s->seven;
 	return true;
