@@ -9,6 +9,7 @@
 #include "message.h"
 
 #include "canon.h"
+#include "mime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -482,13 +483,16 @@ bool pn_message_read(struct pn_message *m, int fd, bool ignore_dots, const char 
 	pn_buf_init(&m->mem, MEM_MAX);
 	pn_buf_init(&m->added, HEAD_MAX);
 	struct reader r = {.m = m, .st = LS, .ignore_dots = ignore_dots, .fallback = fallback, .err = err};
-	if (!read_all(&r, fd))
+	if (!read_all(&r, fd) || !load_head(m, err))
 		return false;
-	if (r.nul) {
-		pn_error_set(err, EX_DATAERR, _("the message contains NUL bytes, which SMTP cannot carry"));
+	/* a NUL in the body is encoded on the way out (mime.c); in the header
+	 * block no encoding can carry it */
+	m->nul = r.nul && !(m->body_off && memchr(m->head.data, '\0', m->body_off));
+	if (r.nul && !m->nul) {
+		pn_error_set(err, EX_DATAERR, _("the message header block contains a NUL byte, which SMTP cannot carry"));
 		return false;
 	}
-	return load_head(m, err);
+	return true;
 }
 
 void pn_message_free(struct pn_message *m)
@@ -682,9 +686,18 @@ static bool count(void *ctx, const char *p, size_t n, struct pn_error *err)
 	return true;
 }
 
+bool pn_message_canon(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
+{
+	return stream(m, false, sink, ctx, err);
+}
+
 bool pn_message_prepare(struct pn_message *m, struct pn_error *err)
 {
 	m->size = 0;
+	/* only a message with 8-bit or NUL bytes can need BINARYMIME or a
+	 * conversion: a 7-bit one is not walked, only counted */
+	if (m->eightbit || m->nul)
+		return pn_mime_scan(m, err);
 	return stream(m, false, count, &m->size, err);
 }
 
@@ -758,6 +771,12 @@ static bool encode_name(struct pn_buf *out, const char *name)
 		off += k;
 	}
 	return ok;
+}
+
+/* pn_message_encode_words - see message.h */
+bool pn_message_encode_words(struct pn_buf *out, const char *text)
+{
+	return encode_name(out, text);
 }
 
 /* add_from - "From: Name <addr>" with the name quoted when it must be, and

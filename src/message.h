@@ -49,8 +49,9 @@ typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err
 /* pn_message_read - read fd to its end.  ignore_dots: -i; without it a line
  * holding only "." ends the message (and the rest of the input is read and
  * discarded).  fallback: a folder (the account's dead_letter) whose tmp/
- * takes the spill file when $TMPDIR cannot, or NULL.  65 for a NUL byte or
- * a header block over 1 MiB, 74 for a read error, or when no spill file can
+ * takes the spill file when $TMPDIR cannot, or NULL.  A NUL byte in the
+ * body sets m->nul; 65 for a NUL byte in the header block or a header
+ * block over 1 MiB, 74 for a read error, or when no spill file can
  * be made or written: the input is then still read to its end (the caller
  * gets no SIGPIPE) and m->lost tells that m is incomplete (pn_message_raw
  * fails on it). */
@@ -85,7 +86,17 @@ void pn_message_drop(struct pn_message *m, const char *name);
  * 74 when it could not all be stored (m->lost) */
 bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err) PN_WUR;
 
-/* pn_message_prepare - compute size and 8-bit flag of what will be sent */
+/* pn_message_canon - the transmitted message, canonical, not dot-stuffed
+ * and without the end of data (what SIZE counts, what mime.c walks) */
+bool pn_message_canon(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err) PN_WUR;
+
+/* pn_message_encode_words - text (UTF-8) appended to out as RFC 2047
+ * encoded-words ("=?utf-8?B?...?="), each of whole characters, folded
+ * between words */
+bool pn_message_encode_words(struct pn_buf *out, const char *text) PN_WUR;
+
+/* pn_message_prepare - compute the size of what will be sent; for a
+ * message with 8-bit or NUL bytes, m->binary (mime.h) */
 bool pn_message_prepare(struct pn_message *m, struct pn_error *err) PN_WUR;
 
 /* pn_message_stream - the transmitted message, canonical and dot-stuffed,

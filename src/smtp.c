@@ -12,6 +12,7 @@
  */
 #include "smtp_session.h"
 
+#include "mime.h"
 #include "rcfile.h"
 #include "reply.h"
 #include "sasl.h"
@@ -326,7 +327,7 @@ static void mail_params(struct session *s, char *out, size_t size)
 	if (s->msg && s->msg->eightbit && s->caps.eightbit)
 		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
 	else if (s->msg && s->msg->eightbit)
-		smtp_trace(s, "--- the message has 8-bit bytes and the server does not offer 8BITMIME; sending it as it is");
+		smtp_trace(s, "--- 8-bit header fields go as they are (SMTPUTF8) to a server without 8BITMIME");
 	else if (!s->msg && s->stepwise && s->caps.eightbit) /* -bs: the message is not known yet */
 		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
 	if (!s->msg && !s->stepwise)
@@ -594,6 +595,25 @@ static enum state refused_error(struct session *s, const struct pn_buf *refused,
 	return S_FAIL;
 }
 
+/* seven_bit - RFC 6152: a message with 8-bit bytes for a server without
+ * 8BITMIME, or with NUL bytes (never allowed in DATA), goes converted
+ * (mime.h); SIZE= and the body are the converted copy's.  With 8BITMIME
+ * only the parts holding NUL bytes change.  Header fields stay as they are
+ * when SMTPUTF8 is in use (RFC 6532), and with 8BITMIME as before. */
+static bool seven_bit(struct session *s)
+{
+	if (!s->msg || !((s->msg->eightbit && !s->caps.eightbit) || s->msg->nul))
+		return true;
+	bool keep8 = s->caps.eightbit;
+	s->seven = pn_mime_convert(s->msg, keep8, keep8 || s->env->utf8_addr != NULL, s->err);
+	if (!s->seven)
+		return false;
+	smtp_trace(s, "--- re-encoded (mime.c) for %s: %zu bytes, was %zu", s->msg->nul ? "NUL bytes" : "a server without 8BITMIME",
+		   s->seven->size, s->msg->size);
+	s->msg = s->seven;
+	return true;
+}
+
 /* envelope_outcome - what the envelope's replies make of the transaction */
 static enum state envelope_outcome(struct session *s, struct pn_buf *refused, const struct pn_buf *deferred,
 				   int data_code)
@@ -617,7 +637,7 @@ static enum state st_envelope(struct session *s)
 {
 	s->phase = PN_PHASE_MAIL;
 	pn_conn_phase(s->c, N_("while sending the envelope"));
-	if (!choose_forms(s) || size_refused(s))
+	if (!choose_forms(s) || !seven_bit(s) || size_refused(s))
 		return S_FAIL;
 	struct pn_buf refused, deferred;
 	pn_buf_init(&refused, 700);
@@ -861,6 +881,7 @@ static void session_free(struct session *s)
 {
 	pn_tls_free(s->tls, s->c);
 	pn_conn_close(s->c);
+	pn_mime_free(s->seven);
 	free(s->greeting);
 	free(s->tx.i);
 	free(s->later.i);
@@ -963,6 +984,8 @@ static void step_reset(struct pn_smtp *c)
 	pn_addrlist_init(&c->rcpt);
 	c->s.tx.n = c->s.later.n = c->s.sent = 0;
 	c->s.msg = NULL;
+	pn_mime_free(c->s.seven); /* the last message's 7-bit copy */
+	c->s.seven = NULL;
 	c->s.step_mail = false;
 }
 
@@ -1060,7 +1083,7 @@ static enum state step_data(struct session *s)
 	s->phase = PN_PHASE_DATA;
 	pn_conn_phase(s->c, N_("while sending DATA"));
 	int code = 0;
-	if (size_refused(s) || !smtp_send_cmd(s, "DATA") || !smtp_flush(s) || !data_reply(s, &code))
+	if (!seven_bit(s) || size_refused(s) || !smtp_send_cmd(s, "DATA") || !smtp_flush(s) || !data_reply(s, &code))
 		return S_FAIL;
 	s->data_open = code == 354;
 	if (code != 354)

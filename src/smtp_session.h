@@ -33,6 +33,7 @@ struct session {
 	const char *from;               /* the forms used in this session */
 	const struct pn_addrlist *rcpt;
 	const struct pn_message *msg;
+	struct pn_message *seven;  /* msg converted to 7 bits (mime.h), or NULL */
 	const char *etrn;          /* --rmqs: the ETRN argument; NULL: a message */
 	struct idxlist tx;         /* the recipients of this transaction; after
 				    * the envelope, those it accepted */

@@ -44,9 +44,9 @@ expect_err "kept in $DL/new/" "an authentication failure keeps the message"
 run_postern "$WORK/dl.msg" -C "$RC_DL2" -a dlbad
 expect_rc 64 "no recipients with dead_letter"
 expect_err "kept in $DL/new/" "a message without recipients is kept"
-printf 'Subject: nul\n\na\0b\n' >"$WORK/nul.msg"
+printf 'Subject: nul\0x\n\na\n' >"$WORK/nul.msg"
 run_postern "$WORK/nul.msg" -C "$RC_DL2" bob@postern.test
-expect_rc 65 "NUL bytes with dead_letter"
+expect_rc 65 "a NUL byte in the header block with dead_letter"
 expect_err "NUL.*kept in $DL/new/" "a refused NUL message is kept"
 nulkept=$(grep -l 'nul' "$DL"/new/* | head -n 1)
 check "the NUL message is kept byte for byte" cmp -s "$nulkept" "$WORK/nul.msg"

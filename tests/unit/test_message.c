@@ -829,7 +829,7 @@ static void flags(void)
 	struct pn_message m;
 	struct pn_error err;
 	bool ok = read_msg(&m, nul, sizeof(nul) - 1, false, &err);
-	tap_ok(!ok && err.code == EX_DATAERR, "a NUL byte in the body: EX_DATAERR");
+	tap_ok(ok && m.nul, "a NUL byte in the body is read and noted (mime.c encodes it)");
 	free_msg(&m);
 	static const char nulh[] = "Subject: \0\n\nb\n";
 	ok = read_msg(&m, nulh, sizeof(nulh) - 1, true, &err);
