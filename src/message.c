@@ -658,6 +658,11 @@ bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx, stru
 	return stream(m, true, sink, ctx, err);
 }
 
+bool pn_message_canonical(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
+{
+	return stream(m, false, sink, ctx, err);
+}
+
 bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
 {
 	if (m->lost) {

@@ -93,6 +93,12 @@ bool pn_message_prepare(struct pn_message *m, struct pn_error *err) PN_WUR;
 bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx,
 		       struct pn_error *err) PN_WUR;
 
+/* pn_message_canonical - the transmitted message, canonical (CRLF) but not
+ * dot-stuffed and without an end of data: BDAT's octets (RFC 3030), as
+ * many as m->size says */
+bool pn_message_canonical(const struct pn_message *m, pn_sink sink, void *ctx,
+			  struct pn_error *err) PN_WUR;
+
 
 enum pn_hdr { PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF };
 /* set_to_header (and msmtp's older undisclosed_recipients) */

@@ -74,6 +74,7 @@ struct pn_account {
 	char *socket;         /* Unix-domain socket instead of host and port */
 	int insecure_auth_without_tls; /* AUTH in clear to a host that is not local */
 	int protocol;         /* PN_PROTO_SMTP, PN_PROTO_LMTP */
+	int chunking;         /* BDAT (RFC 3030) when the server offers CHUNKING */
 	/* OAuth 2.0 (oauth.h): where postern obtains the token itself */
 	int oauth2_provider;  /* enum pn_oauth2_provider: presets of the URLs and scope */
 	int oauth2_grant;     /* enum pn_oauth2_grant */

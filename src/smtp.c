@@ -3,7 +3,8 @@
  * RFC 5321 (the dialogue), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
  * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN), RFC 2033 (LMTP:
  * LHLO, a reply per recipient after the data), RFC 1985 (ETRN, for
- * --rmqs); the AUTH state (RFC 4954) is smtp_auth.c's.
+ * --rmqs); the AUTH state (RFC 4954) is smtp_auth.c's, BDAT (RFC 3030)
+ * smtp_bdat.c's.
  * One handler per state; the security rules are transitions: AUTH is only
  * reached with TLS up, and STARTTLS that cannot happen ends the session.
  * SECURITY: AUTH commands are written by smtp_auth.c through send_secret,
@@ -181,6 +182,10 @@ static void parse_caps(struct session *s)
 			s->caps.dsn = true;
 		else if (strcasecmp(kw, "SMTPUTF8") == 0)
 			s->caps.smtputf8 = true;
+		else if (strcasecmp(kw, "CHUNKING") == 0)
+			s->caps.chunking = true;
+		else if (strcasecmp(kw, "BINARYMIME") == 0)
+			s->caps.binarymime = true;
 		else if (strncasecmp(kw, "SIZE", 4) == 0 && (!kw[4] || kw[4] == ' ')) {
 			s->caps.size = true;
 			s->caps.size_max = strtoul(kw + 4, NULL, 10);
@@ -318,7 +323,9 @@ static void mail_params(struct session *s, char *out, size_t size)
 		return; /* -bv: no message */
 	if (s->caps.size)
 		o += (size_t)snprintf(out + o, size - o, " SIZE=%zu", s->msg->size);
-	if (s->msg->eightbit && s->caps.eightbit)
+	if (s->bdat && s->msg->binary) /* RFC 3030 3: only BDAT carries it */
+		o += (size_t)snprintf(out + o, size - o, " BODY=BINARYMIME");
+	else if (s->msg->eightbit && s->caps.eightbit)
 		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
 	else if (s->msg->eightbit)
 		smtp_trace(s, "--- the message has 8-bit bytes and the server does not offer 8BITMIME; sending it as it is");
@@ -410,6 +417,7 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 	char params[400];
 	mail_params(s, params, sizeof(params));
 	bool pipe = s->caps.pipelining;
+	bool data = !s->p->verify && !s->bdat; /* BDAT waits for the envelope's verdict */
 	s->phase = PN_PHASE_MAIL;
 	if (!smtp_send_cmd(s, "MAIL FROM:<%s>%s", s->from, params) || (!pipe && (!smtp_flush(s) || !mail_reply(s, mail_ok))))
 		return false;
@@ -422,7 +430,7 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 		for (size_t k = i; k < end; k++)
 			if (!send_rcpt(s, s->rcpt->addr[k]))
 				return false;
-		bool last = end == n && !s->p->verify; /* the batch that ends with DATA */
+		bool last = end == n && data; /* the batch that ends with DATA */
 		if (last && pipe && !smtp_send_cmd(s, "DATA"))
 			return false;
 		if (!smtp_flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
@@ -434,8 +442,8 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 			return false;
 		i = end;
 	}
-	if (s->p->verify || refused->len)
-		return !pipe || s->p->verify || data_reply(s, data_code);
+	if (!data || refused->len)
+		return !pipe || !data || data_reply(s, data_code);
 	if (!pipe && !smtp_send_cmd(s, "DATA"))
 		return false;
 	return (pipe || smtp_flush(s)) && data_reply(s, data_code);
@@ -487,7 +495,7 @@ static enum state st_envelope(struct session *s)
 {
 	s->phase = PN_PHASE_MAIL;
 	pn_conn_phase(s->c, N_("while sending the envelope"));
-	if (!choose_forms(s))
+	if (!choose_forms(s) || !smtp_choose_body(s))
 		return S_FAIL;
 
 	struct pn_buf refused;
@@ -502,7 +510,7 @@ static enum state st_envelope(struct session *s)
 		next = refused_error(s, &refused, data_code);
 	} else if (s->p->verify) {
 		next = verified(s);
-	} else if (data_code != 354) {
+	} else if (!s->bdat && data_code != 354) {
 		next = smtp_reply_error(s, _("DATA refused"));
 	} else {
 		next = S_BODY;
@@ -588,9 +596,27 @@ static enum state lmtp_verdicts(struct session *s)
 	return next;
 }
 
+/* verdict - after the end of data (the final dot, or the LAST chunk):
+ * the server's verdict on the message */
+static enum state verdict(struct session *s)
+{
+	s->phase = PN_PHASE_DOT;
+	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
+	if (s->p->lmtp)
+		return lmtp_verdicts(s);
+	if (!smtp_read_reply(s))
+		return S_FAIL;
+	if (s->r.code != 250)
+		return smtp_reply_error(s, _("the message was refused"));
+	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
+	return S_QUIT;
+}
+
 /* st_body - the message, the end of data, and the verdict */
 static enum state st_body(struct session *s)
 {
+	if (s->bdat)
+		return smtp_bdat_body(s) ? verdict(s) : S_FAIL;
 	pn_conn_phase(s->c, N_("while sending the message body"));
 	if (pn_conn_unread(s->c)) /* it came with the 354, before any of the message */
 		return early_reply(s);
@@ -602,16 +628,7 @@ static enum state st_body(struct session *s)
 		return early_reply(s);
 	if (!smtp_flush(s))
 		return S_FAIL;
-	s->phase = PN_PHASE_DOT;
-	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
-	if (s->p->lmtp)
-		return lmtp_verdicts(s);
-	if (!smtp_read_reply(s))
-		return S_FAIL;
-	if (s->r.code != 250)
-		return smtp_reply_error(s, _("the message was refused"));
-	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
-	return S_QUIT;
+	return verdict(s);
 }
 
 /* st_etrn - --rmqs: ask the server to start delivering its queue for

@@ -2,8 +2,10 @@
  *
  * Connects, reads the greeting, EHLO (HELO when EHLO is refused), STARTTLS
  * or implicit TLS, EHLO again, AUTH, then MAIL/RCPT/DATA pipelined when the
- * server offers PIPELINING, the body, and QUIT.  Succeeds only when the
- * server answered 250 to the end of DATA.  All or nothing: when any
+ * server offers PIPELINING, the body, and QUIT; or, when the server offers
+ * CHUNKING (RFC 3030), MAIL/RCPT and the body in BDAT chunks, the last one
+ * standing for the end of DATA.  Succeeds only when the server answered
+ * 250 to the end of DATA.  All or nothing: when any
  * recipient is refused nothing is sent, and the error names every refused
  * recipient.  With LMTP (RFC 2033, p->lmtp): LHLO, and after the end of
  * DATA one reply per recipient; a refusal there is the one case where the
@@ -35,6 +37,10 @@ struct pn_smtp_params {
 	int timeout; /* seconds, 0: none */
 	enum pn_tls_mode tls;
 	bool lmtp; /* RFC 2033: LHLO, and one reply per recipient after the data */
+	/* RFC 3030: the message goes in BDAT chunks when the server offers
+	 * CHUNKING (SMTP only); a message with a binary part goes so whatever
+	 * this says, when the server offers BINARYMIME too */
+	bool chunking;
 	struct pn_tls_params tlsp;
 	struct pn_route route; /* Unix socket, source address, SOCKS5 proxy (net.h) */
 	int auth; /* enum pn_auth; PN_AUTH_OFF: no AUTH */

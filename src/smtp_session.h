@@ -8,6 +8,7 @@
 #ifndef POSTERN_SMTP_SESSION_H
 #define POSTERN_SMTP_SESSION_H
 
+#include "canon.h"
 #include "reply.h"
 #include "smtp.h"
 
@@ -17,6 +18,7 @@ enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BO
 
 struct caps {
 	bool starttls, pipelining, eightbit, dsn, size, smtputf8, etrn;
+	bool chunking, binarymime; /* RFC 3030 */
 	unsigned long size_max;
 	char auth[512];
 };
@@ -39,6 +41,9 @@ struct session {
 	} refusal;
 	bool bare_refused;         /* a refused recipient has no domain */
 	struct caps caps;
+	bool bdat;                 /* the message goes in BDAT chunks (smtp_bdat.c) */
+	struct pn_bdat frame;      /* its chunks so far */
+	unsigned long answered;    /* chunks whose reply was read */
 	char *greeting;            /* -S: the greeting's text */
 	struct pn_reply r;
 	struct pn_buf line;
@@ -60,6 +65,15 @@ bool smtp_read_reply(struct session *s);
 enum state smtp_reply_error(struct session *s, const char *what);
 /* smtp_transaction - the state after the greetings and AUTH */
 enum state smtp_transaction(const struct session *s);
+
+/* smtp_choose_body - DATA or BDAT for the message (s->bdat); a part in
+ * binary needs BDAT and BODY=BINARYMIME: false (65) when the server
+ * cannot take it */
+bool smtp_choose_body(struct session *s);
+/* smtp_bdat_body - the body with BDAT (smtp_bdat.c): the message in
+ * chunks and the replies to all but the LAST one; the caller reads the
+ * verdict, as after the final dot.  False with s->err set. */
+bool smtp_bdat_body(struct session *s);
 
 /* smtp_st_auth - the AUTH state (smtp_auth.c): choose a mechanism and
  * authenticate; the transaction's state, or S_FAIL with s->err set */
