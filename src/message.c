@@ -687,9 +687,23 @@ static bool count(void *ctx, const char *p, size_t n, struct pn_error *err)
 	return true;
 }
 
+/* top_binary - the message's own header says Content-Transfer-Encoding:
+ * binary (RFC 3030 3).  XXX: the top level only, where mime.c looks into
+ * every part; it sets m->binary too, and this goes when it is merged. */
+static bool top_binary(const struct pn_message *m)
+{
+	char *v = pn_message_header(m, "Content-Transfer-Encoding");
+	const char *p = v ? v + strspn(v, " \t") : "";
+	size_t n = strcspn(p, " \t\r\n;(");
+	bool binary = n == 6 && strncasecmp(p, "binary", 6) == 0;
+	free(v);
+	return binary;
+}
+
 bool pn_message_prepare(struct pn_message *m, struct pn_error *err)
 {
 	m->size = 0;
+	m->binary |= top_binary(m);
 	return stream(m, false, count, &m->size, err);
 }
 

@@ -131,7 +131,16 @@ SCENARIO
                    bytes at most (default 1) every S seconds, as a server
                    that reads slowly but never stops
     "dot"          the final reply after <CRLF>.<CRLF> (default 250); with
-                   "lmtp", the reply for each accepted recipient
+                   "lmtp", the reply for each accepted recipient; also the
+                   reply to "BDAT n LAST" (RFC 3030), after its octets
+    "bdat" "bdat:K"  reply to a BDAT chunk that is not the LAST one (K: the
+                   K-th chunk of the transaction, from 1), sent once its
+                   octets are read (default "250 2.0.0 N octets received";
+                   503 without MAIL, 554 without a recipient).  After a
+                   refused chunk the transaction is over: later chunks are
+                   read and answered 503 5.5.1.  Offer CHUNKING (and
+                   BINARYMIME) through "caps"/"caps_tls".  The chunks'
+                   octets, joined, are the message (not un-stuffed)
     "dot:K" "dot:ADDR"  with "lmtp": the reply for the K-th accepted
                    recipient (K from 1), or for <ADDR>, after the message
     "lhlo"         with "lmtp": reply to LHLO (default: as to EHLO)
@@ -237,7 +246,7 @@ OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "con
            "rcvbuf", "lmtp", "scram", "tls_version", "oauth_introspect", "oauth_ca"}
 SCRAM_KEYS = {"user", "password", "iterations", "mode"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
-         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn"}
+         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn", "bdat"}
 ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
                "trickle", "trickle_bytes"}
 
@@ -250,7 +259,7 @@ def valid_key(key):
     if key in OPTIONS or key in STEPS:
         return True
     return bool(re.fullmatch(r"auth:[1-9][0-9]*|rcpt:[1-9][0-9]*|rcpt:.+@.+|rcpt:[^0-9].*"
-                             r"|dot:[1-9][0-9]*|dot:.+@.+", key))
+                             r"|dot:[1-9][0-9]*|dot:.+@.+|bdat:[1-9][0-9]*", key))
 
 
 def check_scenario(scen, where="scenario"):
@@ -762,6 +771,7 @@ class Session:
 
     def cmd_mail(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
+        self.chunks = None  # a BDAT transaction starts afresh
         self.rcpt_addrs = []
         code = self.act("mail", "250 2.1.0 Ok")
         self.mail_ok = code is not None and 200 <= code < 300
@@ -854,8 +864,63 @@ class Session:
             self.rec["accepted"] = len(codes) == len(self.rcpt_addrs) > 0 and \
                 all(c is not None and 200 <= c < 300 for c in codes)
 
+    def cmd_bdat(self, arg):
+        """RFC 3030: "BDAT n [LAST]"; the n octets follow at once."""
+        m = re.fullmatch(r"([0-9]+)( +LAST)?", arg.strip(), re.I)
+        if not m:
+            self.act("other", "501 5.5.4 Syntax: BDAT count [LAST]")
+            return
+        size, last = int(m.group(1)), bool(m.group(2))
+        while len(self.buf) < size:
+            if len(self.buf) > MAX_MESSAGE:
+                raise Ended("message too large")
+            self.fill()
+        data, mark = self.consume(size)
+        if not hasattr(self, "chunks") or self.chunks is None:
+            self.chunks, self.chunk_failed = [], False
+        self.chunks.append(data)
+        self.rec["body_bytes"] += size
+        self.note("<chunk %d bytes>" % size, mark, body=True)
+        if not self.mail_ok:
+            default = "503 5.5.1 Error: need MAIL command"
+        elif not self.rcpt_ok:
+            default = "554 5.5.1 Error: no valid recipients"
+        elif self.chunk_failed:
+            default = "503 5.5.1 Error: the transaction failed"
+        else:
+            default = None
+        if last:
+            self.bdat_last(default)
+            return
+        if default is None:
+            code = self.act(("bdat:%d" % len(self.chunks), "bdat"), "250 2.0.0 %d octets received" % size)
+        else:
+            code = self.act((), default)
+        if code is None or not 200 <= code < 300:
+            self.chunk_failed = True
+
+    def bdat_last(self, default):
+        """The LAST chunk: the message is whole; the reply is the verdict."""
+        msg, failed = b"".join(self.chunks), self.chunk_failed or default is not None
+        self.chunks = None
+        self.rec["message_complete"] = not failed
+        self.rec["message_b64"] = None if failed else base64.b64encode(msg).decode("ascii")
+        self.rec["message_bytes"] = 0 if failed else len(msg)
+        self.last_code = None
+        try:
+            if failed:
+                self.act((), default or "503 5.5.1 Error: the transaction failed")
+            else:
+                self.act("dot", "250 2.0.0 Ok: %d bytes queued as FAULT%d" % (len(msg), self.n))
+        finally:
+            code = self.last_code
+            self.rec["accepted"] = not failed and code is not None and 200 <= code < 300
+        self.mail_ok, self.rcpt_ok = False, 0
+        self.rcpt_addrs = []
+
     def cmd_rset(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
+        self.chunks = None
         self.rcpt_addrs = []
         self.act("rset", "250 2.0.0 Ok")
 
