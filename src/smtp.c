@@ -433,6 +433,8 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 		bool last = end == n && data; /* the batch that ends with DATA */
 		if (last && pipe && !smtp_send_cmd(s, "DATA"))
 			return false;
+		if (end == n && s->bdat_ahead && !smtp_bdat_ahead(s))
+			return false;
 		if (!smtp_flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
 			return false;
 		mail_read = true;

@@ -42,6 +42,7 @@ struct session {
 	bool bare_refused;         /* a refused recipient has no domain */
 	struct caps caps;
 	bool bdat;                 /* the message goes in BDAT chunks (smtp_bdat.c) */
+	bool bdat_ahead;           /* ... in one chunk pipelined behind the envelope */
 	struct pn_bdat frame;      /* its chunks so far */
 	unsigned long answered;    /* chunks whose reply was read */
 	char *greeting;            /* -S: the greeting's text */
@@ -70,6 +71,9 @@ enum state smtp_transaction(const struct session *s);
  * binary needs BDAT and BODY=BINARYMIME: false (65) when the server
  * cannot take it */
 bool smtp_choose_body(struct session *s);
+/* smtp_bdat_ahead - with s->bdat_ahead, the whole message in one chunk
+ * queued behind the envelope, before its replies are read */
+bool smtp_bdat_ahead(struct session *s);
 /* smtp_bdat_body - the body with BDAT (smtp_bdat.c): the message in
  * chunks and the replies to all but the LAST one; the caller reads the
  * verdict, as after the final dot.  False with s->err set. */

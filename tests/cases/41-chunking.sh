@@ -26,6 +26,18 @@ expect_err '^--> BDAT [0-9]+ LAST$' "-v: the message went in one BDAT LAST chunk
 if printf '%s\n' "$ERR" | grep -q '^--> DATA$'; then not_ok "no DATA command with BDAT" "$ERR"; else ok "no DATA command with BDAT"; fi
 check "BDAT: the message arrives byte-exact, dot lines not stuffed" same_as_sent "$(wait_mail bob)" "$CK/dots"
 
+# one recipient: the chunk goes behind the envelope, without waiting; a
+# refused recipient still sends nothing anywhere
+check "-v: one recipient, the chunk went before the envelope's replies" \
+	awk '/^--> BDAT [0-9]+ LAST$/ { b = NR } /^<-- 250 2\.1\.5/ { r = NR } END { exit !(b && r && b < r) }' "$WORK/err"
+fresh
+run_postern "$CK/dots" -C "$RC_CK" -i nobody@example.org
+expect_rc 77 "the one recipient refused (relay denied) with the chunk behind it: its refusal decides"
+expect_err "recipients refused, nothing was sent: nobody@example.org" "... named as refused"
+run_postern "$CK/dots" -C "$RC_CK" -i bob@postern.test nobody@example.org
+expect_rc 77 "two recipients, one refused: 77"
+check "... and nothing reached the other one (no chunk was sent)" no_mail bob
+
 fresh
 run_postern "$CK/big" -C "$RC_CK" -i -v bob@postern.test
 expect_rc 0 "a 10 MB message through BDAT: delivered"
