@@ -47,6 +47,7 @@ static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO
 static const char *const w_provider[] = {"none", "microsoft", "google", "generic", NULL}; /* enum pn_oauth2_provider */
 static const char *const w_grant[] = {"refresh_token", "client_credentials", NULL}; /* enum pn_oauth2_grant */
 static const char *const w_log_format[] = {"text", "json", NULL}; /* enum pn_log_format */
+static const char *const w_chunking[] = {"auto", "on", "off", NULL}; /* enum pn_chunking */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -116,7 +117,7 @@ static const struct command commands[] = {
 	{"oauth2_trust_file", K_TRUST, F(oauth2_trust_file)},
 	{"oauth2_token_store", K_PATH, F(oauth2_token_store)},
 	{"log_format", K_CHOICE, offsetof(struct pn_account, log_format), w_log_format},
-	{"chunking", K_BOOL, F(chunking)},
+	{"chunking", K_CHOICE, offsetof(struct pn_account, chunking), w_chunking},
 };
 #undef F
 /* one bit of struct pn_account.set per command */
@@ -186,7 +187,6 @@ struct pn_account *pn_rc_account_new(const char *name, const char *file, int lin
 	a->bs_idle_timeout = PN_BS_IDLE_TIMEOUT;
 	a->bs_session_timeout = PN_BS_SESSION_TIMEOUT;
 	a->allow_from_override = 1;
-	a->chunking = 1; /* bench/: BDAT is as fast as DATA or faster (see postern.conf(5)) */
 	a->file = pn_xstrdup(file);
 	a->line = line;
 	return a;

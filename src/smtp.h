@@ -37,10 +37,12 @@ struct pn_smtp_params {
 	int timeout; /* seconds, 0: none */
 	enum pn_tls_mode tls;
 	bool lmtp; /* RFC 2033: LHLO, and one reply per recipient after the data */
-	/* RFC 3030: the message goes in BDAT chunks when the server offers
-	 * CHUNKING (SMTP only); a message with a binary part goes so whatever
-	 * this says, when the server offers BINARYMIME too */
-	bool chunking;
+	/* RFC 3030, when the server offers CHUNKING (SMTP only): enum
+	 * pn_chunking (rcset.h): auto, BDAT where it saves a round trip (one
+	 * recipient, one chunk behind the envelope), else DATA; on, BDAT; off,
+	 * DATA.  A message with a binary part goes in BDAT whatever this says,
+	 * when the server offers BINARYMIME too. */
+	int chunking;
 	struct pn_tls_params tlsp;
 	struct pn_route route; /* Unix socket, source address, SOCKS5 proxy (net.h) */
 	int auth; /* enum pn_auth; PN_AUTH_OFF: no AUTH */

@@ -1,6 +1,7 @@
 # 41-chunking.sh - BDAT (RFC 3030 CHUNKING) and BINARYMIME: the real
-# Postfix smarthost offers CHUNKING (3.7's default), so a send goes in BDAT
-# chunks, byte-exact and not dot-stuffed; a scripted server
+# Postfix smarthost offers CHUNKING (3.7's default), so a send to one
+# recipient goes in a BDAT chunk behind the envelope (chunking auto), and
+# with chunking on a large one in chunks, byte-exact and not dot-stuffed; a scripted server
 # (tests/faultsmtp.py) refuses a middle chunk, refuses the LAST one,
 # offers BINARYMIME, and shows that "chunking off" sends DATA.
 
@@ -39,11 +40,18 @@ expect_rc 77 "two recipients, one refused: 77"
 check "... and nothing reached the other one (no chunk was sent)" no_mail bob
 
 fresh
-run_postern "$CK/big" -C "$RC_CK" -i -v bob@postern.test
-expect_rc 0 "a 10 MB message through BDAT: delivered"
+run_postern "$CK/big" -C "$RC_CK" -i -v --chunking=on bob@postern.test
+expect_rc 0 "a 10 MB message through BDAT (--chunking=on): delivered"
 check "10 MB: several 1 MiB chunks, then the LAST" \
 	test "$(printf '%s\n' "$ERR" | grep -c '^--> BDAT 1048576$')" -ge 9 -a "$(printf '%s\n' "$ERR" | grep -c '^--> BDAT [0-9]* LAST$')" = 1
 check "10 MB through BDAT arrives byte-exact" same_as_sent "$(wait_mail bob)" "$CK/big"
+
+# chunking auto (the default): BDAT only where it saves a round trip; a
+# message of more than one chunk goes with DATA, measured faster
+fresh
+run_postern "$CK/big" -C "$RC_CK" -i -v bob@postern.test
+expect_rc 0 "a 10 MB message, chunking auto: delivered"
+expect_err '^--> DATA$' "... with DATA"
 
 fresh
 run_postern "$CK/dots" -C "$RC_CK" -i -v --chunking=off bob@postern.test
@@ -88,7 +96,8 @@ CK_CAPS='"caps": ["PIPELINING", "8BITMIME", "CHUNKING", "ENHANCEDSTATUSCODES"]'
 # discarded it), nothing more is sent, and it is retried as a refused DATA
 ck_serve "{$CK_CAPS, \"connections\": {\"1\": {\"bdat:1\": \"452 4.3.1 Insufficient system storage\"}}}"
 run_postern "$CK/big" -C "$(ck_rc 'retry 1
-retry_delay 0')" -i bob@postern.test
+retry_delay 0
+chunking on')" -i bob@postern.test
 ck_stop
 expect_rc 0 "a refused middle chunk (452) is retried like a refused DATA: delivered on the second connection"
 check "... two connections" test "$(ck_connections)" = 2
@@ -97,7 +106,7 @@ check "... the first sent no LAST chunk after the refusal" \
 check "... the second received the whole message" grep -q '^connection 2 .*complete=yes accepted=yes' "$CK/summary"
 
 ck_serve "{$CK_CAPS, \"bdat:1\": \"554 5.3.4 Message too big for system\"}"
-run_postern "$CK/big" -C "$(ck_rc '')" -i bob@postern.test
+run_postern "$CK/big" -C "$(ck_rc 'chunking on')" -i bob@postern.test
 ck_stop
 expect_rc 69 "a middle chunk refused with 554: 69"
 expect_err "refused while it was being sent: 554 5.3.4 Message too big" "... saying the server refused it while it was sent"

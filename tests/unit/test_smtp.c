@@ -69,7 +69,7 @@ struct scase {
 	const char *path;
 	char *name;
 	int tls, auth, timeout, tlsfail, lmtp;
-	int nochunking, binary; /* chunking off; the message has a binary part */
+	int chunking, binary; /* enum pn_chunking; the message has a binary part */
 	char *etrn; /* --rmqs: pn_smtp_etrn() with this argument, no message */
 	char *user, *password, *from, *helo, *dsn_notify, *dsn_ret, *dsn_envid;
 	struct pn_addrlist rcpt;
@@ -243,6 +243,7 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	static const char *const conn[] = {"accept", "refuse"};
 	static const char *const protocol[] = {"smtp", "lmtp"};
 	static const char *const on_off[] = {"on", "off"};
+	static const char *const chunking[] = {"auto", "on", "off"}; /* enum pn_chunking */
 	int i = 0;
 	*done = true;
 	if (strcmp(k, "tls") == 0)
@@ -259,7 +260,7 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	if (strcmp(k, "protocol") == 0)
 		return set_word(c, &c->lmtp, v, protocol, PN_ARRAY_LEN(protocol), line);
 	if (strcmp(k, "chunking") == 0)
-		return set_word(c, &c->nochunking, v, on_off, PN_ARRAY_LEN(on_off), line);
+		return set_word(c, &c->chunking, v, chunking, PN_ARRAY_LEN(chunking), line);
 	if (strcmp(k, "binary") == 0) {
 		bool ok = set_word(c, &i, v, on_off, PN_ARRAY_LEN(on_off), line);
 		c->binary = i == 0;
@@ -1017,7 +1018,7 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->verify = c->verify;
 	p->auth_in_clear = c->auth_in_clear;
 	p->lmtp = c->lmtp;
-	p->chunking = !c->nochunking;
+	p->chunking = c->chunking;
 	p->on_rcpt = on_rcpt;
 	p->on_rcpt_ctx = r;
 	p->on_info = c->serverinfo ? on_info : NULL;
