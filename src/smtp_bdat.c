@@ -137,18 +137,38 @@ static bool chunk_begin(struct session *s)
 	return smtp_write_line(s, line, line, CMD_MAX);
 }
 
+/* write_failed - a write of the message failed (why in werr): a server
+ * that refused the chunk and hung up before reading it said so first
+ * (RFC 3030 lets it answer before the octets), and that refusal is the
+ * outcome; else the failure of the write */
+static bool write_failed(struct session *s, const struct pn_error *werr)
+{
+	s->broken = true;
+	struct pn_error *out = s->err, ignored;
+	pn_error_init(&ignored);
+	s->err = &ignored; /* a reply that cannot be read changes nothing */
+	bool refused = pn_conn_pending(s->c) && smtp_read_reply(s) && s->r.code >= 400;
+	s->err = out;
+	if (refused)
+		return chunk_refused(s);
+	if (!pn_error_isset(out))
+		*out = *werr;
+	return false;
+}
+
 /* bdat_sink - message blocks into chunks on the connection */
 static bool bdat_sink(void *ctx, const char *p, size_t n, struct pn_error *err)
 {
 	struct session *s = ctx;
+	(void)err; /* s->err, the session's outcome */
 	while (n) {
 		if (!s->frame.left && !chunk_begin(s))
 			return false;
 		size_t k = pn_bdat_take(&s->frame, n);
-		if (!pn_conn_write(s->c, p, k, err)) {
-			s->broken = true;
-			return false;
-		}
+		struct pn_error werr;
+		pn_error_init(&werr);
+		if (!pn_conn_write(s->c, p, k, &werr))
+			return write_failed(s, &werr);
 		p += k;
 		n -= k;
 	}

@@ -141,6 +141,9 @@ SCENARIO
                    read and answered 503 5.5.1.  Offer CHUNKING (and
                    BINARYMIME) through "caps"/"caps_tls".  The chunks'
                    octets, joined, are the message (not un-stuffed)
+    "bdat_early"   played on each BDAT command line before its octets are
+                   read (default: nothing): a server that answers early,
+                   e.g. {"reply": "552 ...", "drop": "close"}
     "dot:K" "dot:ADDR"  with "lmtp": the reply for the K-th accepted
                    recipient (K from 1), or for <ADDR>, after the message
     "lhlo"         with "lmtp": reply to LHLO (default: as to EHLO)
@@ -246,7 +249,8 @@ OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "con
            "rcvbuf", "lmtp", "scram", "tls_version", "oauth_introspect", "oauth_ca"}
 SCRAM_KEYS = {"user", "password", "iterations", "mode"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
-         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn", "bdat"}
+         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn", "bdat",
+         "bdat_early"}
 ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
                "trickle", "trickle_bytes"}
 
@@ -871,6 +875,8 @@ class Session:
             self.act("other", "501 5.5.4 Syntax: BDAT count [LAST]")
             return
         size, last = int(m.group(1)), bool(m.group(2))
+        if self.lookup("bdat_early") is not None:
+            self.act("bdat_early", "")
         while len(self.buf) < size:
             if len(self.buf) > MAX_MESSAGE:
                 raise Ended("message too large")

@@ -112,6 +112,15 @@ expect_rc 69 "a middle chunk refused with 554: 69"
 expect_err "refused while it was being sent: 554 5.3.4 Message too big" "... saying the server refused it while it was sent"
 expect_one_line "... in one line"
 
+# a server that refuses a chunk at its command line and hangs up before
+# reading it: its refusal is the outcome, not the failed write
+ck_serve "{$CK_CAPS, \"bdat_early\": {\"reply\": \"552 5.3.4 Message size exceeds fixed limit\", \"drop\": \"close\"}}"
+run_postern "$CK/big" -C "$(ck_rc 'chunking on')" -i bob@postern.test
+ck_stop
+expect_err "refused while it was being sent: 552 5.3.4 Message size exceeds fixed limit" \
+	"a chunk refused early, then the connection closed: the refusal is told, not the lost connection"
+expect_rc 69 "... and decides the exit status"
+
 # the LAST chunk's reply is the verdict: its code decides, never retried
 ck_serve "{$CK_CAPS, \"dot\": \"451 4.3.0 Temporary failure, try again\"}"
 run_postern "$CK/dots" -C "$(ck_rc 'retry 2
