@@ -147,11 +147,12 @@ check "... MAIL FROM with BODY=BINARYMIME" grep -q '^command 1 .* MAIL FROM:<ali
 check "... in BDAT although chunking is off" grep -q '^command 1 .* BDAT [0-9]* LAST$' "$CK/summary"
 
 ck_serve '{"caps": ["PIPELINING", "8BITMIME", "CHUNKING"]}'
-run_postern "$CK/binary" -C "$(ck_rc '')" -i bob@postern.test
+run_postern "$CK/binary" -C "$(ck_rc "dead_letter $CK/dead")" -i bob@postern.test
 ck_stop
 expect_rc 65 "a binary message to a server without BINARYMIME: 65"
-expect_err "part in binary .* does not offer BINARYMIME" "... saying why"
+expect_err "part in binary .* does not offer BINARYMIME.*kept in $CK/dead/new/" "... saying why, and where it was kept"
 check "... nothing of it was sent (no MAIL)" sh -c "! grep -q ' MAIL FROM' '$CK/summary'"
+check "... kept in dead_letter byte for byte" cmp -s "$(grep -l 'Subject: binary' "$CK"/dead/new/* 2>/dev/null | head -n 1)" "$CK/binary"
 
 # chunking off: DATA although the server offers CHUNKING
 ck_serve "{$CK_CAPS}"

@@ -810,8 +810,9 @@ static void binary_flag(void)
 		const char *in;
 		bool binary;
 	} cases[] = {
-		{"Content-Transfer-Encoding: binary\n\nx\n", true},
-		{"Subject: s\nContent-Transfer-Encoding:  Binary (raw)\n\nx\n", true},
+		/* 8-bit bodies: mime.c's scan (mime branch) walks only those */
+		{"Content-Transfer-Encoding: binary\n\nx\xff\n", true},
+		{"Subject: s\nContent-Transfer-Encoding:  Binary (raw)\n\n\x01\xfe\n", true},
 		{"Content-Transfer-Encoding: 8bit\n\nx\n", false},
 		{"Content-Transfer-Encoding: binaryish\n\nx\n", false},
 		{"Subject: s\n\nContent-Transfer-Encoding: binary\n", false},
