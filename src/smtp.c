@@ -439,13 +439,14 @@ static bool envelope(struct session *s, struct pn_buf *refused, bool *mail_ok, i
 			return false;
 		mail_read = true;
 		if (!*mail_ok) /* what follows was refused for want of MAIL: drain it */
-			return rcpt_replies(s, i, end, refused, false) && (!last || data_reply(s, data_code));
+			return rcpt_replies(s, i, end, refused, false) && (!last || data_reply(s, data_code)) &&
+			       smtp_bdat_drain(s);
 		if (!rcpt_replies(s, i, end, refused, true))
 			return false;
 		i = end;
 	}
 	if (!data || refused->len)
-		return !pipe || !data || data_reply(s, data_code);
+		return (!pipe || !data || data_reply(s, data_code)) && (!refused->len || smtp_bdat_drain(s));
 	if (!pipe && !smtp_send_cmd(s, "DATA"))
 		return false;
 	return (pipe || smtp_flush(s)) && data_reply(s, data_code);

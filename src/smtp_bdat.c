@@ -202,6 +202,15 @@ bool smtp_bdat_ahead(struct session *s)
 	return send_chunks(s);
 }
 
+/* smtp_bdat_drain - see smtp_session.h */
+bool smtp_bdat_drain(struct session *s)
+{
+	if (!s->bdat_ahead)
+		return true;
+	s->bdat_ahead = false;
+	return smtp_read_reply(s);
+}
+
 /* smtp_bdat_body - see smtp_session.h */
 bool smtp_bdat_body(struct session *s)
 {

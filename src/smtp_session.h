@@ -74,6 +74,10 @@ bool smtp_choose_body(struct session *s);
 /* smtp_bdat_ahead - with s->bdat_ahead, the whole message in one chunk
  * queued behind the envelope, before its replies are read */
 bool smtp_bdat_ahead(struct session *s);
+/* smtp_bdat_drain - after a refused envelope, the reply to a chunk sent
+ * ahead of it (it answers a transaction without recipients) is read and
+ * dropped, so that no later command takes it for its own */
+bool smtp_bdat_drain(struct session *s);
 /* smtp_bdat_body - the body with BDAT (smtp_bdat.c): the message in
  * chunks and the replies to all but the LAST one; the caller reads the
  * verdict, as after the final dot.  False with s->err set. */
