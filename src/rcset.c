@@ -91,6 +91,7 @@ static const struct command commands[] = {
 	{"retry", K_COUNT, F(retry)},
 	{"retry_delay", K_COUNT, F(retry_delay)},
 	{"retry_max_time", K_COUNT, F(retry_max_time)},
+	{"retry_after_data", K_BOOL, F(retry_after_data)},
 	{"dot_ends_input", K_CHOICE, offsetof(struct pn_account, dot_ends_input), w_dot},
 	{"bs_max_size", K_LIMIT, F(bs_max_size)},
 	{"bs_max_recipients", K_LIMIT, F(bs_max_recipients)},
@@ -637,7 +638,7 @@ static const struct usage_group {
 					     " maildomain local_senders from_full_name aliases dsn_notify dsn_return"
 					     " dot_ends_input "},
 	{N_("Logging, retries and dead letters:"), " syslog log_format logfile_time_format retry retry_delay"
-						  " retry_max_time dead_letter "},
+						  " retry_max_time retry_after_data dead_letter "},
 	{N_("Limits of -bs, and other settings:"), NULL},
 };
 
@@ -683,7 +684,7 @@ static bool override_safe(const char *name)
 				   " set_msgid_header set_to_header remove_bcc_headers keepbcc"
 				   " add_missing_from_header add_missing_date_header undisclosed_recipients"
 				   " dsn_notify dsn_return logfile_time_format from_full_name"
-				   " dot_ends_input retry retry_delay retry_max_time syslog log_format"
+				   " dot_ends_input retry retry_delay retry_max_time retry_after_data syslog log_format"
 				   " tls_force_sslv3 tls_min_dh_prime_bits ntlmdomain chunking ";
 	size_t n = strlen(name);
 	for (const char *p = strstr(safe, name); p; p = strstr(p + 1, name))

@@ -64,6 +64,7 @@ struct pn_account {
 	int retry;            /* further attempts after a transient failure */
 	int retry_delay;      /* seconds before the first retry */
 	int retry_max_time;   /* seconds within which a retry may start */
+	int retry_after_data; /* an explicit 4xx to the end of data is retried too */
 	int bs_max_size;        /* -bs: octets of one message */
 	int bs_max_recipients;  /* -bs: recipients of one message */
 	int bs_idle_timeout;    /* -bs: seconds to wait for a command or data */

@@ -27,6 +27,10 @@ struct run {
 	struct hold *h;  /* of the account in use */
 	bool session;    /* -bs: h outlives the message, errors go in replies */
 	bool names_only; /* --list-accounts: the files' eval lines are not run */
+	/* -bs: a message goes through this (the session's connection to the
+	 * smarthost) instead of a session of its own; NULL: its own */
+	bool (*send)(void *ctx, const struct pn_envelope *env, const struct pn_message *m, struct pn_error *out);
+	void *send_ctx;
 };
 
 /* acquire.c */
@@ -51,6 +55,11 @@ bool pn_run_acquire(const struct pn_request *req, const struct pn_account *a, st
 void pn_run_release(struct run *r);
 
 /* send.c */
+
+/* pn_run_params - the SMTP settings of an account for a request (with
+ * insecure_auth_without_tls: its warning, at every use) */
+void pn_run_params(const struct pn_request *req, const struct pn_account *a, const struct run *r,
+		   struct pn_smtp_params *p);
 
 /* pn_run_message - read the input from fd, deliver, keep a dead letter,
  * log: what -bs repeats for every message.  ok: the account and its secret

@@ -59,31 +59,32 @@ static int fail_kept(const struct pn_error *err, const char *kept, const struct 
 }
 
 /* print_verdict - -bv: one line per recipient on stdout */
-static void print_verdict(void *ctx, const char *addr, int code, const char *reply)
+static void print_verdict(void *ctx, size_t i, const char *addr, int code, const char *reply)
 {
+	(void)i;
 	if (code >= 200 && code < 300)
 		printf(_("%s: deliverable (%s)\n"), addr, reply);
 	else
 		printf(_("%s: refused (%s)\n"), addr, reply);
 }
 
-/* what an LMTP server said for each recipient after the data: those that
- * have the message are left out of a dead letter, so that --resend does
- * not give it to them twice */
+/* which recipients have the message: after the data, an LMTP server says
+ * it for each, an SMTP server for each transaction (more than one when it
+ * deferred recipients with 452 4.5.3).  Those that have it are left out
+ * of a dead letter, so that --resend does not give it to them twice. */
 struct verdicts {
-	bool *got; /* one per recipient of the envelope, NULL: not LMTP */
-	size_t n, next;
+	bool *got; /* one per recipient of the envelope */
+	size_t n;
 };
 
-/* lmtp_verdict - smtp.c's on_rcpt with LMTP: the next recipient's verdict */
-static void lmtp_verdict(void *ctx, const char *addr, int code, const char *reply)
+/* got_verdict - smtp.c's on_rcpt with a message: recipient i's verdict */
+static void got_verdict(void *ctx, size_t i, const char *addr, int code, const char *reply)
 {
 	struct verdicts *v = ctx;
 	(void)addr;
 	(void)reply;
-	if (v->next < v->n)
-		v->got[v->next] = code >= 200 && code <= 299;
-	v->next++;
+	if (i < v->n)
+		v->got[i] = code >= 200 && code <= 299;
 }
 
 /* rewrite - the header commands of the account; -F wins over
@@ -116,33 +117,42 @@ static void warn_insecure(const struct pn_request *req, const struct pn_account 
 	free(text);
 }
 
+/* pn_run_params - see run.h */
+void pn_run_params(const struct pn_request *req, const struct pn_account *a, const struct run *r,
+		   struct pn_smtp_params *p)
+{
+	pn_account_params(a, &r->id, p);
+	p->verbose = req->verbose;
+	p->dsn_notify = req->dsn_notify ? req->dsn_notify : a->dsn_notify;
+	p->dsn_ret = req->dsn_ret ? req->dsn_ret : a->dsn_return;
+	p->dsn_envid = req->dsn_envid;
+	p->password = &r->h->secret;
+	if (pn_account_insecure(a))
+		warn_insecure(req, a, r->h);
+}
+
 /* deliver - everything after the account is known; m is NULL for -bv */
 static bool deliver(const struct pn_request *req, const struct pn_envelope_in *ein, const struct pn_account *a,
 		    struct run *r, struct pn_message *m, struct pn_envelope_store *env, struct verdicts *v,
 		    struct pn_error *out)
 {
-	struct pn_smtp_params p;
-	pn_account_params(a, &r->id, &p);
-	p.verbose = req->verbose;
-	p.dsn_notify = req->dsn_notify ? req->dsn_notify : a->dsn_notify;
-	p.dsn_ret = req->dsn_ret ? req->dsn_ret : a->dsn_return;
-	p.dsn_envid = req->dsn_envid;
-	p.verify = !m;
-	p.on_rcpt = m ? NULL : print_verdict;
-	p.password = &r->h->secret;
-	if (pn_account_insecure(a))
-		warn_insecure(req, a, r->h);
 	if (!pn_envelope_build(env, ein, a, &r->id, m, out) || (m && !rewrite(req, a, env, m, out)))
 		return false;
-	if (m && p.lmtp) {
+	if (r->send && m) /* -bs: through the session's connection */
+		return r->send(r->send_ctx, &env->env, m, out);
+	struct pn_smtp_params p;
+	pn_run_params(req, a, r, &p);
+	p.verify = !m;
+	p.on_rcpt = m ? NULL : print_verdict;
+	if (m) {
 		v->n = env->rcpt.n;
 		v->got = pn_xcalloc(v->n ? v->n : 1, sizeof(*v->got));
-		p.on_rcpt = lmtp_verdict;
+		p.on_rcpt = got_verdict;
 		p.on_rcpt_ctx = v;
 	}
-	/* -bv is not retried: it would report twice */
-	return pn_retry_deliver(&(struct pn_retry){m ? a->retry : 0, a->retry_delay, a->retry_max_time}, &p,
-				&env->env, m, out);
+	/* -bv is retried until a verdict is printed (retry.h) */
+	return pn_retry_deliver(&(struct pn_retry){a->retry, a->retry_delay, a->retry_max_time, a->retry_after_data},
+				&p, &env->env, m, out);
 }
 
 /* ignore_dots - -i, or the account's rule for a "." line (dot_ends_input) */
@@ -179,8 +189,8 @@ static bool resend_request(const struct pn_request *req, struct pn_request *out,
 	return true;
 }
 
-/* undelivered - the recipients an LMTP server did not accept (all of
- * them when it gave no verdict) */
+/* undelivered - the recipients that do not have the message (all of
+ * them when no verdict came) */
 static void undelivered(const struct pn_addrlist *rcpt, const struct verdicts *v, struct pn_addrlist *out)
 {
 	pn_addrlist_init(out);
@@ -190,7 +200,7 @@ static void undelivered(const struct pn_addrlist *rcpt, const struct verdicts *v
 }
 
 /* keep_dead - a message that was not delivered goes to dead_letter: *path
- * says where, or kerr why it could not be kept; with LMTP, for the
+ * says where, or kerr why it could not be kept; for the
  * recipients that did not get it */
 static void keep_dead(const struct pn_request *req, const struct pn_envelope_in *ein, const struct pn_account *a,
 		      const struct pn_message *m, const struct pn_envelope_store *env, const struct verdicts *v,
@@ -229,7 +239,7 @@ int pn_run_message(const struct pn_request *req, const struct pn_envelope_in *ei
 	struct pn_message m;
 	struct pn_envelope_store env;
 	memset(&env, 0, sizeof(env));
-	struct verdicts v = {NULL, 0, 0};
+	struct verdicts v = {NULL, 0};
 	bool verify = req->mode == PN_MODE_VERIFY;
 	/* the input is read to its end even when nothing can be sent */
 	bool have_msg = !verify && pn_message_read(&m, in, ignore_dots(req, ok ? a : NULL),

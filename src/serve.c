@@ -146,6 +146,8 @@ static void error(struct session *s, int code, const char *enh, const char *text
 /* reset - forget the transaction (RSET, HELO, EHLO, after DATA) */
 static void reset(struct session *s)
 {
+	if (s->mail && s->ops->reset)
+		s->ops->reset(s->ops->ctx);
 	s->mail = s->utf8 = false;
 	s->from[0] = '\0';
 	pn_addrlist_free(&s->rcpt);
@@ -173,7 +175,7 @@ static void on_helo(struct session *s, bool esmtp)
 static void mail(struct session *s, const struct pn_cmd *c)
 {
 	struct pn_serve_reply r;
-	s->ops->mail(s->ops->ctx, c->addr, &r);
+	s->ops->mail(s->ops->ctx, c, &r);
 	if (r.code >= 200 && r.code < 300) {
 		s->mail = true;
 		s->utf8 = c->smtputf8;

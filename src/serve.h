@@ -19,13 +19,17 @@
 /* what a session calls for each transaction; each sets the reply */
 struct pn_serve_ops {
 	void *ctx;
-	/* MAIL FROM accepted by the parser: choose the account ("" is <>) */
-	void (*mail)(void *ctx, const char *from, struct pn_serve_reply *r);
+	/* MAIL FROM accepted by the parser (c->addr "" is <>; its SIZE and
+	 * SMTPUTF8): choose the account */
+	void (*mail)(void *ctx, const struct pn_cmd *c, struct pn_serve_reply *r);
 	/* RCPT TO, after a MAIL that was accepted */
 	void (*rcpt)(void *ctx, const char *from, const char *rcpt, struct pn_serve_reply *r);
 	/* the message in fd (un-stuffed, at offset 0): relay it */
 	void (*data)(void *ctx, const char *from, const struct pn_addrlist *rcpt, int fd,
 		     struct pn_serve_reply *r);
+	/* the transaction MAIL began ended without its data (RSET, HELO,
+	 * EHLO, a refused DATA, the end of the session); NULL: nothing to do */
+	void (*reset)(void *ctx);
 };
 
 struct pn_serve_limits {

@@ -49,7 +49,7 @@ bool smtp_choose_body(struct session *s)
 	 * to deliver to, so the message may go without waiting (RFC 3030
 	 * 4.2's example), saving a round trip; with more, a refused one would
 	 * leave the others delivered */
-	bool ahead = s->caps.pipelining && s->rcpt->n == 1 && s->msg->size <= PN_BDAT_CHUNK;
+	bool ahead = s->caps.pipelining && s->tx.n == 1 && s->msg->size <= PN_BDAT_CHUNK;
 	if (!s->msg->binary || (can && s->caps.binarymime)) {
 		int how = s->msg->binary ? PN_CHUNKING_ON : s->p->chunking;
 		s->bdat = can && (how == PN_CHUNKING_ON || (how == PN_CHUNKING_AUTO && ahead));

@@ -14,7 +14,13 @@
 
 #define CMD_MAX 512      /* RFC 5321 4.5.3.1.4, with CRLF */
 
-enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_DONE, S_FAIL };
+/* S_READY: the session can take a transaction (after AUTH, or after one) */
+enum state { S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_ENVELOPE, S_BODY, S_ETRN, S_QUIT, S_READY, S_DONE, S_FAIL };
+
+/* recipients by their index in the envelope */
+struct idxlist {
+	size_t *i, n, cap;
+};
 
 struct caps {
 	bool starttls, pipelining, eightbit, dsn, size, smtputf8, etrn;
@@ -30,15 +36,26 @@ struct session {
 	const struct pn_addrlist *rcpt;
 	const struct pn_message *msg;
 	const char *etrn;          /* --rmqs: the ETRN argument; NULL: a message */
+	struct idxlist tx;         /* the recipients of this transaction; after
+				    * the envelope, those it accepted */
+	struct idxlist later;      /* deferred with 452 4.5.3: the next one's */
+	size_t tx_ok;              /* accepted so far, while the RCPTs are read */
+	size_t rcpt_cap;           /* recipients the server takes in a transaction,
+				    * learned from its 452 4.5.3; 0: unknown */
+	size_t sent;               /* recipients that have the message */
+	bool rset;                 /* a transaction went before: RSET first */
+	bool stepwise;             /* -bs: the transaction a command at a time */
+	bool step_mail;            /* ... a MAIL was accepted, it is open */
+	unsigned long long step_size; /* ... the client's SIZE=, 0: none */
 	struct pn_conn *c;
 	struct pn_tls *tls;
 	bool tls_on, broken, data_open;
 	enum pn_phase phase;       /* what the reply being waited for answers */
 	char cur[512];             /* the last reply on one line */
-	struct {                   /* the recipient refusal that decides */
+	struct refusal {           /* the recipient refusal that decides */
 		int code;
 		char enhanced[16], line[512];
-	} refusal;
+	} refusal, deferral;       /* ... and the first 452 4.5.3 */
 	bool bare_refused;         /* a refused recipient has no domain */
 	struct caps caps;
 	bool bdat;                 /* the message goes in BDAT chunks (smtp_bdat.c) */

@@ -96,6 +96,10 @@ SCENARIO
                        challenge, as Gmail sends it).  "oauth_ca": the CA
                        file for URL.  XOAUTH2 and OAUTHBEARER are then
                        offered in "caps_tls"'s default
+    "rcpt_limit": N    take at most N recipients per transaction, as
+                       Postfix's smtpd_recipient_limit: any RCPT after N
+                       accepted ones is answered "452 4.5.3 Error: too
+                       many recipients", whatever the steps say
     "connections": {"1": {...}, "2": {...}}
                        per connection: the object for connection N (counted
                        from 1) is merged over the top level, so connection 1
@@ -210,6 +214,9 @@ Log (--log): one JSON object per connection, appended when it ends:
   message_b64       that message (un-dot-stuffed, without the final dot
                     line), base64; null when none
   message_bytes     its length; body_bytes: raw body bytes received
+  transactions  one {"rcpt": [...], "accepted": bool} per complete
+              message, in order: the recipients the transaction had accepted
+              (lower case) and whether its final reply was 2xx
   accepted    the final reply after the dot was 2xx (with "lmtp": every
               recipient's reply was, and each was sent)
   verdicts    with "lmtp": the codes sent after the dot, in order
@@ -221,6 +228,7 @@ Log (--log): one JSON object per connection, appended when it ends:
 Summary (--summary): for each connection
   connection N tls=yes|no complete=yes|no accepted=yes|no body_bytes=B flushes=F end=...
   command N read=R flush=F pipe|wait LINE  (one per command line)
+  transaction N accepted=yes|no ADDR,ADDR...  (one per complete message)
 """
 
 import argparse
@@ -246,7 +254,7 @@ MAX_MESSAGE = 64 << 20    # bound on the message kept in memory
 RCVBUF = 128 << 10
 
 OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "connections",
-           "rcvbuf", "lmtp", "scram", "tls_version", "oauth_introspect", "oauth_ca"}
+           "rcvbuf", "lmtp", "scram", "tls_version", "oauth_introspect", "oauth_ca", "rcpt_limit"}
 SCRAM_KEYS = {"user", "password", "iterations", "mode"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
          "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn", "bdat",
@@ -292,9 +300,9 @@ def check_scenario(scen, where="scenario"):
         elif key == "tls_version":
             if value not in ("1.2", "1.3"):
                 raise ValueError("%s: tls_version is \"1.2\" or \"1.3\"" % where)
-        elif key == "rcvbuf":
+        elif key in ("rcvbuf", "rcpt_limit"):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError("%s: %s is a number of bytes" % (where, key))
+                raise ValueError("%s: %s is a positive number" % (where, key))
         elif key in ("caps", "caps_tls"):
             if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
                 raise ValueError("%s: %s must be a list of strings" % (where, key))
@@ -372,7 +380,7 @@ class Session:
         self.rec = {"connection": n, "tls": False, "commands": [], "replies": [],
                     "message_complete": False, "message_b64": None, "message_bytes": 0,
                     "body_bytes": 0, "accepted": False, "injected": None, "end": None,
-                    "flushes": 0, "verdicts": []}
+                    "flushes": 0, "verdicts": [], "transactions": []}
 
     # ---- time ----
     def left(self):
@@ -785,7 +793,11 @@ class Session:
         m = re.search(r"<([^>]*)>", arg)
         addr = (m.group(1) if m else arg).lower()
         default = "250 2.1.5 Ok" if self.mail_ok else "503 5.5.1 Error: need MAIL command"
-        code = self.act(("rcpt:%d" % self.rcpt_n, "rcpt:" + addr, "rcpt"), default)
+        keys = ("rcpt:%d" % self.rcpt_n, "rcpt:" + addr, "rcpt")
+        if self.mail_ok and self.rcpt_ok >= self.scen.get("rcpt_limit", self.rcpt_ok + 1):
+            keys = ()  # Postfix checks its limit first
+            default = "452 4.5.3 Error: too many recipients"
+        code = self.act(keys, default)
         if code is not None and 200 <= code < 300 and self.mail_ok:
             self.rcpt_ok += 1
             self.rcpt_addrs.append(addr)
@@ -853,6 +865,7 @@ class Session:
             finally:  # also when the server hangs up right after its reply
                 code = self.last_code
                 self.rec["accepted"] = code is not None and 200 <= code < 300
+                self.rec["transactions"].append({"rcpt": self.rcpt_addrs, "accepted": self.rec["accepted"]})
         self.mail_ok, self.rcpt_ok = False, 0
         self.rcpt_addrs = []
 
@@ -867,6 +880,7 @@ class Session:
         finally:
             self.rec["accepted"] = len(codes) == len(self.rcpt_addrs) > 0 and \
                 all(c is not None and 200 <= c < 300 for c in codes)
+            self.rec["transactions"].append({"rcpt": self.rcpt_addrs, "accepted": self.rec["accepted"]})
 
     def cmd_bdat(self, arg):
         """RFC 3030: "BDAT n [LAST]"; the n octets follow at once."""
@@ -1077,6 +1091,8 @@ def summary_text(r):
     for c in r["commands"]:
         out.append("command %d read=%d flush=%d %s %s\n" % (
             n, c["read"], c["flush"], "pipe" if c["pipelined"] else "wait", c["line"]))
+    for t in r.get("transactions", []):
+        out.append("transaction %d accepted=%s %s\n" % (n, yn[t["accepted"]], ",".join(t["rcpt"])))
     for x in r.get("scram", []):
         out.append("scram %d tls=%s mech=%s cbind=%s binding=%s proof=%s user=%s result=%s\n" % (
             n, x["tls"], x["mech"], x["cbind"], x["binding"], x["proof"], x["user"], x["result"]))

@@ -847,9 +847,10 @@ static void on_info(void *ctx, const struct pn_smtp_info *info)
 }
 
 /* on_rcpt - the -bv callback: one line per recipient */
-static void on_rcpt(void *ctx, const char *addr, int code, const char *reply)
+static void on_rcpt(void *ctx, size_t i, const char *addr, int code, const char *reply)
 {
 	struct run *r = ctx;
+	(void)i;
 	r->nrcpt++;
 	if (!pn_buf_printf(&r->onrcpt, "%s %d %s\n", addr, code, reply))
 		abort();
