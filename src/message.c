@@ -658,11 +658,6 @@ bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx, stru
 	return stream(m, true, sink, ctx, err);
 }
 
-bool pn_message_canonical(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
-{
-	return stream(m, false, sink, ctx, err);
-}
-
 bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
 {
 	if (m->lost) {
@@ -685,6 +680,11 @@ static bool count(void *ctx, const char *p, size_t n, struct pn_error *err)
 {
 	*(size_t *)ctx += n;
 	return true;
+}
+
+bool pn_message_canon(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err)
+{
+	return stream(m, false, sink, ctx, err);
 }
 
 /* top_binary - the message's own header says Content-Transfer-Encoding:

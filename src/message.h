@@ -85,6 +85,10 @@ void pn_message_drop(struct pn_message *m, const char *name);
  * 74 when it could not all be stored (m->lost) */
 bool pn_message_raw(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err) PN_WUR;
 
+/* pn_message_canon - the transmitted message, canonical, not dot-stuffed
+ * and without the end of data (what SIZE counts, what mime.c walks) */
+bool pn_message_canon(const struct pn_message *m, pn_sink sink, void *ctx, struct pn_error *err) PN_WUR;
+
 /* pn_message_prepare - compute size and 8-bit flag of what will be sent */
 bool pn_message_prepare(struct pn_message *m, struct pn_error *err) PN_WUR;
 
@@ -92,12 +96,6 @@ bool pn_message_prepare(struct pn_message *m, struct pn_error *err) PN_WUR;
  * ending in CRLF "." CRLF, in blocks passed to sink */
 bool pn_message_stream(const struct pn_message *m, pn_sink sink, void *ctx,
 		       struct pn_error *err) PN_WUR;
-
-/* pn_message_canonical - the transmitted message, canonical (CRLF) but not
- * dot-stuffed and without an end of data: BDAT's octets (RFC 3030), as
- * many as m->size says */
-bool pn_message_canonical(const struct pn_message *m, pn_sink sink, void *ctx,
-			  struct pn_error *err) PN_WUR;
 
 
 enum pn_hdr { PN_HDR_AUTO, PN_HDR_ON, PN_HDR_OFF };

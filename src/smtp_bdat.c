@@ -4,7 +4,7 @@
  * the message is binary, which only BDAT with BODY=BINARYMIME carries.
  *
  * The octets are the canonical message, not dot-stuffed, with no end of
- * data (pn_message_canonical): their number is m->size, known before the
+ * data (pn_message_canon): their number is m->size, known before the
  * first one goes out, so every chunk's size is too (canon.h's framing) and
  * no chunk is held in memory.  With PIPELINING the chunks follow each
  * other without waiting (RFC 3030 4.2), and a reply already waiting at a
@@ -183,7 +183,7 @@ static bool send_chunks(struct session *s)
 	s->answered = 0;
 	smtp_trace(s, "--- the message in BDAT chunks: %zu bytes", s->msg->size);
 	pn_conn_deadline(s->c, pn_deadline_in(pn_conn_bulk_ms(s->c, s->msg->size)));
-	if (!pn_message_canonical(s->msg, bdat_sink, s, s->err))
+	if (!pn_message_canon(s->msg, bdat_sink, s, s->err)) /* BDAT's octets: m->size of them */
 		return false;
 	if (!s->frame.chunks && !chunk_begin(s)) /* the empty message: "BDAT 0 LAST" */
 		return false;
