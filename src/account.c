@@ -411,4 +411,5 @@ void pn_account_params(const struct pn_account *a, const struct pn_identity *id,
 	p->user = a->user;
 	p->oauth = pn_account_oauth(a);
 	p->lmtp = a->protocol == PN_PROTO_LMTP;
+	p->chunking = a->chunking;
 }

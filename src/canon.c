@@ -1,6 +1,8 @@
-/* canon.c - CRLF canonicalization and dot-stuffing (see canon.h). */
+/* canon.c - CRLF canonicalization and dot-stuffing, BDAT chunk framing
+ * (see canon.h). */
 #include "canon.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* pn_canon_init - state at the start of a message */
@@ -82,4 +84,42 @@ size_t pn_canon_finish(struct pn_canon *c, char *out)
 		o += 3;
 	}
 	return o;
+}
+
+/* pn_bdat_init - nothing framed yet */
+void pn_bdat_init(struct pn_bdat *b, unsigned long long total, size_t chunk)
+{
+	b->total = total;
+	b->off = 0;
+	b->left = 0;
+	b->chunk = chunk ? chunk : 1;
+	b->chunks = 0;
+}
+
+/* pn_bdat_begin - see canon.h */
+bool pn_bdat_begin(struct pn_bdat *b, char line[PN_BDAT_LINE_MAX])
+{
+	bool empty = b->total == 0 && b->chunks == 0; /* "BDAT 0 LAST" */
+	if (b->left || (b->off >= b->total && !empty))
+		return false;
+	unsigned long long rest = b->total - b->off;
+	b->left = rest < b->chunk ? rest : b->chunk;
+	b->chunks++;
+	snprintf(line, PN_BDAT_LINE_MAX, "BDAT %llu%s", b->left, b->off + b->left == b->total ? " LAST" : "");
+	return true;
+}
+
+/* pn_bdat_take - see canon.h */
+size_t pn_bdat_take(struct pn_bdat *b, size_t n)
+{
+	size_t k = b->left < n ? (size_t)b->left : n;
+	b->left -= k;
+	b->off += k;
+	return k;
+}
+
+/* pn_bdat_done - see canon.h */
+bool pn_bdat_done(const struct pn_bdat *b)
+{
+	return b->chunks && !b->left && b->off == b->total;
 }

@@ -47,6 +47,7 @@ static const char *const w_undisclosed[] = {"off", "", "on", NULL}; /* on: PN_TO
 static const char *const w_provider[] = {"none", "microsoft", "google", "generic", NULL}; /* enum pn_oauth2_provider */
 static const char *const w_grant[] = {"refresh_token", "client_credentials", NULL}; /* enum pn_oauth2_grant */
 static const char *const w_log_format[] = {"text", "json", NULL}; /* enum pn_log_format */
+static const char *const w_chunking[] = {"auto", "on", "off", NULL}; /* enum pn_chunking */
 
 #define F(field) offsetof(struct pn_account, field), NULL
 static const struct command commands[] = {
@@ -117,6 +118,7 @@ static const struct command commands[] = {
 	{"oauth2_trust_file", K_TRUST, F(oauth2_trust_file)},
 	{"oauth2_token_store", K_PATH, F(oauth2_token_store)},
 	{"log_format", K_CHOICE, offsetof(struct pn_account, log_format), w_log_format},
+	{"chunking", K_CHOICE, offsetof(struct pn_account, chunking), w_chunking},
 };
 #undef F
 /* one bit of struct pn_account.set per command */
@@ -625,7 +627,7 @@ static const struct usage_group {
 	const char *names; /* " a b c " */
 } usage_groups[] = {
 	{N_("The server and the connection:"), " host port timeout source_ip proxy_host proxy_port socket protocol"
-					       " domain "},
+					       " domain chunking "},
 	{N_("TLS:"), " tls tls_starttls tls_certcheck tls_trust_file tls_session_cache tls_fingerprint"
 		     " tls_cert_file tls_key_file tls_crl_file tls_priorities tls_host_override "},
 	{N_("Authentication:"), " auth user passwordeval insecure_auth_without_tls oauth2_provider oauth2_tenant"
@@ -683,7 +685,7 @@ static bool override_safe(const char *name)
 				   " add_missing_from_header add_missing_date_header undisclosed_recipients"
 				   " dsn_notify dsn_return logfile_time_format from_full_name"
 				   " dot_ends_input retry retry_delay retry_max_time retry_after_data syslog log_format"
-				   " tls_force_sslv3 tls_min_dh_prime_bits ntlmdomain ";
+				   " tls_force_sslv3 tls_min_dh_prime_bits ntlmdomain chunking ";
 	size_t n = strlen(name);
 	for (const char *p = strstr(safe, name); p; p = strstr(p + 1, name))
 		if (p[-1] == ' ' && p[n] == ' ')

@@ -17,6 +17,7 @@
 enum pn_dot { PN_DOT_TTY, PN_DOT_ON, PN_DOT_OFF };
 enum pn_local { PN_LOCAL_KEEP, PN_LOCAL_QUALIFY, PN_LOCAL_REPLACE };
 enum pn_protocol { PN_PROTO_SMTP, PN_PROTO_LMTP };
+enum pn_chunking { PN_CHUNKING_AUTO, PN_CHUNKING_ON, PN_CHUNKING_OFF };
 enum pn_oauth2_provider { PN_OAUTH2_NONE, PN_OAUTH2_MICROSOFT, PN_OAUTH2_GOOGLE, PN_OAUTH2_GENERIC };
 enum pn_oauth2_grant { PN_GRANT_REFRESH_TOKEN, PN_GRANT_CLIENT_CREDENTIALS };
 enum pn_log_format { PN_LOG_TEXT, PN_LOG_JSON };
@@ -75,6 +76,7 @@ struct pn_account {
 	char *socket;         /* Unix-domain socket instead of host and port */
 	int insecure_auth_without_tls; /* AUTH in clear to a host that is not local */
 	int protocol;         /* PN_PROTO_SMTP, PN_PROTO_LMTP */
+	int chunking;         /* enum pn_chunking: BDAT (RFC 3030) or DATA */
 	/* OAuth 2.0 (oauth.h): where postern obtains the token itself */
 	int oauth2_provider;  /* enum pn_oauth2_provider: presets of the URLs and scope */
 	int oauth2_grant;     /* enum pn_oauth2_grant */

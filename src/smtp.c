@@ -3,7 +3,8 @@
  * RFC 5321 (the dialogue), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
  * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3461 (DSN), RFC 2033 (LMTP:
  * LHLO, a reply per recipient after the data), RFC 1985 (ETRN, for
- * --rmqs); the AUTH state (RFC 4954) is smtp_auth.c's.
+ * --rmqs); the AUTH state (RFC 4954) is smtp_auth.c's, BDAT (RFC 3030)
+ * smtp_bdat.c's.
  * One handler per state; the security rules are transitions: AUTH is only
  * reached with TLS up, and STARTTLS that cannot happen ends the session.
  * SECURITY: AUTH commands are written by smtp_auth.c through send_secret,
@@ -182,6 +183,10 @@ static void parse_caps(struct session *s)
 			s->caps.dsn = true;
 		else if (strcasecmp(kw, "SMTPUTF8") == 0)
 			s->caps.smtputf8 = true;
+		else if (strcasecmp(kw, "CHUNKING") == 0)
+			s->caps.chunking = true;
+		else if (strcasecmp(kw, "BINARYMIME") == 0)
+			s->caps.binarymime = true;
 		else if (strncasecmp(kw, "SIZE", 4) == 0 && (!kw[4] || kw[4] == ' ')) {
 			s->caps.size = true;
 			s->caps.size_max = strtoul(kw + 4, NULL, 10);
@@ -324,7 +329,9 @@ static void mail_params(struct session *s, char *out, size_t size)
 		o += (size_t)snprintf(out + o, size - o, " SIZE=%zu", s->msg->size);
 	else if (s->stepwise && s->step_size && s->caps.size) /* -bs: the client's, as it said it */
 		o += (size_t)snprintf(out + o, size - o, " SIZE=%llu", s->step_size);
-	if (s->msg && s->msg->eightbit && s->caps.eightbit)
+	if (s->bdat && s->msg->binary) /* RFC 3030 3: only BDAT carries it */
+		o += (size_t)snprintf(out + o, size - o, " BODY=BINARYMIME");
+	else if (s->msg && s->msg->eightbit && s->caps.eightbit)
 		o += (size_t)snprintf(out + o, size - o, " BODY=8BITMIME");
 	else if (s->msg && s->msg->eightbit)
 		smtp_trace(s, "--- 8-bit header fields go as they are (SMTPUTF8) to a server without 8BITMIME");
@@ -504,6 +511,7 @@ static bool envelope(struct session *s, struct pn_buf *refused, struct pn_buf *d
 	char params[400];
 	mail_params(s, params, sizeof(params));
 	bool pipe = s->caps.pipelining, data_sent = false;
+	bool data = !s->p->verify && !s->bdat; /* BDAT waits for the envelope's verdict */
 	if (!send_mail(s, params, pipe) || (!pipe && (!smtp_flush(s) || !mail_reply(s, mail_ok))))
 		return false;
 	if (!pipe && !*mail_ok)
@@ -516,14 +524,17 @@ static bool envelope(struct session *s, struct pn_buf *refused, struct pn_buf *d
 		for (size_t k = i; k < end; k++)
 			if (!send_rcpt(s, s->rcpt->addr[s->tx.i[k]]))
 				return false;
-		data_sent = pipe && end == n && !s->p->verify; /* the batch that ends with DATA */
+		data_sent = pipe && end == n && data; /* the batch that ends with DATA */
 		if (data_sent && !smtp_send_cmd(s, "DATA"))
+			return false;
+		if (end == n && s->bdat_ahead && !smtp_bdat_ahead(s))
 			return false;
 		if (!smtp_flush(s) || (!mail_read && !mail_reply(s, mail_ok)))
 			return false;
 		mail_read = true;
 		if (!*mail_ok) /* what follows was refused for want of MAIL: drain it */
-			return rcpt_replies(s, i, end, refused, deferred, false) && (!data_sent || data_reply(s, data_code));
+			return rcpt_replies(s, i, end, refused, deferred, false) &&
+			       (!data_sent || data_reply(s, data_code)) && smtp_bdat_drain(s);
 		if (!rcpt_replies(s, i, end, refused, deferred, true))
 			return false;
 		i = end;
@@ -531,7 +542,9 @@ static bool envelope(struct session *s, struct pn_buf *refused, struct pn_buf *d
 	defer_rest(s, i);
 	s->tx.n = s->tx_ok;
 	if (s->p->verify || refused->len || !s->tx.n)
-		return !data_sent || data_reply(s, data_code);
+		return (!data_sent || data_reply(s, data_code)) && smtp_bdat_drain(s);
+	if (s->bdat)
+		return true; /* no DATA: the chunks follow */
 	if (!data_sent && !smtp_send_cmd(s, "DATA"))
 		return false;
 	return (data_sent || smtp_flush(s)) && data_reply(s, data_code);
@@ -604,6 +617,8 @@ static bool seven_bit(struct session *s)
 {
 	if (!s->msg || !((s->msg->eightbit && !s->caps.eightbit) || s->msg->nul))
 		return true;
+	if (s->msg->binary && s->caps.chunking && s->caps.binarymime && !s->p->lmtp && !s->stepwise)
+		return true; /* BDAT with BODY=BINARYMIME carries any octet (smtp_bdat.c) */
 	bool keep8 = s->caps.eightbit;
 	s->seven = pn_mime_convert(s->msg, keep8, keep8 || s->env->utf8_addr != NULL, s->err);
 	if (!s->seven)
@@ -627,7 +642,7 @@ static enum state envelope_outcome(struct session *s, struct pn_buf *refused, co
 		return refused_error(s, refused, data_code);
 	if (s->p->verify)
 		return verified(s);
-	if (data_code != 354)
+	if (!s->bdat && data_code != 354)
 		return smtp_reply_error(s, _("DATA refused"));
 	return S_BODY;
 }
@@ -637,7 +652,7 @@ static enum state st_envelope(struct session *s)
 {
 	s->phase = PN_PHASE_MAIL;
 	pn_conn_phase(s->c, N_("while sending the envelope"));
-	if (!choose_forms(s) || !seven_bit(s) || size_refused(s))
+	if (!choose_forms(s) || !seven_bit(s) || !smtp_choose_body(s) || size_refused(s))
 		return S_FAIL;
 	struct pn_buf refused, deferred;
 	pn_buf_init(&refused, 700);
@@ -745,9 +760,27 @@ static enum state lmtp_verdicts(struct session *s)
 	return next;
 }
 
+/* verdict - after the end of data (the final dot, or the LAST chunk):
+ * the server's verdict on the message */
+static enum state verdict(struct session *s)
+{
+	s->phase = PN_PHASE_DOT;
+	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
+	if (s->p->lmtp)
+		return lmtp_verdicts(s);
+	if (!smtp_read_reply(s))
+		return S_FAIL;
+	if (s->r.code != 250)
+		return smtp_reply_error(s, _("the message was refused"));
+	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
+	return tx_done(s, false);
+}
+
 /* st_body - the message, the end of data, and the verdict */
 static enum state st_body(struct session *s)
 {
+	if (s->bdat)
+		return smtp_bdat_body(s) ? verdict(s) : S_FAIL;
 	pn_conn_phase(s->c, N_("while sending the message body"));
 	if (pn_conn_unread(s->c)) /* it came with the 354, before any of the message */
 		return early_reply(s);
@@ -759,16 +792,7 @@ static enum state st_body(struct session *s)
 		return early_reply(s);
 	if (!smtp_flush(s))
 		return S_FAIL;
-	s->phase = PN_PHASE_DOT;
-	pn_conn_phase(s->c, N_("after the end of data (the message may have been delivered)"));
-	if (s->p->lmtp)
-		return lmtp_verdicts(s);
-	if (!smtp_read_reply(s))
-		return S_FAIL;
-	if (s->r.code != 250)
-		return smtp_reply_error(s, _("the message was refused"));
-	pn_error_accepted(s->err, s->p->host, s->r.code, s->r.enhanced, s->cur);
-	return tx_done(s, false);
+	return verdict(s);
 }
 
 /* st_etrn - --rmqs: ask the server to start delivering its queue for
@@ -986,6 +1010,7 @@ static void step_reset(struct pn_smtp *c)
 	c->s.msg = NULL;
 	pn_mime_free(c->s.seven); /* the last message's 7-bit copy */
 	c->s.seven = NULL;
+	c->s.bdat = c->s.bdat_ahead = false;
 	c->s.step_mail = false;
 }
 
@@ -1001,6 +1026,7 @@ bool pn_smtp_send(struct pn_smtp *c, const struct pn_envelope *env, const struct
 	s->from = env->from_ascii;
 	s->rcpt = env->rcpt_ascii;
 	s->msg = msg;
+	s->stepwise = false;
 	enum state st = drive(s, begin_tx(s));
 	if (st == S_FAIL)
 		partial(s);
@@ -1073,6 +1099,19 @@ bool pn_smtp_rcpt(struct pn_smtp *c, const char *addr, bool *later, struct pn_er
 	return false;
 }
 
+/* binary_refused - -bs: a binary part needs BODY=BINARYMIME on MAIL,
+ * which went before the message was known; DATA cannot carry it */
+static bool binary_refused(struct session *s)
+{
+	if (!s->msg->binary)
+		return false;
+	pn_error_set(s->err, EX_DATAERR,
+		     _("%s: the message has a part in binary (Content-Transfer-Encoding: binary), which DATA cannot "
+		       "carry"),
+		     pn_conn_name(s->c));
+	return true;
+}
+
 /* step_data - DATA, after the client's RCPTs: 354, then the body */
 static enum state step_data(struct session *s)
 {
@@ -1083,7 +1122,8 @@ static enum state step_data(struct session *s)
 	s->phase = PN_PHASE_DATA;
 	pn_conn_phase(s->c, N_("while sending DATA"));
 	int code = 0;
-	if (!seven_bit(s) || size_refused(s) || !smtp_send_cmd(s, "DATA") || !smtp_flush(s) || !data_reply(s, &code))
+	if (!seven_bit(s) || binary_refused(s) || size_refused(s) || !smtp_send_cmd(s, "DATA") || !smtp_flush(s) ||
+	    !data_reply(s, &code))
 		return S_FAIL;
 	s->data_open = code == 354;
 	if (code != 354)

@@ -2,8 +2,10 @@
  *
  * Connects, reads the greeting, EHLO (HELO when EHLO is refused), STARTTLS
  * or implicit TLS, EHLO again, AUTH, then MAIL/RCPT/DATA pipelined when the
- * server offers PIPELINING, the body, and QUIT.  Succeeds only when the
- * server answered 250 to the end of DATA.  All or nothing: when any
+ * server offers PIPELINING, the body, and QUIT; or, when the server offers
+ * CHUNKING (RFC 3030), MAIL/RCPT and the body in BDAT chunks, the last one
+ * standing for the end of DATA.  Succeeds only when the server answered
+ * 250 to the end of DATA.  All or nothing: when any
  * recipient is refused nothing is sent, and the error names every refused
  * recipient.  Recipients a server defers with 452 4.5.3 (too many
  * recipients, RFC 5321 4.5.3.1.10) go in further transactions on the same
@@ -39,6 +41,12 @@ struct pn_smtp_params {
 	int timeout; /* seconds, 0: none */
 	enum pn_tls_mode tls;
 	bool lmtp; /* RFC 2033: LHLO, and one reply per recipient after the data */
+	/* RFC 3030, when the server offers CHUNKING (SMTP only): enum
+	 * pn_chunking (rcset.h): auto, BDAT where it saves a round trip (one
+	 * recipient, one chunk behind the envelope), else DATA; on, BDAT; off,
+	 * DATA.  A message with a binary part goes in BDAT whatever this says,
+	 * when the server offers BINARYMIME too. */
+	int chunking;
 	struct pn_tls_params tlsp;
 	struct pn_route route; /* Unix socket, source address, SOCKS5 proxy (net.h) */
 	int auth; /* enum pn_auth; PN_AUTH_OFF: no AUTH */

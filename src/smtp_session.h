@@ -8,6 +8,7 @@
 #ifndef POSTERN_SMTP_SESSION_H
 #define POSTERN_SMTP_SESSION_H
 
+#include "canon.h"
 #include "reply.h"
 #include "smtp.h"
 
@@ -23,6 +24,7 @@ struct idxlist {
 
 struct caps {
 	bool starttls, pipelining, eightbit, dsn, size, smtputf8, etrn;
+	bool chunking, binarymime; /* RFC 3030 */
 	unsigned long size_max;
 	char auth[512];
 };
@@ -57,6 +59,10 @@ struct session {
 	} refusal, deferral;       /* ... and the first 452 4.5.3 */
 	bool bare_refused;         /* a refused recipient has no domain */
 	struct caps caps;
+	bool bdat;                 /* the message goes in BDAT chunks (smtp_bdat.c) */
+	bool bdat_ahead;           /* ... in one chunk pipelined behind the envelope */
+	struct pn_bdat frame;      /* its chunks so far */
+	unsigned long answered;    /* chunks whose reply was read */
 	char *greeting;            /* -S: the greeting's text */
 	struct pn_reply r;
 	struct pn_buf line;
@@ -78,6 +84,22 @@ bool smtp_read_reply(struct session *s);
 enum state smtp_reply_error(struct session *s, const char *what);
 /* smtp_transaction - the state after the greetings and AUTH */
 enum state smtp_transaction(const struct session *s);
+
+/* smtp_choose_body - DATA or BDAT for the message (s->bdat); a part in
+ * binary needs BDAT and BODY=BINARYMIME: false (65) when the server
+ * cannot take it */
+bool smtp_choose_body(struct session *s);
+/* smtp_bdat_ahead - with s->bdat_ahead, the whole message in one chunk
+ * queued behind the envelope, before its replies are read */
+bool smtp_bdat_ahead(struct session *s);
+/* smtp_bdat_drain - after a refused envelope, the reply to a chunk sent
+ * ahead of it (it answers a transaction without recipients) is read and
+ * dropped, so that no later command takes it for its own */
+bool smtp_bdat_drain(struct session *s);
+/* smtp_bdat_body - the body with BDAT (smtp_bdat.c): the message in
+ * chunks and the replies to all but the LAST one; the caller reads the
+ * verdict, as after the final dot.  False with s->err set. */
+bool smtp_bdat_body(struct session *s);
 
 /* smtp_st_auth - the AUTH state (smtp_auth.c): choose a mechanism and
  * authenticate; the transaction's state, or S_FAIL with s->err set */

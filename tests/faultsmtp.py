@@ -135,7 +135,19 @@ SCENARIO
                    bytes at most (default 1) every S seconds, as a server
                    that reads slowly but never stops
     "dot"          the final reply after <CRLF>.<CRLF> (default 250); with
-                   "lmtp", the reply for each accepted recipient
+                   "lmtp", the reply for each accepted recipient; also the
+                   reply to "BDAT n LAST" (RFC 3030), after its octets
+    "bdat" "bdat:K"  reply to a BDAT chunk that is not the LAST one (K: the
+                   K-th chunk of the transaction, from 1), sent once its
+                   octets are read (default "250 2.0.0 N octets received";
+                   503 without MAIL, 554 without a recipient).  After a
+                   refused chunk the transaction is over: later chunks are
+                   read and answered 503 5.5.1.  Offer CHUNKING (and
+                   BINARYMIME) through "caps"/"caps_tls".  The chunks'
+                   octets, joined, are the message (not un-stuffed)
+    "bdat_early"   played on each BDAT command line before its octets are
+                   read (default: nothing): a server that answers early,
+                   e.g. {"reply": "552 ...", "drop": "close"}
     "dot:K" "dot:ADDR"  with "lmtp": the reply for the K-th accepted
                    recipient (K from 1), or for <ADDR>, after the message
     "lhlo"         with "lmtp": reply to LHLO (default: as to EHLO)
@@ -245,7 +257,8 @@ OPTIONS = {"hostname", "caps", "caps_tls", "implicit_tls", "batch_replies", "con
            "rcvbuf", "lmtp", "scram", "tls_version", "oauth_introspect", "oauth_ca", "rcpt_limit"}
 SCRAM_KEYS = {"user", "password", "iterations", "mode"}
 STEPS = {"greeting", "ehlo", "helo", "starttls", "tls", "auth", "mail", "rcpt",
-         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn"}
+         "data", "body", "dot", "rset", "quit", "noop", "other", "lhlo", "etrn", "bdat",
+         "bdat_early"}
 ACTION_KEYS = {"reply", "raw", "raw_b64", "stall", "drop", "drop_after", "stall_after",
                "trickle", "trickle_bytes"}
 
@@ -258,7 +271,7 @@ def valid_key(key):
     if key in OPTIONS or key in STEPS:
         return True
     return bool(re.fullmatch(r"auth:[1-9][0-9]*|rcpt:[1-9][0-9]*|rcpt:.+@.+|rcpt:[^0-9].*"
-                             r"|dot:[1-9][0-9]*|dot:.+@.+", key))
+                             r"|dot:[1-9][0-9]*|dot:.+@.+|bdat:[1-9][0-9]*", key))
 
 
 def check_scenario(scen, where="scenario"):
@@ -770,6 +783,7 @@ class Session:
 
     def cmd_mail(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
+        self.chunks = None  # a BDAT transaction starts afresh
         self.rcpt_addrs = []
         code = self.act("mail", "250 2.1.0 Ok")
         self.mail_ok = code is not None and 200 <= code < 300
@@ -868,8 +882,65 @@ class Session:
                 all(c is not None and 200 <= c < 300 for c in codes)
             self.rec["transactions"].append({"rcpt": self.rcpt_addrs, "accepted": self.rec["accepted"]})
 
+    def cmd_bdat(self, arg):
+        """RFC 3030: "BDAT n [LAST]"; the n octets follow at once."""
+        m = re.fullmatch(r"([0-9]+)( +LAST)?", arg.strip(), re.I)
+        if not m:
+            self.act("other", "501 5.5.4 Syntax: BDAT count [LAST]")
+            return
+        size, last = int(m.group(1)), bool(m.group(2))
+        if self.lookup("bdat_early") is not None:
+            self.act("bdat_early", "")
+        while len(self.buf) < size:
+            if len(self.buf) > MAX_MESSAGE:
+                raise Ended("message too large")
+            self.fill()
+        data, mark = self.consume(size)
+        if not hasattr(self, "chunks") or self.chunks is None:
+            self.chunks, self.chunk_failed = [], False
+        self.chunks.append(data)
+        self.rec["body_bytes"] += size
+        self.note("<chunk %d bytes>" % size, mark, body=True)
+        if not self.mail_ok:
+            default = "503 5.5.1 Error: need MAIL command"
+        elif not self.rcpt_ok:
+            default = "554 5.5.1 Error: no valid recipients"
+        elif self.chunk_failed:
+            default = "503 5.5.1 Error: the transaction failed"
+        else:
+            default = None
+        if last:
+            self.bdat_last(default)
+            return
+        if default is None:
+            code = self.act(("bdat:%d" % len(self.chunks), "bdat"), "250 2.0.0 %d octets received" % size)
+        else:
+            code = self.act((), default)
+        if code is None or not 200 <= code < 300:
+            self.chunk_failed = True
+
+    def bdat_last(self, default):
+        """The LAST chunk: the message is whole; the reply is the verdict."""
+        msg, failed = b"".join(self.chunks), self.chunk_failed or default is not None
+        self.chunks = None
+        self.rec["message_complete"] = not failed
+        self.rec["message_b64"] = None if failed else base64.b64encode(msg).decode("ascii")
+        self.rec["message_bytes"] = 0 if failed else len(msg)
+        self.last_code = None
+        try:
+            if failed:
+                self.act((), default or "503 5.5.1 Error: the transaction failed")
+            else:
+                self.act("dot", "250 2.0.0 Ok: %d bytes queued as FAULT%d" % (len(msg), self.n))
+        finally:
+            code = self.last_code
+            self.rec["accepted"] = not failed and code is not None and 200 <= code < 300
+        self.mail_ok, self.rcpt_ok = False, 0
+        self.rcpt_addrs = []
+
     def cmd_rset(self, arg):
         self.mail_ok, self.rcpt_ok = False, 0
+        self.chunks = None
         self.rcpt_addrs = []
         self.act("rset", "250 2.0.0 Ok")
 

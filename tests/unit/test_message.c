@@ -802,6 +802,30 @@ static void senders(void)
 
 /* ---- flags and refusals ---- */
 
+/* binary_flag - a top-level Content-Transfer-Encoding: binary sets
+ * m->binary (BDAT with BODY=BINARYMIME; mime.c looks into the parts) */
+static void binary_flag(void)
+{
+	static const struct {
+		const char *in;
+		bool binary;
+	} cases[] = {
+		/* 8-bit bodies: mime.c's scan (mime branch) walks only those */
+		{"Content-Transfer-Encoding: binary\n\nx\xff\n", true},
+		{"Subject: s\nContent-Transfer-Encoding:  Binary (raw)\n\n\x01\xfe\n", true},
+		{"Content-Transfer-Encoding: 8bit\n\nx\n", false},
+		{"Content-Transfer-Encoding: binaryish\n\nx\n", false},
+		{"Subject: s\n\nContent-Transfer-Encoding: binary\n", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pn_message m;
+		struct pn_error err;
+		bool ok = read_msg(&m, cases[i].in, strlen(cases[i].in), false, &err) && pn_message_prepare(&m, &err);
+		tap_ok(ok && m.binary == cases[i].binary, "binary %s for case %zu", cases[i].binary ? "set" : "clear", i);
+		free_msg(&m);
+	}
+}
+
 static void flags(void)
 {
 	static const struct {
@@ -824,6 +848,7 @@ static void flags(void)
 		tap_ok(ok && m.eightbit == cases[i].eightbit, "%s", label);
 		free_msg(&m);
 	}
+	binary_flag();
 
 	static const char nul[] = "Subject: s\n\na\0b\n";
 	struct pn_message m;

@@ -47,7 +47,7 @@ extern struct pn_tls_cb pn_tls_stub_cb;
 #define READ_LIMIT_MS 15000  /* one wait of the server for the client */
 #define BODY_MAX (64u << 20)
 
-enum step_kind { ST_SEND, ST_EXPECT, ST_EXPECT64, ST_BODY, ST_SCLOSE, ST_CCLOSE };
+enum step_kind { ST_SEND, ST_EXPECT, ST_EXPECT64, ST_BODY, ST_CHUNK, ST_SCLOSE, ST_CCLOSE };
 
 static int case_port; /* the port of the case being played, for "C~" */
 
@@ -56,7 +56,8 @@ struct step {
 	char *text; /* ST_SEND: the bytes; ST_EXPECT: the line without CRLF */
 	size_t len;
 	int line;   /* in the case file */
-	/* ST_BODY: len, when not 0, is the length the message must have */
+	/* ST_BODY: len, when not 0, is the length the message must have;
+	 * ST_CHUNK: the octets of a BDAT chunk */
 };
 
 struct expect {
@@ -68,6 +69,7 @@ struct scase {
 	const char *path;
 	char *name;
 	int tls, auth, timeout, tlsfail, lmtp;
+	int chunking, binary; /* enum pn_chunking; the message has a binary part */
 	char *etrn; /* --rmqs: pn_smtp_etrn() with this argument, no message */
 	char *user, *password, *from, *helo, *dsn_notify, *dsn_ret, *dsn_envid;
 	struct pn_addrlist rcpt;
@@ -167,6 +169,12 @@ static bool add_step(struct scase *c, const char *l, int line)
 			return fail_at(c, line, "'C~ prefix|raw' with the S! escapes, under 1 KiB: %s", l);
 	} else if (strcmp(t, "<close>") == 0) {
 		s->kind = ST_CCLOSE;
+	} else if (strncmp(t, "<chunk ", 7) == 0 && t[strlen(t) - 1] == '>') {
+		s->kind = ST_CHUNK; /* <chunk N>: N octets of a BDAT chunk, compared with <body> */
+		char *end;
+		s->len = strtoul(t + 7, &end, 10);
+		if (end == t + 7 || *end != '>')
+			return fail_at(c, line, "'C: <chunk N>' takes a number of octets: %s", l);
 	} else if (strcmp(t, "<body>") == 0) {
 		s->kind = ST_BODY;
 	} else if (strncmp(t, "<body ", 6) == 0 && t[strlen(t) - 1] == '>') {
@@ -234,6 +242,8 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	static const char *const tlsfail[] = {"none", "prepare", "handshake"};
 	static const char *const conn[] = {"accept", "refuse"};
 	static const char *const protocol[] = {"smtp", "lmtp"};
+	static const char *const on_off[] = {"on", "off"};
+	static const char *const chunking[] = {"auto", "on", "off"}; /* enum pn_chunking */
 	int i = 0;
 	*done = true;
 	if (strcmp(k, "tls") == 0)
@@ -249,6 +259,13 @@ static bool header_enum(struct scase *c, const char *k, const char *v, int line,
 	}
 	if (strcmp(k, "protocol") == 0)
 		return set_word(c, &c->lmtp, v, protocol, PN_ARRAY_LEN(protocol), line);
+	if (strcmp(k, "chunking") == 0)
+		return set_word(c, &c->chunking, v, chunking, PN_ARRAY_LEN(chunking), line);
+	if (strcmp(k, "binary") == 0) {
+		bool ok = set_word(c, &i, v, on_off, PN_ARRAY_LEN(on_off), line);
+		c->binary = i == 0;
+		return ok;
+	}
 	if (strcmp(k, "tlsfail") == 0)
 		return set_word(c, &c->tlsfail, v, tlsfail, PN_ARRAY_LEN(tlsfail), line);
 	if (strcmp(k, "connect") == 0) {
@@ -438,7 +455,7 @@ static bool check_case(struct scase *c, const bool *seen)
 	for (size_t i = 0; i < c->nexp; i++)
 		has_exit |= strcmp(c->exp[i].key, "exit") == 0;
 	for (size_t i = 0; i < c->nsteps; i++)
-		body_step |= c->steps[i].kind == ST_BODY;
+		body_step |= c->steps[i].kind == ST_BODY || c->steps[i].kind == ST_CHUNK;
 	if (!has_exit)
 		return fail_at(c, 1, "no 'exit:' in <expect>");
 	if (c->has_body && !body_step)
@@ -657,6 +674,32 @@ static bool expect_body(struct peer *p, const struct step *s, const struct pn_bu
 	return ok;
 }
 
+/* expect_chunk - "C: <chunk N>": N octets as they come, no line
+ * structure; the chunks of a case, one after the other, must be its
+ * <body> when it has one (each compared with its place in it) */
+static bool expect_chunk(struct peer *p, const struct step *s, const struct pn_buf *want)
+{
+	static size_t at; /* where this chunk starts in <body>: the child plays one case */
+	char g[700], w[700];
+	for (size_t got = 0; got < s->len;) {
+		if (!p->len && !peer_fill(p)) {
+			report(p, s->line, "expected a chunk of %zu octets; %s after %zu", s->len, got_what(p), got);
+			return false;
+		}
+		size_t k = p->len < s->len - got ? p->len : s->len - got;
+		if (want && (at + k > want->len || memcmp(p->buf, want->data + at, k) != 0)) {
+			visible(p->buf, k, g, sizeof(g));
+			visible(want->data + at, at < want->len ? want->len - at : 0, w, sizeof(w));
+			report(p, s->line, "the chunk differs from <body> at octet %zu: got \"%s\", want \"%s\"", at, g, w);
+			return false;
+		}
+		peer_take(p, k);
+		got += k;
+		at += k;
+	}
+	return true;
+}
+
 /* sent_ahead - before the server replies, the client must have sent
  * nothing it had no reply for: a command sent early means it pipelined
  * where the case does not let it (peeked, so nothing is consumed) */
@@ -730,6 +773,7 @@ static bool play_step(struct peer *p, const struct step *s, const struct step *p
 	case ST_EXPECT: return expect_line(p, s);
 	case ST_EXPECT64: return expect_base64(p, s);
 	case ST_BODY: return expect_body(p, s, c->has_body ? &c->body : NULL);
+	case ST_CHUNK: return expect_chunk(p, s, c->has_body ? &c->body : NULL);
 	case ST_CCLOSE: return expect_close(p, s);
 	case ST_SCLOSE: return true;
 	}
@@ -975,6 +1019,7 @@ static void params(const struct scase *c, int port, struct run *r, struct pn_smt
 	p->verify = c->verify;
 	p->auth_in_clear = c->auth_in_clear;
 	p->lmtp = c->lmtp;
+	p->chunking = c->chunking;
 	p->on_rcpt = on_rcpt;
 	p->on_rcpt_ctx = r;
 	p->on_info = c->serverinfo ? on_info : NULL;
@@ -1050,6 +1095,8 @@ static bool run_case(const struct scase *c, struct run *r)
 	bool nomsg = c->verify || c->etrn;
 	if (!nomsg && !make_message(c, &m, &mfd))
 		return false;
+	if (!nomsg)
+		m.binary = c->binary; /* the test hook: mime.c sets it in postern */
 	int lfd = listen_local(&port);
 	struct pn_addrlist ascii;
 	pn_addrlist_init(&ascii);
