@@ -1,6 +1,6 @@
-/* smtp_session.h - what smtp.c and smtp_auth.c share: one session's state
- * and the few helpers of the dialogue; private to the SMTP client (smtp.h
- * is its interface).
+/* smtp_session.h - what smtp.c, smtp_tx.c, smtp_bdat.c and smtp_auth.c
+ * share: one session's state and the few helpers of the dialogue; private
+ * to the SMTP client (smtp.h is its interface).
  * SECURITY: struct session points at the account's password (p->password);
  * smtp_write_line shows a command only as the caller says (redacted for
  * credentials, by smtp_auth.c's send_secret).
@@ -84,6 +84,36 @@ bool smtp_read_reply(struct session *s);
 enum state smtp_reply_error(struct session *s, const char *what);
 /* smtp_transaction - the state after the greetings and AUTH */
 enum state smtp_transaction(const struct session *s);
+/* smtp_command - send one command, flush, read its reply */
+bool smtp_command(struct session *s, const char *cmd);
+/* smtp_drive - run the states from st until the session is ready for a
+ * transaction, done, or failed (the error then says where) */
+enum state smtp_drive(struct session *s, enum state st);
+
+/* an open session (smtp.h); the -bs transaction's own envelope */
+struct pn_smtp {
+	struct session s;
+	char *from;
+	struct pn_addrlist rcpt; /* what RCPT sent: accepted or deferred */
+	struct pn_envelope env;
+};
+
+/* smtp_tx.c: the mail transaction */
+
+/* smtp_st_envelope - the ENVELOPE state: MAIL, RCPTs, DATA, up to 354 */
+enum state smtp_st_envelope(struct session *s);
+/* smtp_st_body - the BODY state: the message, the end of data, the verdict */
+enum state smtp_st_body(struct session *s);
+/* smtp_size_refused - the message is over the server's SIZE (the error
+ * set, as the server's 552 would be) */
+bool smtp_size_refused(struct session *s);
+/* smtp_begin_tx - a message's first transaction: all of its recipients */
+enum state smtp_begin_tx(struct session *s);
+/* smtp_partial - after a failure: the error says which recipients have
+ * the message from an earlier transaction */
+void smtp_partial(struct session *s);
+/* smtp_step_reset - forget a kept session's last transaction */
+void smtp_step_reset(struct pn_smtp *c);
 
 /* smtp_choose_body - DATA or BDAT for the message (s->bdat); a part in
  * binary needs BDAT and BODY=BINARYMIME: false (65) when the server
