@@ -395,3 +395,16 @@ else
 	not_ok "from %F: each message's From: is its sender, both on one connection (RSET between)" "got: $got" "$BK_SUM"
 fi
 bk_out_has '^250 2\.1\.0 Ok$' "from %F: MAIL FROM is answered by postern (the smarthost hears of it after the data)"
+
+# ... but with allow_from_override on (the default) MAIL FROM is the
+# sender: known at once, so each RCPT has the smarthost's verdict
+bk_fault fromf-override '{"rcpt:nobody@postern.test": "550 5.1.1 <nobody@postern.test>: User unknown"}' "from %F"
+printf 'EHLO x\r\nMAIL FROM:<alice@postern.test>\r\nRCPT TO:<nobody@postern.test>\r\nRCPT TO:<bob@postern.test>\r\nDATA\r\nFrom: erin@postern.test\r\n\r\nx\r\n.\r\nQUIT\r\n' >"$BK/fromf2.in"
+bk_raw "$BK_FT/rc" "$BK/fromf2.in"
+bk_fault_end 1
+bk_expect_codes "220 250 250 550 250 354 250 221" "from %F overridden by MAIL FROM: the unknown recipient is refused at its RCPT"
+if [ "$(bk_lines 1 | grep '^MAIL' | tr '\n' '|')" = "MAIL FROM:<alice@postern.test>|" ]; then
+	ok "... and MAIL FROM is the client's"
+else
+	not_ok "... and MAIL FROM is the client's" "$BK_SUM"
+fi
