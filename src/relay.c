@@ -126,11 +126,14 @@ static char *sender_form(const struct pn_account *a, const char *from, const str
 	return ascii;
 }
 
-/* sender_later - the account takes the sender from the message (%F, or
- * --read-envelope-from): it is known only after the data */
-static bool sender_later(const struct pn_request *req, const struct pn_account *a)
+/* sender_later - the sender the account makes of MAIL FROM (from) is the
+ * message's (--read-envelope-from, or a %F that stays: the account's from
+ * is used, when allow_from_override is off or local_senders replaces a
+ * local MAIL FROM): it is known only after the data.  A %F account that
+ * takes MAIL FROM as it is knows it now. */
+static bool sender_later(const struct pn_request *req, const char *from)
 {
-	return req->read_envelope_from || (a->from && strstr(a->from, "%F"));
+	return req->read_envelope_from || strstr(from, "%F");
 }
 
 /* stale - MAIL on a kept connection failed as it does when the smarthost
@@ -227,7 +230,7 @@ static void serve_mail(void *ctx, const struct pn_cmd *c, struct pn_serve_reply 
 	bool ok = a && pn_account_check(a, &err) && serve_ready(s, a, &err) &&
 		  (from = sender_form(a, f, &s->r.id, &utf8, &err));
 	s->acc = ok ? a : NULL;
-	s->stream = ok && !sender_later(s->req, a);
+	s->stream = ok && !sender_later(s->req, from);
 	s->tx_open = false;
 	if (ok && s->stream)
 		mail_stream(s, from, c, rep);

@@ -120,6 +120,7 @@ SCENARIO
     "auth:K"       reply to the K-th client line after the AUTH command
                    (K from 1) while an exchange is open (after any 334)
     "mail"         reply to MAIL FROM
+    "mail:K"       reply to the K-th MAIL FROM of the connection (K from 1)
     "rcpt:K"       reply to the K-th RCPT TO of the connection (K from 1)
     "rcpt:ADDR"    reply to RCPT TO:<ADDR> (case-insensitive)
     "rcpt"         reply to any other RCPT TO
@@ -269,6 +270,8 @@ class Ended(Exception):
 
 def valid_key(key):
     if key in OPTIONS or key in STEPS:
+        return True
+    if re.fullmatch(r"mail:[1-9][0-9]*", key):
         return True
     return bool(re.fullmatch(r"auth:[1-9][0-9]*|rcpt:[1-9][0-9]*|rcpt:.+@.+|rcpt:[^0-9].*"
                              r"|dot:[1-9][0-9]*|dot:.+@.+|bdat:[1-9][0-9]*", key))
@@ -547,6 +550,12 @@ class Session:
                 return self.scen[key]
         return None
 
+    def mail_keys(self):
+        """The steps for a MAIL FROM: the one for its number on the
+        connection first, then "mail"."""
+        self.mail_n = getattr(self, "mail_n", 0) + 1
+        return ("mail:%d" % self.mail_n, "mail")
+
     @staticmethod
     def lines_bytes(reply):
         lines = reply.split("\n") if isinstance(reply, str) else list(reply)
@@ -785,7 +794,7 @@ class Session:
         self.mail_ok, self.rcpt_ok = False, 0
         self.chunks = None  # a BDAT transaction starts afresh
         self.rcpt_addrs = []
-        code = self.act("mail", "250 2.1.0 Ok")
+        code = self.act(self.mail_keys(), "250 2.1.0 Ok")
         self.mail_ok = code is not None and 200 <= code < 300
 
     def cmd_rcpt(self, arg):

@@ -11,6 +11,9 @@ Python's smtplib (standard library only), for tests/cases/65-bs.sh.
       final reply (or "message N: refused CODE TEXT" when smtplib gave up
       before DATA), the EHLO keywords as "ehlo: KW ...", and at the end
       "exit RC" (CMD's exit status).  The whole run is bounded to 120 s.
+  bs-client.py send-all SPEC -- CMD...
+      The same, and every reply to MAIL and RCPT as well, accepted or not:
+      "message N: mail CODE TEXT", "message N: rcpt ADDR: CODE TEXT".
   bs-client.py idle SECONDS -- CMD...
       Greeting and EHLO over pipes, then send nothing: print the first line
       CMD sends within SECONDS as "reply: LINE" (or "reply: none"), the
@@ -71,7 +74,7 @@ def finish(proc):
         return "killed"
 
 
-def send(spec_file, cmd):
+def send(spec_file, cmd, every=False):
     with open(spec_file, encoding="utf-8") as f:
         spec = json.load(f)
     s = PipeSMTP(cmd)
@@ -82,6 +85,8 @@ def send(spec_file, cmd):
         data = m["data"].replace("\n", "\r\n").encode("utf-8")
         try:
             c, t = s.mail(m["from"], m.get("options", []))
+            if every:
+                print("message %d: mail %d %s" % (n, c, t.decode("ascii", "replace")))
             if c != 250:
                 raise smtplib.SMTPSenderRefused(c, t, m["from"])
             accepted = 0
@@ -89,7 +94,7 @@ def send(spec_file, cmd):
                 c, t = s.rcpt(rcpt)
                 if c // 100 == 2:
                     accepted += 1
-                else:
+                if c // 100 != 2 or every:
                     print("message %d: rcpt %s: %d %s" % (n, rcpt, c, t.decode("ascii", "replace")))
             if not accepted:
                 print("message %d: no recipient accepted" % n)
@@ -188,8 +193,8 @@ def tcp_raw(port, path):
 
 def main():
     args = sys.argv[1:]
-    if len(args) >= 3 and args[0] == "send" and args[2] == "--":
-        send(args[1], args[3:])
+    if len(args) >= 3 and args[0] in ("send", "send-all") and args[2] == "--":
+        send(args[1], args[3:], args[0] == "send-all")
     elif len(args) >= 3 and args[0] == "idle" and args[2] == "--":
         idle(float(args[1]), args[3:])
     elif len(args) == 3 and args[0] == "tcp-idle":
