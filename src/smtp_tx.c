@@ -666,6 +666,7 @@ bool pn_smtp_rcpt(struct pn_smtp *c, const char *addr, bool *later, struct pn_er
 		return step_fail(c);
 	if (pn_addrlist_has(&c->rcpt, addr)) { /* sent once: the message goes once */
 		pn_error_accepted(out, s->p->host, 250, "2.1.5", "");
+		snprintf(out->msg, sizeof(out->msg), "duplicate recipient, the message goes to it once"); /* SMTP text */
 		return true;
 	}
 	if (!send_rcpt(s, addr) || !smtp_flush(s) || !smtp_read_reply(s)) {
@@ -711,11 +712,7 @@ static enum state step_data(struct session *s)
 	if (!seven_bit(s) || binary_refused(s) || smtp_size_refused(s) || !smtp_send_cmd(s, "DATA") || !smtp_flush(s) ||
 	    !data_reply(s, &code))
 		return S_FAIL;
-	s->data_open = code == 354;
-	if (code != 354)
-		return smtp_reply_error(s, _("DATA refused"));
-	s->data_open = false;
-	return S_BODY;
+	return code == 354 ? S_BODY : smtp_reply_error(s, _("DATA refused"));
 }
 
 /* pn_smtp_data - see smtp.h */
