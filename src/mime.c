@@ -13,6 +13,7 @@
  * so a line end is held until the next line is known not to be one.
  */
 #include "mime.h"
+#include "mime_text.h"
 
 #include "canon.h"
 
@@ -115,83 +116,6 @@ static void drain(struct walk *w, bool all)
 	pn_buf_reset(&w->out);
 }
 
-/* ---- quoted-printable (RFC 2045 6.7) ---- */
-
-/* pn_qp_init - see mime.h */
-void pn_qp_init(struct pn_qp *q)
-{
-	q->col = 0;
-	q->pending = -1;
-	q->soft = false;
-}
-
-/* qp_token - one encoded token, after a soft break when it would pass
- * column 75 (the "=" of a soft break is the 76th) */
-static bool qp_token(struct pn_qp *q, const char *t, size_t n, struct pn_buf *out)
-{
-	if (q->col + n > 75) {
-		if (!pn_buf_append(out, "=\n", 2))
-			return false;
-		q->col = 0;
-		q->soft = true;
-	}
-	if (q->col == 0 && q->soft && t[0] == '-')
-		return qp_token(q, "=2D", 3, out) && (n == 1 || qp_token(q, t + 1, n - 1, out));
-	q->col += n;
-	return pn_buf_append(out, t, n);
-}
-
-/* qp_byte - one byte as itself or as =XX */
-static bool qp_byte(struct pn_qp *q, unsigned char c, bool literal, struct pn_buf *out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	if (literal)
-		return qp_token(q, (const char *)&c, 1, out);
-	char t[3] = {'=', hex[c >> 4], hex[c & 15]};
-	return qp_token(q, t, 3, out);
-}
-
-/* qp_flush_pending - the held blank: literal when text follows it on the
- * line, encoded when the line ends after it */
-static bool qp_flush_pending(struct pn_qp *q, bool line_ends, struct pn_buf *out)
-{
-	if (q->pending < 0)
-		return true;
-	unsigned char c = (unsigned char)q->pending;
-	q->pending = -1;
-	return qp_byte(q, c, !line_ends, out);
-}
-
-/* pn_qp_feed - see mime.h: printable ASCII but "=" goes as itself */
-bool pn_qp_feed(struct pn_qp *q, const char *p, size_t n, struct pn_buf *out)
-{
-	bool ok = true;
-	for (size_t i = 0; ok && i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		ok = qp_flush_pending(q, false, out);
-		if (c == ' ' || c == '\t')
-			q->pending = c;
-		else
-			ok = ok && qp_byte(q, c, c > 32 && c < 127 && c != '=', out);
-	}
-	return ok;
-}
-
-/* pn_qp_eol - see mime.h */
-bool pn_qp_eol(struct pn_qp *q, struct pn_buf *out)
-{
-	bool ok = qp_flush_pending(q, true, out) && pn_buf_append(out, "\n", 1);
-	q->col = 0;
-	q->soft = false;
-	return ok;
-}
-
-/* pn_qp_finish - see mime.h: the text ends without a line end */
-bool pn_qp_finish(struct pn_qp *q, struct pn_buf *out)
-{
-	return qp_flush_pending(q, true, out);
-}
-
 /* ---- base64 (RFC 2045 6.8), streamed ---- */
 
 /* b64_group - three bytes (n of them real) as four characters, lines of 76 */
@@ -220,187 +144,12 @@ static void b64_feed(struct walk *w, const char *p, size_t n)
 	}
 }
 
-/* ---- UTF-8 (RFC 3629 4) ---- */
-
-/* u8_start - the continuation a lead byte asks for; false for a byte that
- * cannot start a character */
-static bool u8_start(unsigned char c, int *need, unsigned char *lo, unsigned char *hi)
-{
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (c < 0x80)
-		*need = 0;
-	else if (c >= 0xc2 && c <= 0xdf)
-		*need = 1;
-	else if (c >= 0xe0 && c <= 0xef) {
-		*need = 2;
-		*lo = c == 0xe0 ? 0xa0 : 0x80; /* no overlong form */
-		*hi = c == 0xed ? 0x9f : 0xbf; /* no surrogate */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		*need = 3;
-		*lo = c == 0xf0 ? 0x90 : 0x80;
-		*hi = c == 0xf4 ? 0x8f : 0xbf; /* nothing past U+10FFFF */
-	} else
-		return false;
-	return true;
-}
-
-/* u8_step - one more byte; false when the text is not UTF-8 */
-static bool u8_step(int *need, unsigned char *lo, unsigned char *hi, unsigned char c)
-{
-	if (!*need)
-		return u8_start(c, need, lo, hi);
-	if (c < *lo || c > *hi)
-		return false;
-	(*need)--;
-	*lo = 0x80;
-	*hi = 0xbf;
-	return true;
-}
-
-/* pn_mime_utf8 - see mime.h */
-bool pn_mime_utf8(const char *p, size_t n)
-{
-	int need = 0;
-	unsigned char lo = 0x80, hi = 0xbf;
-	for (size_t i = 0; i < n; i++)
-		if (!u8_step(&need, &lo, &hi, (unsigned char)p[i]))
-			return false;
-	return need == 0;
-}
-
 /* ---- header fields ---- */
-
-/* field_end - where the field starting at off ends (continuation lines
- * included) in the LF-ended header block h */
-static size_t field_end(const struct pn_buf *h, size_t off)
-{
-	const char *d = h->data;
-	for (;;) {
-		const char *lf = memchr(d + off, '\n', h->len - off);
-		off = lf ? (size_t)(lf - d) + 1 : h->len;
-		if (off >= h->len || (d[off] != ' ' && d[off] != '\t'))
-			return off;
-	}
-}
-
-/* name_len - the printable ASCII name before ':' (0: no field name) */
-static size_t name_len(const char *f, size_t n)
-{
-	size_t i = 0;
-	while (i < n && f[i] > 32 && f[i] < 127 && f[i] != ':')
-		i++;
-	size_t c = i;
-	while (c < n && (f[c] == ' ' || f[c] == '\t'))
-		c++;
-	return c < n && f[c] == ':' ? i : 0;
-}
-
-/* is_named - the field f[0..n) has this name */
-static bool is_named(const char *f, size_t n, const char *name)
-{
-	size_t k = name_len(f, n);
-	return k && k == strlen(name) && strncasecmp(f, name, k) == 0;
-}
-
-/* unfold_value - the value of field f[0..n): line breaks out, blanks at
- * both ends trimmed */
-static char *unfold_value(const char *f, size_t n)
-{
-	const char *colon = memchr(f, ':', n);
-	size_t i = colon ? (size_t)(colon - f) + 1 : n;
-	char *v = pn_xmalloc(n - i + 1);
-	size_t o = 0;
-	for (; i < n; i++)
-		if (f[i] != '\n' && f[i] != '\r')
-			v[o++] = f[i];
-	while (o && (v[o - 1] == ' ' || v[o - 1] == '\t'))
-		o--;
-	v[o] = '\0';
-	size_t lead = strspn(v, " \t");
-	memmove(v, v + lead, o - lead + 1);
-	return v;
-}
-
-/* header_value - the unfolded value of the first field with this name in
- * the LF-ended header block h; NULL when there is none */
-static char *header_value(const struct pn_buf *h, const char *name)
-{
-	for (size_t off = 0; off < h->len;) {
-		size_t end = field_end(h, off);
-		if (is_named(h->data + off, end - off, name))
-			return unfold_value(h->data + off, end - off);
-		off = end;
-	}
-	return NULL;
-}
-
-/* skip_cfws - blanks and (nested) comments (RFC 5322 3.2.2) */
-static const char *skip_cfws(const char *s)
-{
-	for (;;) {
-		s += strspn(s, " \t");
-		if (*s != '(')
-			return s;
-		int depth = 0;
-		for (; *s; s++) {
-			if (*s == '\\' && s[1])
-				s++;
-			else if (*s == '(')
-				depth++;
-			else if (*s == ')' && --depth == 0) {
-				s++;
-				break;
-			}
-		}
-	}
-}
-
-/* param_value - a token or quoted string at s, into a new string; *end after it */
-static char *param_value(const char *s, const char **end)
-{
-	char *v = pn_xmalloc(strlen(s) + 1);
-	size_t o = 0;
-	if (*s == '"') {
-		for (s++; *s && *s != '"'; s++) {
-			if (*s == '\\' && s[1])
-				s++;
-			v[o++] = *s;
-		}
-		if (*s == '"')
-			s++;
-	} else {
-		while (*s && !strchr(" \t;()<>@,:\\\"/[]?=", *s))
-			v[o++] = *s++;
-	}
-	v[o] = '\0';
-	*end = s;
-	return v;
-}
-
-/* pn_mime_boundary - see mime.h */
-char *pn_mime_boundary(const char *ctype)
-{
-	for (const char *s = strchr(ctype, ';'); s; s = strchr(s, ';')) {
-		s = skip_cfws(s + 1);
-		size_t n = strcspn(s, " \t=;");
-		const char *eq = skip_cfws(s + n);
-		if (*eq != '=' || n != 8 || strncasecmp(s, "boundary", 8) != 0)
-			continue;
-		char *v = param_value(skip_cfws(eq + 1), &s);
-		size_t len = strlen(v);
-		if (len >= 1 && len <= 70)
-			return v;
-		free(v);
-		return NULL;
-	}
-	return NULL;
-}
 
 /* cte_of - the Content-Transfer-Encoding of a header block */
 static enum cte cte_of(const struct pn_buf *h)
 {
-	char *v = header_value(h, "Content-Transfer-Encoding");
+	char *v = mime_header_value(h, "Content-Transfer-Encoding");
 	if (!v)
 		return CTE_NONE;
 	static const struct {
@@ -411,7 +160,7 @@ static enum cte cte_of(const struct pn_buf *h)
 	             {"binary", CTE_BINARY},
 	             {"quoted-printable", CTE_QP},
 	             {"base64", CTE_B64}};
-	const char *s = skip_cfws(v);
+	const char *s = mime_skip_cfws(v);
 	size_t n = strcspn(s, " \t(;");
 	enum cte c = CTE_OTHER;
 	for (size_t i = 0; i < PN_ARRAY_LEN(names); i++)
@@ -421,30 +170,12 @@ static enum cte cte_of(const struct pn_buf *h)
 	return c;
 }
 
-/* type_is - the media type at t (blanks, comments skipped) is type/sub,
- * sub NULL for any subtype */
-static bool type_is(const char *t, const char *type, const char *sub)
-{
-	t = skip_cfws(t);
-	size_t n = strlen(type);
-	if (strncasecmp(t, type, n) != 0)
-		return false;
-	t = skip_cfws(t + n);
-	if (*t != '/')
-		return false;
-	if (!sub)
-		return true;
-	t = skip_cfws(t + 1);
-	size_t k = strlen(sub);
-	return strncasecmp(t, sub, k) == 0 && strchr(" \t;(", t[k]) != NULL; /* strchr finds the NUL too */
-}
-
 /* shape_of - what the header block h says the entity is */
 static void shape_of(const struct walk *w, const struct pn_buf *h, struct shape *s)
 {
 	memset(s, 0, sizeof(*s));
-	char *ct = header_value(h, "Content-Type");
-	char *mv = header_value(h, "MIME-Version");
+	char *ct = mime_header_value(h, "Content-Type");
+	char *mv = mime_header_value(h, "MIME-Version");
 	const struct frame *parent = w->depth ? &w->frames[w->depth - 1] : NULL;
 	s->has_ct = ct != NULL;
 	s->has_mv = mv != NULL;
@@ -452,15 +183,15 @@ static void shape_of(const struct walk *w, const struct pn_buf *h, struct shape 
 	bool composite_cte = s->cte <= CTE_BINARY; /* RFC 2045 6.4 */
 	if (!ct)
 		s->kind = parent && parent->boundary && parent->digest ? K_MESSAGE : K_TEXT;
-	else if (type_is(ct, "multipart", NULL) && (s->boundary = pn_mime_boundary(ct)) && composite_cte) {
+	else if (mime_type_is(ct, "multipart", NULL) && (s->boundary = pn_mime_boundary(ct)) && composite_cte) {
 		s->kind = K_MULTI;
-		s->digest = type_is(ct, "multipart", "digest");
-	} else if (type_is(ct, "message", "rfc822") && composite_cte)
+		s->digest = mime_type_is(ct, "multipart", "digest");
+	} else if (mime_type_is(ct, "message", "rfc822") && composite_cte)
 		s->kind = K_MESSAGE;
-	else if (type_is(ct, "multipart", NULL) || type_is(ct, "message", "rfc822"))
+	else if (mime_type_is(ct, "multipart", NULL) || mime_type_is(ct, "message", "rfc822"))
 		s->kind = K_LEAF, s->unfit = true;
 	else
-		s->kind = type_is(ct, "text", NULL) || !strchr(ct, '/') ? K_TEXT : K_LEAF; /* RFC 2045 5.2 */
+		s->kind = mime_type_is(ct, "text", NULL) || !strchr(ct, '/') ? K_TEXT : K_LEAF; /* RFC 2045 5.2 */
 	if ((s->kind == K_MULTI || s->kind == K_MESSAGE) && w->depth == DEPTH_MAX) {
 		s->kind = K_LEAF;
 		s->unfit = true;
@@ -475,8 +206,8 @@ static void shape_of(const struct walk *w, const struct pn_buf *h, struct shape 
  * unstructured text (RFC 5322 3.6.5, 3.6.8; RFC 2045 8) */
 static bool unstructured(const char *f, size_t n)
 {
-	return is_named(f, n, "Subject") || is_named(f, n, "Comments") ||
-	       is_named(f, n, "Content-Description") || (name_len(f, n) > 2 && strncasecmp(f, "X-", 2) == 0);
+	return mime_is_named(f, n, "Subject") || mime_is_named(f, n, "Comments") ||
+	       mime_is_named(f, n, "Content-Description") || (mime_name_len(f, n) > 2 && strncasecmp(f, "X-", 2) == 0);
 }
 
 /* put_field - one header field as it may go to the server: as it is, or
@@ -486,7 +217,7 @@ static void put_field(struct walk *w, const char *f, size_t n)
 	bool high = false;
 	for (size_t i = 0; i < n; i++)
 		high |= (unsigned char)f[i] >= 0x80;
-	int k = (int)name_len(f, n);
+	int k = (int)mime_name_len(f, n);
 	if (memchr(f, '\0', n)) {
 		fail(w, EX_DATAERR,
 		     _("cannot convert the message to 7 bits: the header field %.*s holds a NUL byte, "
@@ -498,7 +229,7 @@ static void put_field(struct walk *w, const char *f, size_t n)
 		put(w, f, n);
 		return;
 	}
-	char *v = unfold_value(f, n);
+	char *v = mime_unfold_value(f, n);
 	if (!unstructured(f, n) || !pn_mime_utf8(v, strlen(v)))
 		fail(w, EX_DATAERR,
 		     _("cannot convert the message to 7 bits: the header field %.*s holds 8-bit characters; "
@@ -520,8 +251,8 @@ static void put_head(struct walk *w, const struct shape *s, size_t e, const char
 {
 	const struct pn_buf *h = &w->head;
 	for (size_t off = 0; off < h->len && !w->failed;) {
-		size_t end = field_end(h, off);
-		if (!newcte || !is_named(h->data + off, end - off, "Content-Transfer-Encoding"))
+		size_t end = mime_field_end(h, off);
+		if (!newcte || !mime_is_named(h->data + off, end - off, "Content-Transfer-Encoding"))
 			put_field(w, h->data + off, end - off);
 		off = end;
 	}
@@ -654,7 +385,7 @@ static void note(struct walk *w, const char *p, size_t n)
 		unsigned char c = (unsigned char)p[i];
 		if (c >= 0x80 || !c)
 			mark(w, !c);
-		if (!en->bad_utf8 && !u8_step(&w->u8need, &w->u8lo, &w->u8hi, c))
+		if (!en->bad_utf8 && !mime_u8_step(&w->u8need, &w->u8lo, &w->u8hi, c))
 			en->bad_utf8 = true;
 	}
 }
