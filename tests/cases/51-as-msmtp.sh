@@ -51,7 +51,7 @@ fresh
 am_run "$AM/sent" "$AM/bin/msmtp" -C "$(config as-msmtp-log "logfile $AM/postern.log")" bob@postern.test
 expect_rc 0 "as msmtp: a send with a logfile"
 check "the log line ends with the smarthost's acceptance, as msmtp's" \
-	has " mailsize=[0-9]+ smtpstatus=250 smtpmsg='250 2\\.0\\.0 Ok: queued as [0-9A-Z]+' exitcode=EX_OK\$" \
+	has " mailsize=[0-9]+ smtpstatus=250 smtpmsg='250 2\\.0\\.0 Ok: ([0-9]+ bytes )?queued as [0-9A-Z]+' exitcode=EX_OK\$" \
 	"$AM/postern.log"
 am_qid=$(grep -Eo "queued as [0-9A-Z]+'" "$AM/postern.log" | tr -d "'" | cut -d' ' -f3)
 am_mail=$(wait_mail bob)

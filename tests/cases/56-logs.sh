@@ -61,7 +61,7 @@ lg_is "$LG/json.log" 1 smtpstatus 250
 lg_is "$LG/json.log" 1 exitcode '"EX_OK"'
 lg_is "$LG/json.log" 1 errormsg '(absent)'
 check "mailsize is a number, the message's size" test "$(lg_field "$LG/json.log" 1 mailsize)" -gt 50
-check "smtpmsg is the smarthost's acceptance" has '"smtpmsg":"250 2\.0\.0 Ok: queued as [0-9A-Z]+"' "$LG/json.log"
+check "smtpmsg is the smarthost's acceptance" has '"smtpmsg":"250 2\.0\.0 Ok: ([0-9]+ bytes )?queued as [0-9A-Z]+"' "$LG/json.log"
 
 # the text line of the same send has the same keys, in the same order
 run_postern "$LG/msg" -C "$RC_LG" -a lgtext bob@postern.test carol@postern.test
@@ -209,7 +209,7 @@ else
 	jf_is ok POSTERN_RECIPIENTS bob@postern.test
 	jf_is ok POSTERN_EXITCODE EX_OK
 	jf_is ok POSTERN_SMTPSTATUS 250
-	check "POSTERN_SMTPMSG is the smarthost's acceptance" test "$(jf ok POSTERN_SMTPMSG | grep -cE '^250 2\.0\.0 Ok: queued as [0-9A-Z]+$')" = 1
+	check "POSTERN_SMTPMSG is the smarthost's acceptance" test "$(jf ok POSTERN_SMTPMSG | grep -cE '^250 2\.0\.0 Ok: ([0-9]+ bytes )?queued as [0-9A-Z]+$')" = 1
 	check "the JSON line still went to the logfile" test "$(lg_field "$LG/j.log" 1 exitcode)" = '"EX_OK"'
 	lg_ns nl yes -C "$RC_SL" -a lgj -f "$(printf 'a@b\nexitcode=EX_OK')" bob@postern.test
 	expect_rc 65 "a sender with a line feed, logged to the journal"
