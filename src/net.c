@@ -49,6 +49,7 @@
 struct pn_conn {
 	int fd, wfd;              /* read and write ends: one socket, or two fds (-bs) */
 	bool tcp, owned;          /* a socket postern connected, closed with the conn */
+	bool wpipe;               /* wfd is no socket (send said ENOTSOCK): write(2) */
 	int timeout_ms;           /* -1: no timeout */
 	struct pn_deadline armed; /* see net.h */
 	int turn;                 /* 0, POLLIN or POLLOUT: the way bytes went since armed */
@@ -160,9 +161,13 @@ static ssize_t fd_write(void *ctx, const void *buf, size_t n, int *want)
 	*want = POLLOUT;
 	if (!ready(c->wfd, POLLOUT))
 		return PN_IO_AGAIN;
-	ssize_t r = send(c->wfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (r < 0 && errno == ENOTSOCK)
+	ssize_t r = -1;
+	if (!c->wpipe) /* a socket: no SIGPIPE, never blocking */
+		r = send(c->wfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (c->wpipe || (r < 0 && errno == ENOTSOCK)) {
+		c->wpipe = true; /* not asked again */
 		r = write(c->wfd, buf, n < FD_WRITE_MAX ? n : FD_WRITE_MAX);
+	}
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return PN_IO_AGAIN;
 	return r;

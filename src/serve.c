@@ -38,6 +38,7 @@ struct session {
 	bool helo, esmtp, mail, utf8;
 	char from[PN_SERVE_PATH_MAX];
 	struct pn_addrlist rcpt;
+	int spool;               /* the temporary file DATA goes to, or -1 */
 	int errors;
 	bool done, quit;
 	int rc;
@@ -306,12 +307,26 @@ static void relay(struct session *s, struct rx *rx)
 	}
 }
 
-/* data - DATA accepted: the message into a temporary file, then relayed */
-static void data(struct session *s)
+/* spool - the session's temporary file, empty: made on the first DATA,
+ * emptied for each next one (a session of many messages costs one file);
+ * -1 when none can be made */
+static int spool(struct session *s)
 {
 	struct pn_error err;
 	pn_error_init(&err);
-	struct rx rx = {.fd = pn_message_tmpfile(&err), .max = s->lim->max_size};
+	if (s->spool >= 0 && (ftruncate(s->spool, 0) != 0 || lseek(s->spool, 0, SEEK_SET) != 0)) {
+		close(s->spool);
+		s->spool = -1;
+	}
+	if (s->spool < 0)
+		s->spool = pn_message_tmpfile(&err);
+	return s->spool;
+}
+
+/* data - DATA accepted: the message into a temporary file, then relayed */
+static void data(struct session *s)
+{
+	struct rx rx = {.fd = spool(s), .max = s->lim->max_size};
 	if (rx.fd < 0) {
 		reply(s, 451, "4.3.0", "cannot store the message", false);
 		return;
@@ -322,7 +337,6 @@ static void data(struct session *s)
 		relay(s, &rx);
 	else
 		ended(s, g);
-	close(rx.fd);
 	reset(s);
 }
 
@@ -441,13 +455,15 @@ static void session(struct session *s)
 
 int pn_serve_run(const struct pn_serve_limits *lim, const struct pn_serve_ops *ops, int in, int out)
 {
-	struct session s = {.lim = lim, .ops = ops};
+	struct session s = {.lim = lim, .ops = ops, .spool = -1};
 	int idle_ms = lim->idle_s > 0 ? (lim->idle_s < 86400 ? lim->idle_s * 1000 : 86400000) : 1000;
 	s.c = pn_conn_fds(in, out, "the client", idle_ms);
 	s.end = pn_deadline_in((lim->session_s > 0 ? lim->session_s : 1) * 1000LL);
 	pn_addrlist_init(&s.rcpt);
 	session(&s);
 	pn_addrlist_free(&s.rcpt);
+	if (s.spool >= 0)
+		close(s.spool);
 	pn_conn_close(s.c);
 	return s.rc;
 }

@@ -63,6 +63,16 @@ bool smtp_choose_body(struct session *s)
 	return false;
 }
 
+/* smtp_step_bdat - see smtp_session.h */
+bool smtp_step_bdat(struct session *s)
+{
+	s->bdat_ahead = false;
+	bool can = s->caps.chunking && !s->p->lmtp && !s->msg->binary; /* binary: refused before (no BINARYMIME on MAIL) */
+	bool one = s->msg->size <= PN_BDAT_CHUNK;
+	s->bdat = can && (s->p->chunking == PN_CHUNKING_ON || (s->p->chunking == PN_CHUNKING_AUTO && one));
+	return s->bdat;
+}
+
 /* chunk_refused - a chunk that is not the LAST was refused: the server
  * discarded the message, as after a refused DATA */
 static bool chunk_refused(struct session *s)

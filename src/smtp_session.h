@@ -119,6 +119,10 @@ void smtp_step_reset(struct pn_smtp *c);
  * binary needs BDAT and BODY=BINARYMIME: false (65) when the server
  * cannot take it */
 bool smtp_choose_body(struct session *s);
+/* smtp_step_bdat - -bs's data step, the envelope answered already: BDAT
+ * (s->bdat) when the chunking setting allows it and it saves DATA's round
+ * trip to 354 (auto: a message of one chunk) */
+bool smtp_step_bdat(struct session *s);
 /* smtp_bdat_ahead - with s->bdat_ahead, the whole message in one chunk
  * queued behind the envelope, before its replies are read */
 bool smtp_bdat_ahead(struct session *s);

@@ -699,7 +699,8 @@ static bool binary_refused(struct session *s)
 	return true;
 }
 
-/* step_data - DATA, after the client's RCPTs: 354, then the body */
+/* step_data - after the client's RCPTs: BDAT, or DATA and its 354, then
+ * the body */
 static enum state step_data(struct session *s)
 {
 	if (!s->tx.n) { /* every recipient was deferred: their own transactions */
@@ -709,8 +710,11 @@ static enum state step_data(struct session *s)
 	s->phase = PN_PHASE_DATA;
 	pn_conn_phase(s->c, N_("while sending DATA"));
 	int code = 0;
-	if (!seven_bit(s) || binary_refused(s) || smtp_size_refused(s) || !smtp_send_cmd(s, "DATA") || !smtp_flush(s) ||
-	    !data_reply(s, &code))
+	if (!seven_bit(s) || binary_refused(s) || smtp_size_refused(s))
+		return S_FAIL;
+	if (smtp_step_bdat(s)) /* no DATA, no 354: one round trip less */
+		return S_BODY;
+	if (!smtp_send_cmd(s, "DATA") || !smtp_flush(s) || !data_reply(s, &code))
 		return S_FAIL;
 	return code == 354 ? S_BODY : smtp_reply_error(s, _("DATA refused"));
 }
