@@ -169,8 +169,8 @@ if [ "$seq" = "MAIL RSET MAIL RSET MAIL RSET MAIL RSET MAIL" ]; then
 else
 	not_ok "five messages: RSET before the MAIL of messages 2 to 5" "got: $seq"
 fi
-bk_pf_check 1 'starttls=1 auth=1 mail=5 rcpt=5 data=5 rset=4 quit=1' \
-	"five messages: Postfix saw one session (one connect, STARTTLS and AUTH once, mail=5 data=5 rset=4)"
+bk_pf_check 1 'starttls=1 auth=1 mail=5 rcpt=5 bdat=5 rset=4 quit=1' \
+	"five messages: Postfix saw one session (one connect, STARTTLS and AUTH once, mail=5 bdat=5 rset=4: each message with BDAT after its envelope)"
 n=$(bk_pf_since | grep -c 'TLS connection established' || true)
 if [ "$n" = 1 ]; then ok "five messages: Postfix logged one TLS handshake"; else
 	not_ok "five messages: Postfix logged one TLS handshake" "$(bk_pf_since | grep 'TLS connection')"
@@ -281,7 +281,7 @@ EOF
 	else
 		not_ok "Symfony Mailer: three messages through one -bs transport all arrive" "$(cat "$BK/sym.out")"
 	fi
-	bk_pf_check 1 'auth=1 mail=3 rcpt=3 data=3 rset=2' "Symfony Mailer: one smarthost connection for the three (mail=3 rset=2)"
+	bk_pf_check 1 'auth=1 mail=3 rcpt=3 bdat=3 rset=2' "Symfony Mailer: one smarthost connection for the three (mail=3 rset=2)"
 fi
 
 ###########################################################################
