@@ -67,8 +67,8 @@ int pn_message_tmpfile(struct pn_error *err)
 	return tmpfile_in(tmp_dir(), err);
 }
 
-/* has_eightbit - some byte is >= 0x80; eight bytes at a time */
-static bool has_eightbit(const char *p, size_t n)
+/* pn_eightbit - see message.h; eight bytes at a time */
+bool pn_eightbit(const char *p, size_t n)
 {
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
@@ -188,7 +188,7 @@ static bool store(struct reader *r, const char *p, size_t n)
 	if (memchr(p, '\0', n))
 		r->nul = true;
 	if (!m->eightbit)
-		m->eightbit = has_eightbit(p, n);
+		m->eightbit = pn_eightbit(p, n);
 	m->raw_len += n;
 	if (m->file_fd >= 0)
 		return true;

@@ -46,6 +46,9 @@ struct pn_message {
 
 typedef bool (*pn_sink)(void *ctx, const char *p, size_t n, struct pn_error *err);
 
+/* pn_eightbit - some byte of p[0..n) is >= 0x80 */
+bool pn_eightbit(const char *p, size_t n);
+
 /* pn_message_read - read fd to its end.  ignore_dots: -i; without it a line
  * holding only "." ends the message (and the rest of the input is read and
  * discarded).  fallback: a folder (the account's dead_letter) whose tmp/

@@ -292,7 +292,7 @@ static void rcpt_stream(struct bs *s, const struct pn_envelope_store *env, struc
 		bool later = false;
 		pn_error_init(&out);
 		bool ok = s->tx_open ? pn_smtp_rcpt(s->cur->conn, l->addr[i], &later, &out) : lost(&out);
-		if ((ok && !any) || (!ok && !any && !pn_error_isset(&first)))
+		if (!any && (ok || !pn_error_isset(&first))) /* the first acceptance, else the first refusal */
 			first = out;
 		deferred |= later && !any;
 		any |= ok;

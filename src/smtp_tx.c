@@ -554,20 +554,11 @@ enum state smtp_begin_tx(struct session *s)
 	return S_ENVELOPE;
 }
 
-/* is_ascii - no octet of t is above 127 */
-static bool is_ascii(const char *t)
-{
-	for (; *t; t++)
-		if ((unsigned char)*t > 127)
-			return false;
-	return true;
-}
-
 /* utf8_ok - an address of a stepwise transaction can go: ASCII, or
  * SMTPUTF8 is offered (and, for a RCPT, was asked for with MAIL) */
 static bool utf8_ok(struct session *s, const char *addr, bool asked)
 {
-	if (is_ascii(addr) || (s->caps.smtputf8 && asked))
+	if (!pn_eightbit(addr, strlen(addr)) || (s->caps.smtputf8 && asked))
 		return true;
 	pn_error_set(s->err, EX_DATAERR, _("%s: the address %s needs SMTPUTF8, which the server does not offer"),
 		     pn_conn_name(s->c), addr);
@@ -630,7 +621,7 @@ bool pn_smtp_mail(struct pn_smtp *c, const char *from, bool *utf8, unsigned long
 	s->phase = PN_PHASE_MAIL;
 	if (!utf8_ok(s, from, true))
 		return step_fail(c);
-	*utf8 = !is_ascii(from) || (*utf8 && s->caps.smtputf8);
+	*utf8 = pn_eightbit(from, strlen(from)) || (*utf8 && s->caps.smtputf8);
 	c->from = pn_xstrdup(from);
 	s->step_size = size;
 	c->env = (struct pn_envelope){c->from, &c->rcpt, c->from, &c->rcpt, *utf8 ? c->from : NULL};
